@@ -1,0 +1,63 @@
+namespace PcapResetInspector.Core.Decoding;
+
+/// <summary>Which TCP options a segment carried (RFC 9293 §3.2, RFC 7323, RFC 2018).</summary>
+[Flags]
+public enum TcpOptionsSeen : byte
+{
+    None = 0,
+    Mss = 1,
+    WindowScale = 2,
+    SackPermitted = 4,
+    Sack = 8,
+    Timestamps = 16,
+}
+
+/// <summary>
+/// The decoded view of one TCP segment: scalars only, so it can be stored and copied freely.
+/// Addresses are 128-bit; IPv4 addresses are IPv4-mapped (::ffff:a.b.c.d, RFC 4291 §2.5.5.2).
+/// </summary>
+public struct TcpSegment
+{
+    public long TimestampNanos;
+    public UInt128 SourceAddress;
+    public UInt128 DestinationAddress;
+    public ushort SourcePort;
+    public ushort DestinationPort;
+    public uint SequenceNumber;
+    public uint AcknowledgmentNumber;
+    public TcpFlags Flags;
+    /// <summary>The advertised window as sent, before any window scaling.</summary>
+    public ushort Window;
+
+    /// <summary>Payload length from the IP length fields, so snaplen-truncated segments count their real size.</summary>
+    public int PayloadLength;
+    /// <summary>How many payload bytes are actually in the captured frame.</summary>
+    public int CapturedPayloadLength;
+    /// <summary>Offset of the payload within the frame.</summary>
+    public int PayloadOffset;
+    public int IpHeaderOffset;
+    public int TcpHeaderOffset;
+
+    /// <summary>IPv4 total length, or IPv6 payload length + 40: Zeek's ip_bytes.</summary>
+    public int IpTotalLength;
+    public byte IpVersion;
+    /// <summary>IPv4 TTL or IPv6 hop limit.</summary>
+    public byte Ttl;
+    /// <summary>IPv4 identification field (0 for IPv6).</summary>
+    public ushort IpId;
+    public bool DontFragment;
+
+    /// <summary>Outer 802.1Q/802.1ad VLAN id, 0 when untagged.</summary>
+    public ushort Vlan;
+    /// <summary>Inner VLAN id of a QinQ frame, 0 when there is none.</summary>
+    public ushort InnerVlan;
+
+    public TcpOptionsSeen Options;
+    public ushort Mss;
+    public byte WindowScale;
+    public uint TimestampValue;
+    public uint TimestampEcho;
+
+    public readonly bool Has(TcpFlags flag) => (Flags & flag) != 0;
+    public readonly bool IsIPv6 => IpVersion == 6;
+}
