@@ -1,0 +1,88 @@
+using System.Runtime.CompilerServices;
+
+namespace PcapResetInspector.Core.Flows;
+
+[InlineArray(Capacity)]
+internal struct HistoryBuffer
+{
+    public const int Capacity = 64;
+    private byte _element0;
+}
+
+/// <summary>
+/// A connection in the flow table. Host A is the source of the packet that created it; which of
+/// A and B is the originator can change (Zeek's role flips, zeek-conn-semantics §4.4).
+/// Held by value in the tracker's slot array, so the table allocates nothing per packet.
+/// </summary>
+internal struct Connection
+{
+    public FlowKey Key;
+    public UInt128 AddressA;
+    public UInt128 AddressB;
+    public ushort PortA;
+    public ushort PortB;
+    public ushort Vlan;
+    public ushort InnerVlan;
+    public byte IpVersion;
+    public bool OriginatorIsA;
+
+    public TcpEndpoint A;
+    public TcpEndpoint B;
+
+    public long Ordinal;          // creation order, for the deterministic uid
+    public int Generation;        // bumped when the slot is reused, so stale timer entries are ignored
+    public bool InUse;
+
+    public long StartTime;
+    public long LastTime;         // Zeek's Conn()->LastTime(): frozen once both sides did_close
+
+    // --- history (Zeek's conn.log history) ---
+    public HistoryBuffer History;
+    public int HistoryLength;
+    public bool HistoryOverflowed;
+    public uint HistorySeen;      // Zeek's hist_seen mask: originator bits low, responder bits << 16
+
+    // --- TCPSessionAdapter flags ---
+    public bool IsActive;
+    public bool IsPartial;
+    public byte FirstPacketSeen;  // 1 = originator, 2 = responder (TCPSessionAdapter ORIG/RESP)
+
+    // --- timers (ns since epoch; 0 = not armed) ---
+    public long AttemptDeadline;
+    public long CloseDeleteDeadline;
+    public long ExpireTick;
+    public long ExpireTick2;
+    public long InactivityTimeout;
+    public long QueuedDeadline;   // earliest deadline this connection has in the timer queue
+
+    public ulong MissedBytes;
+
+    // --- connection-level evidence ---
+    public long FirstRstTime;
+    public long LastPacketBeforeRstTime;
+    public long LongestIdleGap;      // largest gap between two packets of this connection
+    public long LongestIdleGapEnd;   // when that gap ended
+    public bool FirstRstFromA;
+    public int RetransmittedSyns;
+
+    public readonly string HistoryText()
+    {
+        Span<char> chars = stackalloc char[HistoryBuffer.Capacity];
+        ReadOnlySpan<byte> bytes = History;
+        for (int i = 0; i < HistoryLength; i++)
+            chars[i] = (char)bytes[i];
+        return new string(chars[..HistoryLength]);
+    }
+
+    public void AppendHistory(char letter)
+    {
+        if (HistoryLength >= HistoryBuffer.Capacity)
+        {
+            HistoryOverflowed = true;
+            return;
+        }
+        History[HistoryLength++] = (byte)letter;
+    }
+
+    public readonly bool HistoryIs(char single) => HistoryLength == 1 && History[0] == (byte)single;
+}

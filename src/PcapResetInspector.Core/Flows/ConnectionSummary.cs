@@ -1,0 +1,109 @@
+namespace PcapResetInspector.Core.Flows;
+
+/// <summary>What one endpoint did, as seen in the capture: Zeek's counters plus the evidence the diagnosis reads.</summary>
+public sealed class EndpointSummary
+{
+    public required UInt128 Address { get; init; }
+    public required ushort Port { get; init; }
+    public required EndpointState State { get; init; }
+    public required EndpointState PreviousState { get; init; }
+    /// <summary>Zeek's orig_bytes/resp_bytes: sequence-space size (TCP_Endpoint::Size).</summary>
+    public required ulong Size { get; init; }
+    /// <summary>Zeek's orig_pkts/resp_pkts (ConnSize analyzer).</summary>
+    public required ulong Packets { get; init; }
+    /// <summary>Zeek's orig_ip_bytes/resp_ip_bytes.</summary>
+    public required ulong IpBytes { get; init; }
+
+    public required ulong PacketsSent { get; init; }
+    public required ulong DataPackets { get; init; }
+    public required ulong PayloadBytes { get; init; }
+    public required int SynCount { get; init; }
+    public required int FinCount { get; init; }
+    public required int RstCount { get; init; }
+    public required long FirstPacketTime { get; init; }
+    public required long LastPacketTime { get; init; }
+    public required long LastDataTime { get; init; }
+    public required long FirstFinTime { get; init; }
+    public required long FirstRstTime { get; init; }
+    public required ulong PacketsAfterPeerRst { get; init; }
+    public required ulong PacketsAfterOwnRst { get; init; }
+    public required byte TtlFirst { get; init; }
+    public required byte TtlLast { get; init; }
+    public required byte TtlMin { get; init; }
+    public required byte TtlMax { get; init; }
+    public required ushort IpIdFirst { get; init; }
+    public required ushort IpIdLast { get; init; }
+    public required ushort IpIdMin { get; init; }
+    public required ushort IpIdMax { get; init; }
+    public required bool HasTimestamps { get; init; }
+    public required uint TsValFirst { get; init; }
+    public required uint TsValLast { get; init; }
+    public required uint LastRawSeq { get; init; }
+    public required uint LastRawAck { get; init; }
+    public required int KeepAlives { get; init; }
+    public required uint Retransmissions { get; init; }
+    public required uint ZeroWindows { get; init; }
+    public required byte RstTtl { get; init; }
+    public required ushort RstIpId { get; init; }
+    public required uint RstSeq { get; init; }
+    public required uint RstAck { get; init; }
+    public required bool RstHadAck { get; init; }
+    public required int RstPayloadLength { get; init; }
+    public required bool RstSeqMatchedExpected { get; init; }
+    /// <summary>Up to the first 4 payload bytes this endpoint sent (e.g. 0x81 NetBIOS session request, 0x00 direct SMB).</summary>
+    public required byte[] FirstPayload { get; init; }
+    public required ushort Mss { get; init; }
+}
+
+/// <summary>Why a connection left the flow table.</summary>
+public enum RemovalReason
+{
+    /// <summary>Zeek's close delay after a complete close (FIN/FIN, or a RST).</summary>
+    Closed,
+    /// <summary>Zeek's attempt timer: a SYN that nothing answered within 5 s.</summary>
+    AttemptTimeout,
+    /// <summary>Zeek's expire timer: half-closed or one-sided connections gone idle.</summary>
+    Expired,
+    /// <summary>Zeek's inactivity timeout (300 s once under way, 60 s before).</summary>
+    Inactive,
+    /// <summary>A new SYN on the same 5-tuple started a new connection.</summary>
+    Reused,
+    /// <summary>The end of the input.</summary>
+    EndOfInput,
+    /// <summary>Pushed out by the flow-table cap.</summary>
+    Evicted,
+}
+
+/// <summary>
+/// A finished connection with Zeek-compatible fields (conn.log) and the evidence behind them.
+/// One object per connection, created when it leaves the table.
+/// </summary>
+public sealed class ConnectionSummary
+{
+    public required string Uid { get; init; }
+    public required long Ordinal { get; init; }
+    /// <summary>Time of the connection's first packet, ns since the Unix epoch.</summary>
+    public required long StartTime { get; init; }
+    /// <summary>Zeek's last_time: stops advancing once both sides closed.</summary>
+    public required long LastTime { get; init; }
+    public long DurationNanos => LastTime - StartTime;
+    public required EndpointSummary Originator { get; init; }
+    public required EndpointSummary Responder { get; init; }
+    public required string History { get; init; }
+    public required string ConnState { get; init; }
+    public required ulong MissedBytes { get; init; }
+    public required ushort Vlan { get; init; }
+    public required ushort InnerVlan { get; init; }
+    public required byte IpVersion { get; init; }
+    public required RemovalReason Removal { get; init; }
+    public required long RemovalTime { get; init; }
+    /// <summary>True when the originator is not the host that sent the first packet (a role flip).</summary>
+    public required bool RolesFlipped { get; init; }
+    public required long FirstRstTime { get; init; }
+    public required long LastPacketBeforeRstTime { get; init; }
+    public required long LongestIdleGap { get; init; }
+    public required long LongestIdleGapEnd { get; init; }
+    public required bool FirstRstFromOriginator { get; init; }
+
+    public bool SawRst => Originator.RstCount > 0 || Responder.RstCount > 0;
+}

@@ -1,0 +1,1240 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using PcapResetInspector.Core.Decoding;
+
+namespace PcapResetInspector.Core.Flows;
+
+/// <summary>
+/// The flow table and the TCP state machine: turns decoded segments into connections with Zeek's
+/// endpoint states, history and counters (zeek-conn-semantics §2, §4, §5), and hands each
+/// connection to the sink when it leaves the table. One hash lookup per packet; connection state
+/// lives by value in a slot array, so steady-state processing allocates nothing.
+/// </summary>
+public sealed class FlowTracker
+{
+    private const int TooLargeSeqDelta = 1_048_576; // TOO_LARGE_SEQ_DELTA in TCPSessionAdapter.cc
+
+    // History masks (TCP_Endpoint.h HIST_*); the responder's are these shifted left by 16.
+    private const uint HistSynPacket = 0x1;
+    private const uint HistFinPacket = 0x2;
+    private const uint HistRstPacket = 0x4;
+    private const uint HistFinRstPacket = 0x8;
+    private const uint HistDataPacket = 0x10;
+    private const uint HistAckPacket = 0x20;
+    private const uint HistMultiFlagPacket = 0x40;
+
+    private const byte FirstPacketOriginator = 1;
+    private const byte FirstPacketResponder = 2;
+
+    private readonly FlowTrackerOptions _options;
+    private readonly IConnectionSink _sink;
+    private readonly Dictionary<FlowKey, int> _table = new();
+    private readonly PriorityQueue<TimerEntry, long> _timers = new();
+    private readonly bool[] _likelyServerPort = new bool[65536];
+    private readonly bool[] _longInactivityPort = new bool[65536];
+    private readonly long _attemptDelay, _closeDelay, _linger, _synTimeout, _sessionTimer;
+    private readonly long _initialInactivity, _inactivity, _longInactivity;
+    private Connection[] _slots = new Connection[1024];
+    private int[] _freeSlots = new int[1024];
+    private int _freeCount;
+    private int _slotHighWater;
+    private long _networkTime;
+    private long _nextOrdinal;
+
+    private readonly record struct TimerEntry(int Slot, int Generation);
+
+    public FlowTracker(IConnectionSink sink, FlowTrackerOptions? options = null)
+    {
+        _sink = sink;
+        _options = options ?? new FlowTrackerOptions();
+        foreach (ushort port in _options.LikelyServerPorts)
+            _likelyServerPort[port] = true;
+        foreach (ushort port in _options.LongInactivityPorts)
+            _longInactivityPort[port] = true;
+        _attemptDelay = Nanos(_options.AttemptDelay);
+        _closeDelay = Nanos(_options.CloseDelay);
+        _linger = Nanos(_options.ConnectionLinger);
+        _synTimeout = Nanos(_options.SynTimeout);
+        _sessionTimer = Nanos(_options.SessionTimer);
+        _initialInactivity = Nanos(_options.InitialInactivityTimeout);
+        _inactivity = Nanos(_options.InactivityTimeout);
+        _longInactivity = Nanos(_options.LongInactivityTimeout);
+    }
+
+    /// <summary>Connections in the table now.</summary>
+    public int ActiveConnections => _table.Count;
+
+    /// <summary>Connections created so far.</summary>
+    public long ConnectionsSeen => _nextOrdinal;
+
+    /// <summary>The largest number of connections held at once.</summary>
+    public int PeakConnections { get; private set; }
+
+    /// <summary>Packets dropped for a bad TCP checksum (only with <see cref="FlowTrackerOptions.VerifyChecksums"/>).</summary>
+    public long BadChecksumPackets { get; private set; }
+
+    private static long Nanos(TimeSpan span) => span.Ticks * 100;
+
+    /// <summary>Feeds one decoded segment; <paramref name="frame"/> is the captured frame it came from.</summary>
+    public void Process(in TcpSegment segment, ReadOnlySpan<byte> frame)
+    {
+        long now = segment.TimestampNanos;
+        if (now > _networkTime)
+            _networkTime = now;
+        RunTimers(_networkTime);
+
+        uint vlanKey = _options.IncludeVlanInKey ? ((uint)segment.Vlan << 16) | segment.InnerVlan : 0;
+        FlowKey key = FlowKey.Create(segment.SourceAddress, segment.SourcePort, segment.DestinationAddress,
+            segment.DestinationPort, vlanKey, out _);
+
+        ref int slotRef = ref CollectionsMarshal.GetValueRefOrAddDefault(_table, key, out bool exists);
+        int slot;
+        if (!exists)
+        {
+            slot = slotRef = NewConnection(in key, in segment);
+        }
+        else
+        {
+            slot = slotRef;
+            ref Connection existing = ref _slots[slot];
+            if (IsReuse(ref existing, in segment))
+            {
+                Emit(ref existing, RemovalReason.Reused, now);
+                FreeSlot(slot);
+                slot = slotRef = NewConnection(in key, in segment);
+            }
+        }
+
+        ref Connection c = ref _slots[slot];
+        ProcessPacket(ref c, in segment, frame);
+        Schedule(slot, ref c);
+        if (_table.Count > PeakConnections)
+            PeakConnections = _table.Count;
+    }
+
+    /// <summary>Advances network time without a packet (live capture on an idle interface), firing due timers.</summary>
+    public void AdvanceTime(long nowNanos)
+    {
+        if (nowNanos > _networkTime)
+            _networkTime = nowNanos;
+        RunTimers(_networkTime);
+    }
+
+    /// <summary>End of input: every connection still in the table leaves it, in creation order (Zeek's Drain).</summary>
+    public void Drain()
+    {
+        var remaining = new List<int>(_table.Count);
+        foreach (int slot in _table.Values)
+            remaining.Add(slot);
+        remaining.Sort((x, y) => _slots[x].Ordinal.CompareTo(_slots[y].Ordinal));
+        foreach (int slot in remaining)
+        {
+            ref Connection c = ref _slots[slot];
+            Emit(ref c, RemovalReason.EndOfInput, _networkTime);
+            FreeSlot(slot);
+        }
+        _table.Clear();
+        _timers.Clear();
+    }
+
+    // ---------------------------------------------------------------- creation and removal
+
+    private int NewConnection(in FlowKey key, in TcpSegment s)
+    {
+        int slot;
+        if (_freeCount > 0)
+        {
+            slot = _freeSlots[--_freeCount];
+        }
+        else
+        {
+            if (_slotHighWater == _slots.Length)
+                Array.Resize(ref _slots, _slots.Length * 2);
+            slot = _slotHighWater++;
+        }
+
+        ref Connection c = ref _slots[slot];
+        int generation = c.Generation + 1;
+        c = default;
+        c.Generation = generation;
+        c.InUse = true;
+        c.Key = key;
+        c.AddressA = s.SourceAddress;
+        c.PortA = s.SourcePort;
+        c.AddressB = s.DestinationAddress;
+        c.PortB = s.DestinationPort;
+        c.Vlan = s.Vlan;
+        c.InnerVlan = s.InnerVlan;
+        c.IpVersion = s.IpVersion;
+        c.OriginatorIsA = true;
+        c.A.Initialize();
+        c.B.Initialize();
+        c.Ordinal = _nextOrdinal++;
+        c.StartTime = c.LastTime = s.TimestampNanos;
+        c.InactivityTimeout = _initialInactivity;
+        c.IsActive = true;
+        c.ExpireTick = _networkTime + _synTimeout;
+        c.QueuedDeadline = long.MaxValue;
+
+        if (WantsFlip(s.SourcePort, s.DestinationPort, s.Flags))
+            FlipRoles(ref c);
+        return slot;
+    }
+
+    /// <summary>
+    /// TCPAnalyzer::WantConnection: a connection whose first packet is not a pure SYN takes its
+    /// originator from the port numbers (zeek-conn-semantics §4.4 item 1).
+    /// </summary>
+    private bool WantsFlip(ushort sourcePort, ushort destinationPort, TcpFlags flags)
+    {
+        bool syn = (flags & TcpFlags.Syn) != 0;
+        bool ack = (flags & TcpFlags.Ack) != 0;
+        if (syn && !ack)
+            return false;
+        if (!_likelyServerPort[sourcePort])
+            return false;
+        if (_likelyServerPort[destinationPort])
+            return !syn && sourcePort < destinationPort;
+        return true;
+    }
+
+    private void FreeSlot(int slot)
+    {
+        ref Connection c = ref _slots[slot];
+        c.InUse = false;
+        c.Generation++;
+        if (_freeCount == _freeSlots.Length)
+            Array.Resize(ref _freeSlots, _freeSlots.Length * 2);
+        _freeSlots[_freeCount++] = slot;
+    }
+
+    private void Remove(int slot, RemovalReason reason, long when)
+    {
+        ref Connection c = ref _slots[slot];
+        _table.Remove(c.Key);
+        Emit(ref c, reason, when);
+        FreeSlot(slot);
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    private void Schedule(int slot, ref Connection c)
+    {
+        long deadline = NextDeadline(ref c, out _);
+        if (deadline < c.QueuedDeadline)
+        {
+            c.QueuedDeadline = deadline;
+            _timers.Enqueue(new TimerEntry(slot, c.Generation), deadline);
+        }
+    }
+
+    private enum TimerKind { Inactivity, Attempt, CloseDelete, Expire, Expire2 }
+
+    private static long NextDeadline(ref Connection c, out TimerKind kind)
+    {
+        long deadline = c.LastTime + c.InactivityTimeout;
+        kind = TimerKind.Inactivity;
+        if (c.AttemptDeadline != 0 && c.AttemptDeadline < deadline) { deadline = c.AttemptDeadline; kind = TimerKind.Attempt; }
+        if (c.CloseDeleteDeadline != 0 && c.CloseDeleteDeadline < deadline) { deadline = c.CloseDeleteDeadline; kind = TimerKind.CloseDelete; }
+        if (c.ExpireTick != 0 && c.ExpireTick < deadline) { deadline = c.ExpireTick; kind = TimerKind.Expire; }
+        if (c.ExpireTick2 != 0 && c.ExpireTick2 < deadline) { deadline = c.ExpireTick2; kind = TimerKind.Expire2; }
+        return deadline;
+    }
+
+    /// <summary>Zeek runs every timer due at or before the packet's time before processing the packet.</summary>
+    private void RunTimers(long now)
+    {
+        while (_timers.TryPeek(out TimerEntry entry, out long due) && due <= now)
+        {
+            _timers.Dequeue();
+            ref Connection c = ref _slots[entry.Slot];
+            if (!c.InUse || c.Generation != entry.Generation || c.QueuedDeadline != due)
+                continue; // stale: the slot was reused, or a newer entry stands for this connection
+            c.QueuedDeadline = long.MaxValue;
+            if (FireTimers(entry.Slot, ref c, now))
+                continue;
+            Schedule(entry.Slot, ref c);
+        }
+    }
+
+    /// <summary>Fires this connection's timers due by <paramref name="now"/>, in time order. True if it was removed.</summary>
+    private bool FireTimers(int slot, ref Connection c, long now)
+    {
+        while (true)
+        {
+            long at = NextDeadline(ref c, out TimerKind kind);
+            if (at > now)
+                return false;
+            switch (kind)
+            {
+                case TimerKind.Inactivity:
+                    // Session::InactivityTimer: at last_time + timeout the connection is gone.
+                    Remove(slot, RemovalReason.Inactive, at);
+                    return true;
+                case TimerKind.CloseDelete:
+                    Remove(slot, RemovalReason.Closed, at);
+                    return true;
+                case TimerKind.Attempt:
+                    c.AttemptDeadline = 0;
+                    // TCPSessionAdapter::AttemptTimer: not extended by retransmitted SYNs.
+                    if (c.IsActive && Orig(ref c).State is EndpointState.SynSent or EndpointState.SynAckSent &&
+                        Resp(ref c).State == EndpointState.Inactive)
+                    {
+                        Remove(slot, RemovalReason.AttemptTimeout, at);
+                        return true;
+                    }
+                    break;
+                case TimerKind.Expire:
+                case TimerKind.Expire2:
+                    if (kind == TimerKind.Expire) c.ExpireTick = 0; else c.ExpireTick2 = 0;
+                    if (!c.IsActive)
+                        break; // ExpireTimer returns without re-arming once the analyzer is done
+                    if (ExpireTimerRemoves(ref c, at))
+                    {
+                        Remove(slot, RemovalReason.Expired, at);
+                        return true;
+                    }
+                    if (kind == TimerKind.Expire) c.ExpireTick = at + _sessionTimer; else c.ExpireTick2 = at + _sessionTimer;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>TCPSessionAdapter::ExpireTimer's removal test.</summary>
+    private bool ExpireTimerRemoves(ref Connection c, long at)
+    {
+        if (c.LastTime + _linger >= at)
+            return false;
+        ref TcpEndpoint orig = ref Orig(ref c);
+        ref TcpEndpoint resp = ref Resp(ref c);
+        if (orig.DidClose || resp.DidClose)
+        {
+            if ((orig.DidClose && resp.DidClose) ||
+                orig.State == EndpointState.Reset || resp.State == EndpointState.Reset ||
+                orig.State == EndpointState.Inactive || resp.State == EndpointState.Inactive)
+                return true;
+        }
+        return resp.State == EndpointState.Inactive && orig.State == EndpointState.Inactive;
+    }
+
+    // ---------------------------------------------------------------- per-packet processing
+
+    private static ref TcpEndpoint Orig(ref Connection c) => ref c.OriginatorIsA ? ref c.A : ref c.B;
+    private static ref TcpEndpoint Resp(ref Connection c) => ref c.OriginatorIsA ? ref c.B : ref c.A;
+
+    /// <summary>TCPSessionAdapter::IsReuse (zeek-conn-semantics §5): may this SYN start a new connection?</summary>
+    private static bool IsReuse(ref Connection c, in TcpSegment s)
+    {
+        if ((s.Flags & TcpFlags.Syn) == 0)
+            return false;
+        bool connOrigIsA = c.OriginatorIsA;
+        if ((s.Flags & TcpFlags.Ack) != 0)
+        {
+            if (Orig(ref c).State != EndpointState.Inactive)
+                return false; // not a half connection
+            connOrigIsA = !connOrigIsA;
+        }
+        ref TcpEndpoint connOrig = ref connOrigIsA ? ref c.A : ref c.B;
+
+        bool closed = c.A.DidClose || c.B.DidClose;
+        if (!closed)
+        {
+            if (s.SequenceNumber == connOrig.StartSeq)
+                return false; // a retransmitted SYN
+            ref TcpEndpoint resp = ref Resp(ref c);
+            if ((s.Flags & TcpFlags.Ack) == 0 && connOrig.State == EndpointState.SynAckSent &&
+                resp.State == EndpointState.Inactive && s.SequenceNumber == resp.StartSeq)
+                return false; // the SYN of a SYN-ACK captured first; the state machine flips the roles
+        }
+        return true;
+    }
+
+    private void ProcessPacket(ref Connection c, in TcpSegment s, ReadOnlySpan<byte> frame)
+    {
+        long t = s.TimestampNanos;
+        bool fromA = s.SourceAddress == c.AddressA && s.SourcePort == c.PortA;
+        ref TcpEndpoint ep = ref fromA ? ref c.A : ref c.B;
+        ref TcpEndpoint peer = ref fromA ? ref c.B : ref c.A;
+        bool isOrig = fromA == c.OriginatorIsA; // as looked up; Zeek keeps this value for the whole packet
+
+        ep.PacketsSent++;
+        if (_options.VerifyChecksums && TcpChecksum.Verify(frame, in s) == TcpChecksumResult.Invalid)
+        {
+            // Zeek drops the packet after logging C/c: no state change, not counted (§2.1 step 2).
+            BadChecksumPackets++;
+            ScaledHistoryEntry(ref c, fromA, 'C', ref ep.ChecksumErrorCount, ref ep.ChecksumErrorThreshold);
+            return;
+        }
+
+        TcpFlags flags = s.Flags;
+        bool syn = (flags & TcpFlags.Syn) != 0;
+        bool fin = (flags & TcpFlags.Fin) != 0;
+        bool rst = (flags & TcpFlags.Rst) != 0;
+        bool ack = (flags & TcpFlags.Ack) != 0;
+        int len = s.PayloadLength;
+        uint baseSeq = s.SequenceNumber;
+        uint ackSeq = s.AcknowledgmentNumber;
+
+        RecordEvidenceBeforeState(ref c, ref ep, ref peer, in s, fromA, frame);
+        SetPartialStatus(ref c, flags, isOrig);
+
+        int segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+        if (rst)
+            segLen -= len; // RST payload is not part of the stream
+        uint seqOnePastSegment = baseSeq + (uint)segLen;
+
+        InitEndpoint(ref ep, flags, baseSeq, seqOnePastSegment);
+
+        ulong relSeq = RelativeSeq(ref ep, baseSeq, ep.LastSeq, ep.SeqWraps, out bool seqUnderflow);
+
+        UpdateHistory(ref c, fromA, flags, ref ep, relSeq, len);
+        UpdateWindow(ref c, fromA, ref ep, ref peer, s.Window, flags);
+
+        if (!c.A.DidClose || !c.B.DidClose)
+            c.LastTime = t;
+
+        if (syn)
+            InitWindow(ref ep, ref peer, flags, (s.Options & TcpOptionsSeen.WindowScale) != 0 ? s.WindowScale : -1);
+        if (syn)
+            ep.SynCount++;
+        if (fin)
+        {
+            ep.FinCount++;
+            ep.FinSeq = relSeq + (ulong)segLen;
+        }
+        if (rst)
+            ep.RstCount++;
+
+        ulong relAck = 0;
+        if (ack)
+        {
+            if (peer.State == EndpointState.Inactive)
+            {
+                relAck = 1;
+                InitPeer(ref peer, ackSeq);
+            }
+            else
+            {
+                relAck = RelativeSeq(ref peer, ackSeq, peer.AckSeq, peer.AckWraps, out bool ackUnderflow);
+                if (ackUnderflow)
+                    relAck = 0;
+                else if (!rst)
+                    UpdateAckSeq(ref peer, ackSeq); // acks in RSTs are not trusted
+            }
+        }
+
+        UpdateLastSeq(ref c, fromA, ref ep, seqOnePastSegment, flags, len);
+
+        UpdateStateMachine(ref c, ref ep, ref peer, fromA, baseSeq, len, isOrig, flags,
+            out bool doClose, out bool genEvent);
+
+        if (ack)
+            AckReceived(ref c, ref peer, !fromA, relAck);
+
+        ulong relDataSeq = syn ? relSeq + 1 : relSeq;
+        if (len > 0 && !rst && !seqUnderflow)
+            DataSent(ref ep, relDataSeq, len);
+
+        if (doClose)
+            ConnectionClosed(ref c, ref ep, ref peer, genEvent);
+
+        // TCPSessionAdapter::CheckPIA_FirstPacket marks each role's first packet after processing.
+        bool origNow = fromA == c.OriginatorIsA;
+        c.FirstPacketSeen |= origNow ? FirstPacketOriginator : FirstPacketResponder;
+
+        // ConnSize counts after the TCP analyzer, with the role the packet had when it was looked up;
+        // the counters follow the hosts through a flip (ConnSize_Analyzer::FlipRoles).
+        ref TcpEndpoint counted = ref (isOrig ? ref Orig(ref c) : ref Resp(ref c));
+        counted.Packets++;
+        counted.IpBytes += (ulong)s.IpTotalLength;
+    }
+
+    private static void SetPartialStatus(ref Connection c, TcpFlags flags, bool isOrig)
+    {
+        bool syn = (flags & TcpFlags.Syn) != 0;
+        bool ack = (flags & TcpFlags.Ack) != 0;
+        if (isOrig)
+        {
+            if ((c.FirstPacketSeen & FirstPacketOriginator) == 0)
+                c.IsPartial = !syn || ack;
+        }
+        else if ((c.FirstPacketSeen & FirstPacketResponder) == 0 && !c.IsPartial)
+        {
+            c.IsPartial = !syn;
+        }
+    }
+
+    /// <summary>init_endpoint in TCPSessionAdapter.cc: where an endpoint's sequence space starts.</summary>
+    private static void InitEndpoint(ref TcpEndpoint ep, TcpFlags flags, uint firstSegSeq, uint lastSeq)
+    {
+        bool syn = (flags & TcpFlags.Syn) != 0;
+        switch (ep.State)
+        {
+            case EndpointState.Inactive:
+                if (syn)
+                {
+                    ep.InitAckSeq(firstSegSeq);
+                    ep.InitStartSeq(firstSegSeq);
+                }
+                else
+                {
+                    // A partial connection: number as though a SYN had been seen.
+                    ep.InitAckSeq(firstSegSeq - 1);
+                    ep.InitStartSeq(firstSegSeq - 1);
+                    lastSeq = firstSegSeq;
+                }
+                ep.InitLastSeq(lastSeq);
+                break;
+            case EndpointState.SynSent:
+            case EndpointState.SynAckSent:
+                if (syn && firstSegSeq != ep.StartSeq)
+                {
+                    ep.InitStartSeq(firstSegSeq);
+                    ep.InitAckSeq(firstSegSeq);
+                    ep.InitLastSeq(lastSeq);
+                }
+                break;
+            case EndpointState.Established:
+            case EndpointState.Partial:
+                if (syn)
+                {
+                    ep.InitStartSeq(firstSegSeq);
+                    ep.InitAckSeq(firstSegSeq);
+                    ep.InitLastSeq(lastSeq);
+                }
+                break;
+            case EndpointState.Reset:
+                if (syn && ep.PreviousState == EndpointState.Inactive)
+                {
+                    // Numbers initialised by a RST, now a SYN: the RST may have been forged.
+                    ep.InitStartSeq(firstSegSeq);
+                    ep.InitAckSeq(firstSegSeq);
+                    ep.InitLastSeq(lastSeq);
+                }
+                break;
+        }
+    }
+
+    private static int SeqDelta(uint a, uint b) => (int)(a - b);
+
+    /// <summary>get_relative_seq in TCPSessionAdapter.cc.</summary>
+    private static ulong RelativeSeq(ref TcpEndpoint ep, uint current, uint last, uint wraps, out bool underflow)
+    {
+        underflow = false;
+        int delta = SeqDelta(current, last);
+        if (delta < 0)
+        {
+            if (wraps != 0 && current > last)
+                --wraps;
+        }
+        else if (delta > 0 && current < last)
+        {
+            ++wraps;
+        }
+
+        if (wraps == 0)
+        {
+            delta = SeqDelta(current, ep.StartSeq);
+            if (delta < 0)
+                underflow = true;
+            return (ulong)(long)delta;
+        }
+        return ep.ToRelativeSeqSpace(current, wraps);
+    }
+
+    private static void InitPeer(ref TcpEndpoint peer, uint ackSeq)
+    {
+        // init_peer: number the silent peer as though its SYN had been seen.
+        peer.InitStartSeq(ackSeq - 1);
+        peer.InitAckSeq(ackSeq - 1);
+        peer.InitLastSeq(ackSeq - 1);
+    }
+
+    private static void UpdateAckSeq(ref TcpEndpoint ep, uint ackSeq)
+    {
+        int delta = SeqDelta(ackSeq, ep.AckSeq);
+        if (ackSeq == 0 && delta > TooLargeSeqDelta)
+            return; // more likely a broken ack than a connection landing on 0
+        if (delta > 0)
+            ep.UpdateAckSeq(ackSeq);
+    }
+
+    /// <summary>update_last_seq: advances the endpoint's highest sequence number; counts retransmissions (T/t).</summary>
+    private static void UpdateLastSeq(ref Connection c, bool fromA, ref TcpEndpoint ep, uint lastSeq, TcpFlags flags, int len)
+    {
+        int deltaLast = SeqDelta(lastSeq, ep.LastSeq);
+        bool synOrRst = (flags & (TcpFlags.Syn | TcpFlags.Rst)) != 0;
+        if (synOrRst && (deltaLast > TooLargeSeqDelta || deltaLast < -TooLargeSeqDelta))
+        {
+            // untrusted jump
+        }
+        else if ((flags & TcpFlags.Fin) != 0 && ep.LastSeq == ep.StartSeq + 1)
+        {
+            ep.UpdateLastSeq(lastSeq); // only SYN and FIN seen: trust the FIN (> 2 GB connections)
+        }
+        else if (ep.State == EndpointState.Reset)
+        {
+            // nothing after a RST is trusted
+        }
+        else if (deltaLast > 0)
+        {
+            ep.UpdateLastSeq(lastSeq);
+        }
+        else if (len > 0)
+        {
+            ScaledHistoryEntry(ref c, fromA, 'T', ref ep.RetransmitCount, ref ep.RetransmitThreshold);
+        }
+    }
+
+    private static void InitWindow(ref TcpEndpoint ep, ref TcpEndpoint peer, TcpFlags flags, int scale)
+    {
+        if (scale < 0)
+        {
+            ep.WindowScale = 0;
+            if ((flags & TcpFlags.Ack) != 0)
+                peer.WindowScale = 0; // scaling not negotiated
+        }
+        else
+        {
+            ep.WindowScale = Math.Min(scale, 14); // RFC 7323 §2.3 caps the shift at 14
+        }
+    }
+
+    /// <summary>update_window: a zero window (after scaling) adds W/w unless it comes with or after a RST, or after the peer's FIN.</summary>
+    private void UpdateWindow(ref Connection c, bool fromA, ref TcpEndpoint ep, ref TcpEndpoint peer, ushort window, TcpFlags flags)
+    {
+        ulong scaled = (ulong)window << ep.WindowScale;
+        if (scaled == 0 && (flags & TcpFlags.Rst) == 0 && peer.State != EndpointState.Closed && ep.State != EndpointState.Reset)
+            ScaledHistoryEntry(ref c, fromA, 'W', ref ep.ZeroWindowCount, ref ep.ZeroWindowThreshold);
+    }
+
+    // ---------------------------------------------------------------- history
+
+    private static bool IsOrigHost(ref Connection c, bool hostIsA) => hostIsA == c.OriginatorIsA;
+
+    /// <summary>
+    /// Connection::CheckHistory via TCP_Endpoint::CheckHistory: adds the letter the first time its
+    /// mask is seen; returns true if it had been seen before. A history of exactly "H" followed by
+    /// an A or D flips the roles and becomes "^h" (§4.4 item 2).
+    /// </summary>
+    private static bool CheckHistory(ref Connection c, bool hostIsA, uint mask, char code)
+    {
+        if ((code == 'A' || code == 'D') && c.HistoryIs('H'))
+        {
+            FlipRoles(ref c);
+            c.HistoryLength = 0;
+            c.AppendHistory('^');
+            c.AppendHistory('h');
+        }
+
+        if (!IsOrigHost(ref c, hostIsA))
+        {
+            mask <<= 16;
+            code = char.ToLowerInvariant(code);
+        }
+        if ((c.HistorySeen & mask) == 0)
+        {
+            c.HistorySeen |= mask;
+            c.AppendHistory(code);
+            return false;
+        }
+        return true;
+    }
+
+    private static void AddHistory(ref Connection c, bool hostIsA, char code) =>
+        c.AppendHistory(IsOrigHost(ref c, hostIsA) ? code : char.ToLowerInvariant(code));
+
+    /// <summary>Session::ScaledHistoryEntry: the letter at the 1st, 10th, 100th ... occurrence.</summary>
+    private static void ScaledHistoryEntry(ref Connection c, bool hostIsA, char code, ref uint counter, ref uint threshold)
+    {
+        if (++counter != threshold)
+            return;
+        AddHistory(ref c, hostIsA, code);
+        threshold = threshold <= uint.MaxValue / 10 ? threshold * 10 : uint.MaxValue;
+    }
+
+    /// <summary>update_history in TCPSessionAdapter.cc (zeek-conn-semantics §4.1).</summary>
+    private static void UpdateHistory(ref Connection c, bool fromA, TcpFlags flags, ref TcpEndpoint ep, ulong relSeq, int len)
+    {
+        bool syn = (flags & TcpFlags.Syn) != 0;
+        bool fin = (flags & TcpFlags.Fin) != 0;
+        bool rst = (flags & TcpFlags.Rst) != 0;
+        int bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+        if (bits > 1)
+        {
+            if (fin && rst)
+                CheckHistory(ref c, fromA, HistFinRstPacket, 'I');
+            else
+                CheckHistory(ref c, fromA, HistMultiFlagPacket, 'Q');
+        }
+        else if (bits == 1)
+        {
+            if (syn)
+            {
+                char code = (flags & TcpFlags.Ack) != 0 ? 'H' : 'S';
+                if (CheckHistory(ref c, fromA, HistSynPacket, code) && relSeq != ep.HistLastSyn)
+                    AddHistory(ref c, fromA, code);
+                ep.HistLastSyn = relSeq;
+            }
+            if (fin)
+            {
+                // A FIN's sequence number counts after the data it carries.
+                ulong finSeq = relSeq + (ulong)len;
+                if (CheckHistory(ref c, fromA, HistFinPacket, 'F') && finSeq != ep.HistLastFin)
+                    AddHistory(ref c, fromA, 'F');
+                ep.HistLastFin = finSeq;
+            }
+            if (rst)
+            {
+                if (CheckHistory(ref c, fromA, HistRstPacket, 'R') && relSeq != ep.HistLastRst)
+                    AddHistory(ref c, fromA, 'R');
+                ep.HistLastRst = relSeq;
+            }
+        }
+        else if (len > 0)
+        {
+            CheckHistory(ref c, fromA, HistDataPacket, 'D');
+        }
+        else if ((flags & TcpFlags.Ack) != 0)
+        {
+            CheckHistory(ref c, fromA, HistAckPacket, 'A');
+        }
+        // A zero-length packet with no flags (a NULL scan) leaves no letter.
+    }
+
+    /// <summary>Connection::FlipRoles: the other host becomes the originator; history gets '^'.</summary>
+    private static void FlipRoles(ref Connection c)
+    {
+        c.OriginatorIsA = !c.OriginatorIsA;
+        byte seen = c.FirstPacketSeen;
+        c.FirstPacketSeen = (byte)(((seen & FirstPacketOriginator) != 0 ? FirstPacketResponder : 0) |
+                                   ((seen & FirstPacketResponder) != 0 ? FirstPacketOriginator : 0));
+        c.IsPartial = false;
+        c.AppendHistory('^');
+    }
+
+    // ---------------------------------------------------------------- state machine
+
+    private void SetState(ref Connection c, ref TcpEndpoint ep, ref TcpEndpoint peer, EndpointState newState)
+    {
+        if (newState == ep.State)
+            return;
+        // TCP_Endpoint::SetState: leaving the handshake while both sides were in it switches the
+        // connection to tcp_inactivity_timeout.
+        if (!newState.IsHandshake() && ep.State.IsHandshake() && peer.State.IsHandshake() &&
+            c.InactivityTimeout != _longInactivity)
+            c.InactivityTimeout = _inactivity;
+        ep.SetState(newState);
+    }
+
+    private void UpdateStateMachine(ref Connection c, ref TcpEndpoint ep, ref TcpEndpoint peer, bool fromA,
+        uint baseSeq, int len, bool isOrig, TcpFlags flags, out bool doClose, out bool genEvent)
+    {
+        doClose = false;
+        genEvent = false;
+        bool syn = (flags & TcpFlags.Syn) != 0;
+        bool fin = (flags & TcpFlags.Fin) != 0;
+        bool rst = (flags & TcpFlags.Rst) != 0;
+        bool ack = (flags & TcpFlags.Ack) != 0;
+
+        switch (ep.State)
+        {
+            case EndpointState.Inactive:
+                UpdateInactiveState(ref c, ref ep, ref peer, fromA, baseSeq, len, isOrig, syn, fin, rst, ack, ref doClose, ref genEvent);
+                break;
+
+            case EndpointState.SynSent:
+            case EndpointState.SynAckSent:
+                if (fin)
+                {
+                    SetState(ref c, ref ep, ref peer, EndpointState.Closed);
+                    doClose = genEvent = true;
+                }
+                if (rst)
+                {
+                    SetState(ref c, ref ep, ref peer, EndpointState.Reset);
+                    c.IsActive = false; // ConnectionReset
+                    doClose = true;
+                }
+                break;
+
+            case EndpointState.Established:
+            case EndpointState.Partial:
+                if (syn && ep.State == EndpointState.Partial && peer.State == EndpointState.Inactive && !ack)
+                    SetState(ref c, ref ep, ref peer, EndpointState.SynSent); // SYN_after_partial
+                if (fin && !rst)
+                {
+                    SetState(ref c, ref ep, ref peer, EndpointState.Closed);
+                    if (peer.State == EndpointState.Reset && peer.PreviousState == EndpointState.Closed)
+                        SetState(ref c, ref peer, ref ep, EndpointState.Closed); // the peer's FIN then RST was a normal close
+                    doClose = genEvent = true;
+                }
+                if (rst)
+                {
+                    bool peerAlreadyReset = peer.State == EndpointState.Reset && peer.PreviousState == EndpointState.Established;
+                    SetState(ref c, ref ep, ref peer, EndpointState.Reset);
+                    doClose = true;
+                    if (!peerAlreadyReset)
+                        c.IsActive = false; // ConnectionReset
+                }
+                break;
+
+            case EndpointState.Closed:
+                // A RST after both FINs is ignored for state: the connection stays SF (§2.2).
+                if (rst && peer.State != EndpointState.Closed)
+                {
+                    SetState(ref c, ref ep, ref peer, EndpointState.Reset);
+                    if (!ep.DidClose)
+                        doClose = true;
+                }
+                break;
+
+            case EndpointState.Reset:
+                break; // terminal
+        }
+    }
+
+    /// <summary>UpdateInactiveState in TCPSessionAdapter.cc (zeek-conn-semantics §2.2, E = INACTIVE).</summary>
+    private void UpdateInactiveState(ref Connection c, ref TcpEndpoint ep, ref TcpEndpoint peer, bool fromA,
+        uint baseSeq, int len, bool isOrig, bool syn, bool fin, bool rst, bool ack, ref bool doClose, ref bool genEvent)
+    {
+        if (syn)
+        {
+            if (isOrig)
+            {
+                SetState(ref c, ref ep, ref peer, ack ? EndpointState.SynAckSent : EndpointState.SynSent);
+                if (_attemptDelay > 0)
+                    c.AttemptDeadline = c.LastTime + _attemptDelay;
+            }
+            else
+            {
+                if (!ack && peer.State == EndpointState.SynAckSent && baseSeq == ep.StartSeq)
+                {
+                    // The SYN-ACK was captured before its SYN: flip and call it established.
+                    c.IsPartial = false;
+                    FlipRoles(ref c);
+                    SetState(ref c, ref peer, ref ep, EndpointState.Established);
+                    c.FirstPacketSeen |= FirstPacketOriginator;
+                }
+
+                if (peer.State == EndpointState.SynSent)
+                    SetState(ref c, ref peer, ref ep, EndpointState.Established);
+
+                SetState(ref c, ref ep, ref peer, EndpointState.Established);
+
+                if (peer.State != EndpointState.Partial)
+                {
+                    // connection_established: inactivity.zeek's per-port timeout applies from here.
+                    ushort respPort = c.OriginatorIsA ? c.PortB : c.PortA;
+                    if (_longInactivityPort[respPort])
+                        c.InactivityTimeout = _longInactivity;
+                }
+            }
+        }
+
+        if (fin)
+        {
+            SetState(ref c, ref ep, ref peer, EndpointState.Closed);
+            doClose = genEvent = true;
+        }
+
+        if (rst)
+        {
+            SetState(ref c, ref ep, ref peer, EndpointState.Reset);
+            bool isReject = isOrig
+                ? peer.State == EndpointState.Established // a reverse scan: SYN-ACK seen, not the SYN
+                : peer.State is EndpointState.SynSent or EndpointState.SynAckSent;
+            doClose = true;
+            genEvent = !isReject;
+        }
+
+        if (ep.State == EndpointState.Inactive)
+        {
+            ref TcpEndpoint orig = ref Orig(ref c);
+            if (!isOrig && len == 0 && orig.State == EndpointState.SynSent)
+            {
+                // Some stacks ack the SYN before sending the SYN-ACK: not a partial connection (why `SaR` is RSTOS0).
+            }
+            else if (ack && peer.State == EndpointState.Established)
+            {
+                SetState(ref c, ref ep, ref peer, EndpointState.Established); // the SYN was missed
+                c.IsPartial = false;
+                c.FirstPacketSeen |= IsOrigHost(ref c, fromA) ? FirstPacketOriginator : FirstPacketResponder;
+            }
+            else
+            {
+                SetState(ref c, ref ep, ref peer, EndpointState.Partial);
+            }
+        }
+    }
+
+    /// <summary>TCPSessionAdapter::ConnectionClosed (zeek-conn-semantics §2.3).</summary>
+    private void ConnectionClosed(ref Connection c, ref TcpEndpoint ep, ref TcpEndpoint peer, bool genEvent)
+    {
+        if (ep.DidClose)
+            return;
+        ep.DidClose = true;
+
+        bool complete = ep.State == EndpointState.Reset || peer.DidClose || peer.State == EndpointState.Inactive;
+        if (complete)
+        {
+            if ((ep.PreviousState != EndpointState.Inactive || peer.State != EndpointState.Inactive) && genEvent)
+                c.IsActive = false; // ConnectionFinished
+
+            // CancelTimers, then delete at last_time + tcp_close_delay.
+            c.AttemptDeadline = 0;
+            c.ExpireTick = 0;
+            c.ExpireTick2 = 0;
+            long deleteAt = c.LastTime + _closeDelay;
+            if (c.CloseDeleteDeadline == 0 || deleteAt < c.CloseDeleteDeadline)
+                c.CloseDeleteDeadline = deleteAt;
+        }
+        else if (ep.PreviousState != EndpointState.Inactive)
+        {
+            // A half close by a side seen before: look for the other side closing too.
+            c.ExpireTick2 = c.LastTime + _sessionTimer;
+        }
+    }
+
+    // ---------------------------------------------------------------- content gaps (G/g, missed_bytes)
+
+    /// <summary>Records that <paramref name="ep"/> sent [seq, seq+len) (TCP_Reassembler::DataSent, ranges only).</summary>
+    private static void DataSent(ref TcpEndpoint ep, ulong seq, int len)
+    {
+        ulong upper = seq + (ulong)len;
+        ulong acked = ep.ToRelativeSeqSpace(ep.AckSeq, ep.AckWraps);
+        if (seq < acked)
+        {
+            if (upper <= acked)
+                return; // already delivered and acknowledged
+            seq = acked;
+        }
+        if (upper <= ep.TrimmedUpTo || upper <= ep.ReassembledUpTo)
+            return;
+
+        if (seq <= ep.ReassembledUpTo)
+        {
+            ep.ReassembledUpTo = upper;
+            DeliverPending(ref ep);
+            return;
+        }
+        AddPending(ref ep, seq, upper);
+    }
+
+    private static void AddPending(ref TcpEndpoint ep, ulong start, ulong end)
+    {
+        Span<SequenceRange> ranges = ep.Pending;
+        // Merge with an overlapping or touching range.
+        for (int i = 0; i < ep.PendingCount; i++)
+        {
+            if (start <= ranges[i].End && end >= ranges[i].Start)
+            {
+                ranges[i].Start = Math.Min(ranges[i].Start, start);
+                ranges[i].End = Math.Max(ranges[i].End, end);
+                return;
+            }
+        }
+        if (ep.PendingCount == ranges.Length)
+        {
+            // Full: widen the last range. Only the ranges' outer edges matter for gap accounting.
+            ranges[^1].End = Math.Max(ranges[^1].End, end);
+            ranges[^1].Start = Math.Min(ranges[^1].Start, start);
+            return;
+        }
+        int at = ep.PendingCount++;
+        while (at > 0 && ranges[at - 1].Start > start)
+        {
+            ranges[at] = ranges[at - 1];
+            at--;
+        }
+        ranges[at].Start = start;
+        ranges[at].End = end;
+    }
+
+    private static void DeliverPending(ref TcpEndpoint ep)
+    {
+        Span<SequenceRange> ranges = ep.Pending;
+        int consumed = 0;
+        while (consumed < ep.PendingCount && ranges[consumed].Start <= ep.ReassembledUpTo)
+        {
+            if (ranges[consumed].End > ep.ReassembledUpTo)
+                ep.ReassembledUpTo = ranges[consumed].End;
+            consumed++;
+        }
+        RemoveFirstPending(ref ep, consumed);
+    }
+
+    private static void RemoveFirstPending(ref TcpEndpoint ep, int count)
+    {
+        if (count == 0)
+            return;
+        Span<SequenceRange> ranges = ep.Pending;
+        for (int i = count; i < ep.PendingCount; i++)
+            ranges[i - count] = ranges[i];
+        ep.PendingCount -= count;
+    }
+
+    /// <summary>
+    /// The peer acknowledged <paramref name="ep"/>'s data up to <paramref name="seq"/>: whatever was
+    /// acknowledged but never seen is a content gap (TCP_Reassembler::AckReceived / Undelivered / Gap).
+    /// </summary>
+    private static void AckReceived(ref Connection c, ref TcpEndpoint ep, bool epIsA, ulong seq)
+    {
+        if (ep.FinCount > 0 && seq >= ep.FinSeq)
+            seq = ep.FinSeq - 1; // the FIN octet is not data
+        if (seq <= ep.TrimmedUpTo)
+            return;
+        ep.TrimmedUpTo = seq;
+        if (seq <= ep.ReassembledUpTo)
+            return;
+
+        // Undelivered(): partial connections fake their first octet; ignore complaints about it.
+        if (seq <= 2 && c.IsPartial)
+            return;
+
+        ref TcpEndpoint peer = ref epIsA ? ref c.B : ref c.A;
+        Span<SequenceRange> ranges = ep.Pending;
+        int consumed = 0;
+        while (consumed < ep.PendingCount && ranges[consumed].Start < seq)
+        {
+            if (ranges[consumed].Start > ep.ReassembledUpTo)
+                Gap(ref c, ref ep, ref peer, epIsA, ranges[consumed].Start - ep.ReassembledUpTo);
+            if (ranges[consumed].End > ep.ReassembledUpTo)
+                ep.ReassembledUpTo = ranges[consumed].End;
+            consumed++;
+        }
+        RemoveFirstPending(ref ep, consumed);
+        if (seq > ep.ReassembledUpTo)
+        {
+            Gap(ref c, ref ep, ref peer, epIsA, seq - ep.ReassembledUpTo);
+            ep.ReassembledUpTo = seq;
+        }
+    }
+
+    private static bool IsClean(ref TcpEndpoint e) =>
+        e.State == EndpointState.Established ||
+        (e.State == EndpointState.Closed && e.PreviousState == EndpointState.Established);
+
+    private static void Gap(ref Connection c, ref TcpEndpoint ep, ref TcpEndpoint peer, bool epIsA, ulong length)
+    {
+        // Gaps count only while both sides are established or closing cleanly from there.
+        if (!IsClean(ref ep) || !IsClean(ref peer))
+            return;
+        ScaledHistoryEntry(ref c, epIsA, 'G', ref ep.GapCount, ref ep.GapThreshold);
+        c.MissedBytes += length;
+    }
+
+    // ---------------------------------------------------------------- evidence for the diagnosis
+
+    private static void RecordEvidenceBeforeState(ref Connection c, ref TcpEndpoint ep, ref TcpEndpoint peer,
+        in TcpSegment s, bool fromA, ReadOnlySpan<byte> frame)
+    {
+        long t = s.TimestampNanos;
+        long previous = Math.Max(c.A.LastPacketTime, c.B.LastPacketTime);
+        if (previous != 0 && t - previous > c.LongestIdleGap)
+        {
+            c.LongestIdleGap = t - previous;
+            c.LongestIdleGapEnd = t;
+        }
+
+        bool rst = (s.Flags & TcpFlags.Rst) != 0;
+        if (ep.FirstPacketTime == 0)
+            ep.FirstPacketTime = t;
+        ep.LastPacketTime = t;
+        ep.RecordIpFields(s.Ttl, s.IpId);
+        if ((s.Options & TcpOptionsSeen.Timestamps) != 0)
+        {
+            if (!ep.HasTimestamps)
+                ep.TsValFirst = s.TimestampValue;
+            ep.HasTimestamps = true;
+            ep.TsValLast = s.TimestampValue;
+        }
+        if ((s.Options & TcpOptionsSeen.Mss) != 0)
+            ep.Mss = s.Mss;
+
+        if (peer.FirstRstTime != 0)
+            ep.PacketsAfterPeerRst++;
+        if (ep.FirstRstTime != 0)
+            ep.PacketsAfterOwnRst++;
+
+        bool syn = (s.Flags & TcpFlags.Syn) != 0;
+        bool fin = (s.Flags & TcpFlags.Fin) != 0;
+        if (fin && ep.FirstFinTime == 0)
+            ep.FirstFinTime = t;
+        if (syn && (s.Flags & TcpFlags.Ack) == 0 && ep.SynCount > 0 && s.SequenceNumber == ep.StartSeq)
+            c.RetransmittedSyns++;
+
+        // A keep-alive probe: seq one below what was already sent, 0 or 1 byte, plain ACK (RFC 9293 §3.8.4).
+        if (!syn && !fin && !rst && s.PayloadLength <= 1 && ep.DataPackets + (ulong)ep.SynCount > 0 &&
+            s.SequenceNumber == ep.NextRawSeq - 1)
+            ep.KeepAlives++;
+
+        if (rst && ep.FirstRstTime == 0)
+        {
+            ep.FirstRstTime = t;
+            ep.RstTtl = s.Ttl;
+            ep.RstIpId = s.IpId;
+            ep.RstSeq = s.SequenceNumber;
+            ep.RstAck = s.AcknowledgmentNumber;
+            ep.RstHadAck = (s.Flags & TcpFlags.Ack) != 0;
+            ep.RstPayloadLength = s.PayloadLength;
+            ep.RstSeqMatchedExpected = peer.PacketsSent > 0 && s.SequenceNumber == peer.LastRawAck;
+            if (c.FirstRstTime == 0)
+            {
+                c.FirstRstTime = t;
+                c.LastPacketBeforeRstTime = previous;
+                c.FirstRstFromA = fromA;
+            }
+        }
+
+        if (s.PayloadLength > 0 && !rst)
+        {
+            ep.DataPackets++;
+            ep.PayloadBytes += (ulong)s.PayloadLength;
+            ep.LastDataTime = t;
+            if (ep.FirstPayloadLength == 0 && s.CapturedPayloadLength > 0)
+            {
+                int take = Math.Min(4, s.CapturedPayloadLength);
+                if (s.PayloadOffset + take <= frame.Length)
+                {
+                    uint value = 0;
+                    for (int i = 0; i < take; i++)
+                        value |= (uint)frame[s.PayloadOffset + i] << (24 - 8 * i);
+                    ep.FirstPayload = value;
+                    ep.FirstPayloadLength = take;
+                }
+            }
+        }
+
+        uint end = s.SequenceNumber + (uint)s.PayloadLength + (syn ? 1u : 0u) + (fin ? 1u : 0u);
+        if (!rst && (ep.PacketsSent == 1 || SeqDelta(end, ep.NextRawSeq) > 0))
+            ep.NextRawSeq = end;
+        ep.LastRawSeq = s.SequenceNumber;
+        if ((s.Flags & TcpFlags.Ack) != 0)
+            ep.LastRawAck = s.AcknowledgmentNumber;
+    }
+
+    // ---------------------------------------------------------------- output
+
+    private void Emit(ref Connection c, RemovalReason reason, long when)
+    {
+        ref TcpEndpoint orig = ref Orig(ref c);
+        ref TcpEndpoint resp = ref Resp(ref c);
+        string history = c.HistoryText();
+        ulong origSize = orig.Size(resp.State);
+        ulong respSize = resp.Size(orig.State);
+        var summary = new ConnectionSummary
+        {
+            Uid = ConnectionUid.Create(in c.Key, c.StartTime, c.Ordinal),
+            Ordinal = c.Ordinal,
+            StartTime = c.StartTime,
+            LastTime = c.LastTime,
+            Originator = Summarize(ref orig, orig.Size(resp.State), c.OriginatorIsA ? c.AddressA : c.AddressB, c.OriginatorIsA ? c.PortA : c.PortB),
+            Responder = Summarize(ref resp, respSize, c.OriginatorIsA ? c.AddressB : c.AddressA, c.OriginatorIsA ? c.PortB : c.PortA),
+            History = history,
+            ConnState = ConnStateRules.Decide(orig.State, resp.State, origSize, respSize, history),
+            MissedBytes = c.MissedBytes,
+            Vlan = c.Vlan,
+            InnerVlan = c.InnerVlan,
+            IpVersion = c.IpVersion,
+            Removal = reason,
+            RemovalTime = when,
+            RolesFlipped = !c.OriginatorIsA,
+            FirstRstTime = c.FirstRstTime,
+            LastPacketBeforeRstTime = c.LastPacketBeforeRstTime,
+            LongestIdleGap = c.LongestIdleGap,
+            LongestIdleGapEnd = c.LongestIdleGapEnd,
+            FirstRstFromOriginator = c.FirstRstTime != 0 && c.FirstRstFromA == c.OriginatorIsA,
+        };
+        _sink.Add(summary);
+    }
+
+    private static EndpointSummary Summarize(ref TcpEndpoint e, ulong size, UInt128 address, ushort port)
+    {
+        byte[] firstPayload = new byte[e.FirstPayloadLength];
+        for (int i = 0; i < firstPayload.Length; i++)
+            firstPayload[i] = (byte)(e.FirstPayload >> (24 - 8 * i));
+        return new EndpointSummary
+        {
+            Address = address,
+            Port = port,
+            State = e.State,
+            PreviousState = e.PreviousState,
+            Size = size,
+            Packets = e.Packets,
+            IpBytes = e.IpBytes,
+            PacketsSent = e.PacketsSent,
+            DataPackets = e.DataPackets,
+            PayloadBytes = e.PayloadBytes,
+            SynCount = e.SynCount,
+            FinCount = e.FinCount,
+            RstCount = e.RstCount,
+            FirstPacketTime = e.FirstPacketTime,
+            LastPacketTime = e.LastPacketTime,
+            LastDataTime = e.LastDataTime,
+            FirstFinTime = e.FirstFinTime,
+            FirstRstTime = e.FirstRstTime,
+            PacketsAfterPeerRst = e.PacketsAfterPeerRst,
+            PacketsAfterOwnRst = e.PacketsAfterOwnRst,
+            TtlFirst = e.TtlFirst,
+            TtlLast = e.TtlLast,
+            TtlMin = e.PacketsSent == 0 ? (byte)0 : e.TtlMin,
+            TtlMax = e.TtlMax,
+            IpIdFirst = e.IpIdFirst,
+            IpIdLast = e.IpIdLast,
+            IpIdMin = e.PacketsSent == 0 ? (ushort)0 : e.IpIdMin,
+            IpIdMax = e.IpIdMax,
+            HasTimestamps = e.HasTimestamps,
+            TsValFirst = e.TsValFirst,
+            TsValLast = e.TsValLast,
+            LastRawSeq = e.LastRawSeq,
+            LastRawAck = e.LastRawAck,
+            KeepAlives = e.KeepAlives,
+            Retransmissions = e.RetransmitCount,
+            ZeroWindows = e.ZeroWindowCount,
+            RstTtl = e.RstTtl,
+            RstIpId = e.RstIpId,
+            RstSeq = e.RstSeq,
+            RstAck = e.RstAck,
+            RstHadAck = e.RstHadAck,
+            RstPayloadLength = e.RstPayloadLength,
+            RstSeqMatchedExpected = e.RstSeqMatchedExpected,
+            FirstPayload = firstPayload,
+            Mss = e.Mss,
+        };
+    }
+}
+
+/// <summary>
+/// Connection ids in Zeek's style ("C" and base62), derived from the connection's tuple, start time
+/// and creation order, so the same input always gives the same uids.
+/// </summary>
+public static class ConnectionUid
+{
+    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    internal static string Create(in FlowKey key, long startTime, long ordinal)
+    {
+        ulong h1 = Mix((ulong)key.LowAddress ^ Mix((ulong)(key.LowAddress >> 64) ^ (ulong)ordinal));
+        ulong h2 = Mix((ulong)key.HighAddress ^ Mix((ulong)(key.HighAddress >> 64) ^ (ulong)startTime));
+        h1 = Mix(h1 ^ ((ulong)key.LowPort << 16 | key.HighPort) ^ h2);
+        h2 = Mix(h2 ^ key.VlanKey ^ h1);
+        UInt128 value = new(h1 >> 32, h2); // 96 bits, as Zeek's uids
+        Span<char> text = stackalloc char[17];
+        text[0] = 'C';
+        for (int i = 16; i >= 1; i--)
+        {
+            text[i] = Alphabet[(int)(value % 62)];
+            value /= 62;
+        }
+        return new string(text);
+    }
+
+    // splitmix64's finaliser: a fast, well-mixed 64-bit hash step.
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}
