@@ -156,7 +156,7 @@ public class TruncatedAndFuzzedFrameTests
         }
     }
 
-    private static void AssertInsideFrame(in TcpSegment segment, int frameLength, string name)
+    internal static void AssertInsideFrame(in TcpSegment segment, int frameLength, string name)
     {
         Assert.True(segment.IpVersion is 4 or 6, name);
         Assert.InRange(segment.IpHeaderOffset, 0, segment.TcpHeaderOffset - 20);
