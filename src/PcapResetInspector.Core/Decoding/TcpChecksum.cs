@@ -6,7 +6,7 @@ public enum TcpChecksumResult : byte
 {
     Valid,
     Invalid,
-    /// <summary>The frame does not hold the whole segment (snaplen), or the pseudo-header cannot be known.</summary>
+    /// <summary>The frame does not hold the whole segment (snaplen, a first fragment), or the pseudo-header cannot be known.</summary>
     NotVerifiable,
 }
 
@@ -35,7 +35,9 @@ public static class TcpChecksum
     public static TcpChecksumResult Verify(ReadOnlySpan<byte> frame, in TcpSegment segment)
     {
         int tcpLength = segment.PayloadOffset - segment.TcpHeaderOffset + segment.PayloadLength;
-        if (segment.CapturedPayloadLength < segment.PayloadLength
+        // A first fragment's checksum covers the reassembled segment, which one frame does not hold.
+        if (segment.FirstFragment
+            || segment.CapturedPayloadLength < segment.PayloadLength
             || segment.TcpHeaderOffset < 0
             || tcpLength < TcpHeader.MinimumLength
             || frame.Length - segment.TcpHeaderOffset < tcpLength

@@ -192,6 +192,36 @@ public class CorpusDecodingTests(ITestOutputHelper output)
         Assert.Equal(expected, Summary(DecodeFile(folderAndFile).Counters));
     }
 
+    [CorpusTheory]
+    // tshark -o tcp.check_checksum:TRUE: nanosecs_big_endian was captured on the sender with checksum offload.
+    [InlineData("wellformed/pcpp__nanosecs_big_endian.pcap", "Invalid 10")]
+    [InlineData("wellformed/pcpp__one_tcp_rst.pcap", "Valid 1, Invalid 1")]         // the SYN is the bad one
+    [InlineData("wellformed/pcpp__four_ipv6_http_streams.pcap", "Valid 81")]
+    [InlineData("wellformed/pcpp__one_http_stream_rst.pcap", "Valid 10")]
+    [InlineData("wellformed/arkime__mpls-basic.pcap", "Valid 19")]
+    [InlineData("wellformed/suricata__hdlc-http_1tx.pcap", "Valid 17")]
+    [InlineData("wellformed/suricata__decode-sll2-01__input.pcap", "Valid 5")]
+    [InlineData("wellformed/tcpdump__tcp-handshake-nano.pcap", "Valid 3")]
+    [InlineData("wellformed/tcpdump__mptcp-tcprst.pcap", "Valid 2")]
+    [InlineData("wellformed/suricata__frag-ip-tcp.pcap", "NotVerifiable 1")]       // a first fragment: tshark checks the reassembled one
+    [InlineData("malformed/tcpdump__tcp_rst_data-trunc.pcap", "NotVerifiable 1")]  // payload cut by snaplen
+    public void Checksums_agree_with_tshark(string folderAndFile, string expected)
+    {
+        byte[] file = File.ReadAllBytes(SharedCorpus.PathOf(folderAndFile));
+        Assert.True(MinimalPcapRecordsForDecoderTests.TryRead(file, out int linkType, out var records));
+        var results = new SortedDictionary<TcpChecksumResult, int>();
+        foreach (var record in records)
+        {
+            ReadOnlySpan<byte> frame = file.AsSpan(record.DataOffset, record.Length);
+            if (PacketDecoder.Decode(frame, linkType, 0, out TcpSegment segment) == DecodeStatus.Tcp)
+            {
+                TcpChecksumResult result = TcpChecksum.Verify(frame, segment);
+                results[result] = results.GetValueOrDefault(result) + 1;
+            }
+        }
+        Assert.Equal(expected, string.Join(", ", results.Select(pair => $"{pair.Key} {pair.Value}")));
+    }
+
     // Field values below were read from the same frames with tshark 4.0.
 
     [CorpusFact]

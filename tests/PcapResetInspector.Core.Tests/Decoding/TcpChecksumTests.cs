@@ -115,6 +115,17 @@ public class TcpChecksumTests
     }
 
     [Fact]
+    public void First_fragment_is_not_verifiable_even_when_its_own_bytes_happen_to_sum_right()
+    {
+        // Checksum computed over this fragment's bytes alone: a wrong basis, so no verdict either way.
+        byte[] tcp = WithChecksum(Tcp(payload: new byte[64]), V4Source, V4Destination);
+        Assert.Equal(TcpChecksumResult.NotVerifiable, Verify(Ipv4(tcp, moreFragments: true), LinkTypes.Raw));
+        byte[] tcp6 = WithChecksum(Tcp(payload: new byte[64]), V6Source, V6Destination);
+        byte[] packet6 = Ipv6(Concat(FragmentHeader(Tcp6, 0, moreFragments: true), tcp6), nextHeader: 44);
+        Assert.Equal(TcpChecksumResult.NotVerifiable, Verify(packet6, LinkTypes.Raw));
+    }
+
+    [Fact]
     public void A_segment_that_was_not_decoded_is_not_verifiable()
     {
         Assert.Equal(TcpChecksumResult.NotVerifiable, TcpChecksum.Verify(SampleIpv4Tcp(), default));
