@@ -16,9 +16,23 @@ namespace PcapResetInspector.Core.Decoding;
 /// </remarks>
 public static partial class PacketDecoder
 {
+    /// <summary>No IPv6 extension header is shorter than 8 bytes (RFC 8200 §4; AH, RFC 4302 §2, is at least 12).</summary>
+    private const int ExtensionHeaderMinimumLength = 8;
+    private const int FragmentHeaderLength = 8;
+    /// <summary>RFC 8200 §4.5: the M flag, low bit of the offset word.</summary>
+    private const int Ipv6MoreFragmentsBit = 0x0001;
+    private const byte Pad1Option = 0x00;
+    /// <summary>RFC 2675 §2.</summary>
+    private const byte JumboPayloadOption = 0xC2;
+
+    /// <summary>Decodes a frame as a reader hands it out; see the span overload.</summary>
     public static DecodeStatus Decode(in PacketRecord record, out TcpSegment segment) =>
         Decode(record.Data, record.LinkType, record.TimestampNanos, out segment);
 
+    /// <param name="frame">The captured bytes, possibly cut by the snapshot length.</param>
+    /// <param name="linkType">LINKTYPE_ value (see <see cref="LinkTypes"/>), without the FCS bits of the pcap header.</param>
+    /// <param name="timestampNanos">Copied into the segment.</param>
+    /// <param name="segment">Filled as far as decoding got; complete only when <see cref="DecodeStatus.Tcp"/> is returned.</param>
     public static DecodeStatus Decode(ReadOnlySpan<byte> frame, int linkType, long timestampNanos, out TcpSegment segment)
     {
         segment = default;
@@ -190,17 +204,11 @@ public static partial class PacketDecoder
         }
     }
 
-    /// <summary>Every IPv6 extension header is a multiple of 8 bytes (RFC 8200 §4), AH of 4 but at least 12.</summary>
-    private const int ExtensionHeaderMinimumLength = 8;
-    private const int Ipv6MoreFragmentsBit = 0x0001;
-    private const int FragmentHeaderLength = 8;
-    private const byte Pad1Option = 0x00;
-    private const byte JumboPayloadOption = 0xC2;
-
-    private static bool IsExtensionHeader(byte nextHeader) => nextHeader is IpProtocols.HopByHopOptions
+    internal static bool IsExtensionHeader(byte nextHeader) => nextHeader is IpProtocols.HopByHopOptions
         or IpProtocols.Routing or IpProtocols.DestinationOptions or IpProtocols.Fragment or IpProtocols.AuthenticationHeader;
 
-    private static int ExtensionHeaderLength(byte nextHeader, byte lengthField) => nextHeader switch
+    /// <summary>Length in bytes of the IPv6 extension header <paramref name="nextHeader"/> from its length byte.</summary>
+    internal static int ExtensionHeaderLength(byte nextHeader, byte lengthField) => nextHeader switch
     {
         IpProtocols.Fragment => FragmentHeaderLength,
         // RFC 4302 §2.2: AH counts 32-bit words, minus 2.

@@ -94,15 +94,12 @@ public static class TcpChecksum
             {
                 return false;
             }
-            byte lengthField = frame[position + 1];
-            int length = nextHeader switch
+            if (!PacketDecoder.IsExtensionHeader(nextHeader))
             {
-                IpProtocols.Fragment => 8,
-                IpProtocols.AuthenticationHeader => (lengthField + 2) * 4,
-                IpProtocols.HopByHopOptions or IpProtocols.Routing or IpProtocols.DestinationOptions => (lengthField + 1) * 8,
-                _ => -1,
-            };
-            if (length < 0 || length > tcpOffset - position)
+                return false;
+            }
+            int length = PacketDecoder.ExtensionHeaderLength(nextHeader, frame[position + 1]);
+            if (length > tcpOffset - position)
             {
                 return false;
             }
