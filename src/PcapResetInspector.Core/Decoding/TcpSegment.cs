@@ -46,6 +46,11 @@ public struct TcpSegment
     /// <summary>IPv4 identification field (0 for IPv6).</summary>
     public ushort IpId;
     public bool DontFragment;
+    /// <summary>
+    /// The segment came in the first fragment of a fragmented datagram (IPv4 MF, or an IPv6 fragment header
+    /// with M set): <see cref="PayloadLength"/> then covers this fragment only.
+    /// </summary>
+    public bool FirstFragment;
 
     /// <summary>Outer 802.1Q/802.1ad VLAN id, 0 when untagged.</summary>
     public ushort Vlan;

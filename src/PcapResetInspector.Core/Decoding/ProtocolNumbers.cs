@@ -1,0 +1,49 @@
+namespace PcapResetInspector.Core.Decoding;
+
+/// <summary>EtherType values (IEEE 802 numbers registry) the decoder follows.</summary>
+internal static class EtherTypes
+{
+    /// <summary>Values below this are an IEEE 802.3 length field, not an EtherType (IEEE 802.3 §3.2.6).</summary>
+    public const ushort MinimumEtherType = 0x0600;
+    public const ushort IPv4 = 0x0800;
+    public const ushort IPv6 = 0x86DD;
+    public const ushort Vlan8021Q = 0x8100;
+    public const ushort Vlan8021ad = 0x88A8;
+    /// <summary>Pre-standard QinQ outer tag used by some switches.</summary>
+    public const ushort VlanQinQLegacy = 0x9100;
+    public const ushort MplsUnicast = 0x8847;
+    public const ushort MplsMulticast = 0x8848;
+    public const ushort PppoeSession = 0x8864;
+}
+
+/// <summary>PPP protocol field values (RFC 1661 §2, RFC 1332, RFC 5072).</summary>
+internal static class PppProtocols
+{
+    public const ushort IPv4 = 0x0021;
+    public const ushort IPv6 = 0x0057;
+}
+
+/// <summary>IP protocol / IPv6 next-header numbers (IANA protocol numbers registry).</summary>
+internal static class IpProtocols
+{
+    public const byte HopByHopOptions = 0;
+    public const byte Tcp = 6;
+    public const byte Routing = 43;
+    public const byte Fragment = 44;
+    public const byte AuthenticationHeader = 51;
+    public const byte NoNextHeader = 59;
+    public const byte DestinationOptions = 60;
+}
+
+/// <summary>
+/// Address-family values of the NULL/LOOP link types: AF_INET is 2 everywhere, AF_INET6 differs per OS
+/// (tcpdump.org link-type registry, LINKTYPE_NULL).
+/// </summary>
+internal static class LoopbackAddressFamilies
+{
+    public const uint Inet = 2;
+    public const uint Inet6Linux = 10;
+    public const uint Inet6NetBsdOpenBsd = 24;
+    public const uint Inet6FreeBsd = 28;
+    public const uint Inet6Darwin = 30;
+}
