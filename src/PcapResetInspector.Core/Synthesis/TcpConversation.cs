@@ -10,7 +10,7 @@ namespace PcapResetInspector.Core.Synthesis;
 /// </summary>
 public sealed class TcpConversation
 {
-    private const ushort OptionsTimestampsLength = 12;
+    private const int TimestampOptionLength = 10;
 
     private readonly TrafficBuilder _builder;
     private readonly TcpConversationOptions _options;
@@ -268,11 +268,11 @@ public sealed class TcpConversation
     {
         uint tsVal = sender.TimestampOffset + (uint)((_builder.Now - _startNanos) / 1_000_000);
         option[0] = 8;
-        option[1] = 10;
+        option[1] = TimestampOptionLength;
         BinaryPrimitives.WriteUInt32BigEndian(option[2..], tsVal);
         BinaryPrimitives.WriteUInt32BigEndian(option[6..], echo ? receiver.LastTimestampValue : 0);
         sender.LastTimestampValue = tsVal;
-        return OptionsTimestampsLength - 2;
+        return TimestampOptionLength;
     }
 
     /// <summary>The TCP header (RFC 9293 §3.1) plus payload, with its checksum filled in.</summary>
