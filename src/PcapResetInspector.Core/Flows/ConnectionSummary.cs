@@ -104,6 +104,8 @@ public sealed class ConnectionSummary
     public required long LongestIdleGap { get; init; }
     public required long LongestIdleGapEnd { get; init; }
     public required bool FirstRstFromOriginator { get; init; }
+    /// <summary>The connection that used this 5-tuple before and left the table by a timer, if remembered.</summary>
+    public PriorConnection? PreviousOnTuple { get; init; }
 
     public bool SawRst => Originator.RstCount > 0 || Responder.RstCount > 0;
 }

@@ -40,6 +40,9 @@ public sealed class FlowTracker
     private int _slotHighWater;
     private long _networkTime;
     private long _nextOrdinal;
+    private readonly Dictionary<FlowKey, PriorConnection> _recentlyRemoved = new();
+    private readonly Queue<FlowKey> _recentlyRemovedOrder = new();
+    private readonly Dictionary<int, PriorConnection> _priorBySlot = new();
 
     private readonly record struct TimerEntry(int Slot, int Generation);
 
@@ -99,7 +102,7 @@ public sealed class FlowTracker
             ref Connection existing = ref _slots[slot];
             if (IsReuse(ref existing, in segment))
             {
-                Emit(ref existing, RemovalReason.Reused, now);
+                Emit(slot, ref existing, RemovalReason.Reused, now, remember: true);
                 FreeSlot(slot);
                 slot = slotRef = NewConnection(in key, in segment);
             }
@@ -130,7 +133,7 @@ public sealed class FlowTracker
         foreach (int slot in remaining)
         {
             ref Connection c = ref _slots[slot];
-            Emit(ref c, RemovalReason.EndOfInput, _networkTime);
+            Emit(slot, ref c, RemovalReason.EndOfInput, _networkTime, remember: false);
             FreeSlot(slot);
         }
         _table.Clear();
@@ -178,6 +181,9 @@ public sealed class FlowTracker
 
         if (WantsFlip(s.SourcePort, s.DestinationPort, s.Flags))
             FlipRoles(ref c);
+        // One more lookup, per connection rather than per packet: was this tuple used before?
+        if (_recentlyRemoved.Remove(key, out PriorConnection? prior))
+            _priorBySlot[slot] = prior;
         return slot;
     }
 
@@ -198,6 +204,57 @@ public sealed class FlowTracker
         return true;
     }
 
+    /// <summary>How many removed connections are remembered for linking (0 turns the memory off).</summary>
+    public int RecentlyRemovedCapacity { get; init; } = 65_536;
+
+    private void Remember(ref Connection c, string uid, string history, string connState, RemovalReason reason)
+    {
+        if (RecentlyRemovedCapacity <= 0)
+            return;
+        ref TcpEndpoint orig = ref Orig(ref c);
+        ref TcpEndpoint resp = ref Resp(ref c);
+        var prior = new PriorConnection
+        {
+            Uid = uid,
+            History = history,
+            ConnState = connState,
+            Removal = reason,
+            StartTime = c.StartTime,
+            LastActivityTime = Math.Max(c.A.LastPacketTime, c.B.LastPacketTime),
+            OriginatorAddress = c.OriginatorIsA ? c.AddressA : c.AddressB,
+            OriginatorPort = c.OriginatorIsA ? c.PortA : c.PortB,
+            OriginatorNextSeq = orig.NextRawSeq,
+            ResponderNextSeq = resp.NextRawSeq,
+            OriginatorLastAck = orig.LastRawAck,
+            ResponderLastAck = resp.LastRawAck,
+            OriginatorTtl = orig.TtlLast,
+            ResponderTtl = resp.TtlLast,
+            OriginatorIpId = orig.IpIdLast,
+            ResponderIpId = resp.IpIdLast,
+            OriginatorHasTimestamps = orig.HasTimestamps,
+            OriginatorTsVal = orig.TsValLast,
+            ResponderHasTimestamps = resp.HasTimestamps,
+            ResponderTsVal = resp.TsValLast,
+            DataPackets = orig.DataPackets + resp.DataPackets,
+        };
+        if (_recentlyRemoved.TryAdd(c.Key, prior))
+        {
+            _recentlyRemovedOrder.Enqueue(c.Key);
+        }
+        else
+        {
+            _recentlyRemoved[c.Key] = prior;
+        }
+        while (_recentlyRemoved.Count > RecentlyRemovedCapacity && _recentlyRemovedOrder.TryDequeue(out FlowKey oldest))
+            _recentlyRemoved.Remove(oldest);
+        // Keys re-added after their queue entry left stay until the queue comes round; bound the queue too.
+        while (_recentlyRemovedOrder.Count > 2 * RecentlyRemovedCapacity && _recentlyRemovedOrder.TryDequeue(out FlowKey stale))
+        {
+            if (_recentlyRemoved.Count > RecentlyRemovedCapacity)
+                _recentlyRemoved.Remove(stale);
+        }
+    }
+
     private void FreeSlot(int slot)
     {
         ref Connection c = ref _slots[slot];
@@ -212,7 +269,7 @@ public sealed class FlowTracker
     {
         ref Connection c = ref _slots[slot];
         _table.Remove(c.Key);
-        Emit(ref c, reason, when);
+        Emit(slot, ref c, reason, when, remember: true);
         FreeSlot(slot);
     }
 
@@ -1116,8 +1173,9 @@ public sealed class FlowTracker
 
     // ---------------------------------------------------------------- output
 
-    private void Emit(ref Connection c, RemovalReason reason, long when)
+    private void Emit(int slot, ref Connection c, RemovalReason reason, long when, bool remember)
     {
+        _priorBySlot.Remove(slot, out PriorConnection? prior);
         ref TcpEndpoint orig = ref Orig(ref c);
         ref TcpEndpoint resp = ref Resp(ref c);
         string history = c.HistoryText();
@@ -1145,7 +1203,10 @@ public sealed class FlowTracker
             LongestIdleGap = c.LongestIdleGap,
             LongestIdleGapEnd = c.LongestIdleGapEnd,
             FirstRstFromOriginator = c.FirstRstTime != 0 && c.FirstRstFromA == c.OriginatorIsA,
+            PreviousOnTuple = prior,
         };
+        if (remember)
+            Remember(ref c, summary.Uid, history, summary.ConnState, reason);
         _sink.Add(summary);
     }
 

@@ -579,4 +579,20 @@ public class ConnStateTests
         Assert.NotEqual(first[0], first[1]);
         Assert.All(first, uid => Assert.Matches("^C[0-9A-Za-z]{16}$", uid));
     }
+
+    [Fact]
+    public void RstAfterInactivityTimeout_IsLinkedToThePreviousConnection()
+    {
+        var b = NewBuilder();
+        var conv = b.Tcp(Client, 40047, Server, 445).Handshake().Data(Side.Client, 100).Ack(Side.Server);
+        conv.Wait(TimeSpan.FromSeconds(700)).Rst(Side.Server);
+        var all = Track(b);
+        Assert.Equal(2, all.Count);
+        Assert.Equal(RemovalReason.Inactive, all[0].Removal);
+        Assert.Null(all[0].PreviousOnTuple);
+        PriorConnection prior = Assert.IsType<PriorConnection>(all[1].PreviousOnTuple);
+        Assert.Equal(all[0].Uid, prior.Uid);
+        Assert.Equal(b.Frames[^2].TimestampNanos, prior.LastActivityTime);
+        Assert.Equal("^r", all[1].History);
+    }
 }
