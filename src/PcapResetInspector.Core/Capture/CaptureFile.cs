@@ -5,8 +5,8 @@ using System.Text;
 namespace PcapResetInspector.Core.Capture;
 
 /// <summary>
-/// Opens capture files. The format comes from the first bytes, never the file name. Anything that is not
-/// a capture gives a source that reports why and delivers nothing.
+/// Opens capture files. The format comes from the first bytes, never the file name: classic pcap or pcapng.
+/// Anything else gives a source that reports why and delivers nothing.
 /// </summary>
 public static class CaptureFile
 {
@@ -61,7 +61,10 @@ public static class CaptureFile
         ReadOnlySpan<byte> magic = head[..count];
         var input = new InputBuffer(stream, leaveOpen, magic, bufferSize);
         uint magicNumber = count >= 4 ? BinaryPrimitives.ReadUInt32BigEndian(magic) : 0;
-        FormatReader? reader = count >= 4 && PcapReader.IsMagic(magicNumber) ? new PcapReader(input, context, magicNumber) : null;
+        FormatReader? reader = count < 4 ? null
+            : PcapReader.IsMagic(magicNumber) ? new PcapReader(input, context, magicNumber)
+            : magicNumber == PcapNgReader.SectionHeaderType ? new PcapNgReader(input, context)
+            : null;
         if (reader is null)
         {
             Reject(context, magic);
@@ -94,7 +97,8 @@ public static class CaptureFile
         else
         {
             context.Stop(CaptureProblemKind.NotACaptureFile, ProblemSeverity.Error, 0,
-                $"not a pcap capture: it starts with {Hex(magic)} (pcap starts with A1 B2 C3 D4, A1 B2 3C 4D or those reversed)");
+                $"not a pcap or pcapng capture: it starts with {Hex(magic)} " +
+                "(pcap starts with A1 B2 C3 D4, A1 B2 3C 4D or those reversed; pcapng with 0A 0D 0D 0A)");
         }
     }
 
