@@ -1,16 +1,18 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
 
 namespace PcapResetInspector.Core.Capture;
 
 /// <summary>
-/// Opens capture files. The format comes from the first bytes, never the file name: classic pcap or pcapng.
-/// Anything else gives a source that reports why and delivers nothing.
+/// Opens capture files. The format comes from the first bytes, never the file name: classic pcap, pcapng,
+/// either of them gzip-compressed. Known formats that are not read (zstd, Solaris snoop) and anything else
+/// give a source that reports why and delivers nothing.
 /// </summary>
 public static class CaptureFile
 {
-    private const int MagicLength = 8;   // bytes read to recognise a format
+    private const int MagicLength = 8;   // the longest magic looked at: "snoop\0\0\0"
 
     /// <summary>
     /// Opens a file for reading. Throws only what opening the file throws (FileNotFoundException,
@@ -46,58 +48,93 @@ public static class CaptureFile
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
         var context = new ReadContext(name);
+        var compression = CaptureCompression.None;
+        Stream current = stream;
+        bool currentLeaveOpen = leaveOpen;
         Span<byte> head = stackalloc byte[MagicLength];
-        int count;
-        try
+        while (true)
         {
-            count = stream.ReadAtLeast(head, MagicLength, throwOnEndOfStream: false);
-        }
-        catch (Exception exception) when (IsReadFailure(exception))
-        {
-            StopOnReadFailure(context, exception, 0);
-            return new CaptureFileSource(context, null, null, CaptureCompression.None, leaveOpen ? null : stream);
-        }
+            int count;
+            try
+            {
+                count = current.ReadAtLeast(head, MagicLength, throwOnEndOfStream: false);
+            }
+            catch (Exception exception) when (IsReadFailure(exception))
+            {
+                StopOnReadFailure(context, exception, 0);
+                return new CaptureFileSource(context, null, null, compression, currentLeaveOpen ? null : current);
+            }
 
-        ReadOnlySpan<byte> magic = head[..count];
-        var input = new InputBuffer(stream, leaveOpen, magic, bufferSize);
-        uint magicNumber = count >= 4 ? BinaryPrimitives.ReadUInt32BigEndian(magic) : 0;
-        FormatReader? reader = count < 4 ? null
-            : PcapReader.IsMagic(magicNumber) ? new PcapReader(input, context, magicNumber)
-            : magicNumber == PcapNgReader.SectionHeaderType ? new PcapNgReader(input, context)
-            : null;
-        if (reader is null)
-        {
-            Reject(context, magic);
-            return new CaptureFileSource(context, input, null, CaptureCompression.None, null);
-        }
+            ReadOnlySpan<byte> magic = head[..count];
+            if (count >= 2 && magic[0] == 0x1F && magic[1] == 0x8B && compression == CaptureCompression.None)
+            {
+                // RFC 1952 member header. GZipStream also reads concatenated members, as gzip -d does.
+                compression = CaptureCompression.Gzip;
+                context.Decompressed = true;
+                current = new GZipStream(new PrefixedStream(magic, current, currentLeaveOpen), CompressionMode.Decompress, leaveOpen: false);
+                currentLeaveOpen = false;
+                continue;
+            }
 
-        try
-        {
-            reader.ReadFileHeader();
-        }
-        catch (Exception exception) when (IsReadFailure(exception))
-        {
-            StopOnReadFailure(context, exception, input.StreamOffset);
-        }
+            var input = new InputBuffer(current, currentLeaveOpen, magic, bufferSize);
+            uint magicNumber = count >= 4 ? BinaryPrimitives.ReadUInt32BigEndian(magic) : 0;
+            FormatReader? reader = count < 4 ? null
+                : PcapReader.IsMagic(magicNumber) ? new PcapReader(input, context, magicNumber)
+                : magicNumber == PcapNgReader.SectionHeaderType ? new PcapNgReader(input, context)
+                : null;
+            if (reader is null)
+            {
+                Reject(context, magic, compression);
+                return new CaptureFileSource(context, input, null, compression, null);
+            }
 
-        return new CaptureFileSource(context, input, reader, CaptureCompression.None, null);
+            try
+            {
+                reader.ReadFileHeader();
+            }
+            catch (Exception exception) when (IsReadFailure(exception))
+            {
+                StopOnReadFailure(context, exception, input.StreamOffset);
+            }
+
+            return new CaptureFileSource(context, input, reader, compression, null);
+        }
     }
 
-    private static void Reject(ReadContext context, ReadOnlySpan<byte> magic)
+    private static void Reject(ReadContext context, ReadOnlySpan<byte> magic, CaptureCompression compression)
     {
+        string inside = compression == CaptureCompression.Gzip ? " inside the gzip data" : "";
         if (magic.IsEmpty)
         {
-            context.Stop(CaptureProblemKind.NotACaptureFile, ProblemSeverity.Error, 0, "the file is empty: no capture header");
+            string message = compression == CaptureCompression.Gzip
+                ? "the gzip data decompresses to nothing: no capture inside"
+                : "the file is empty: no capture header";
+            context.Stop(CaptureProblemKind.NotACaptureFile, ProblemSeverity.Error, 0, message);
+        }
+        else if (magic.StartsWith((ReadOnlySpan<byte>)[0x28, 0xB5, 0x2F, 0xFD]))
+        {
+            context.Stop(CaptureProblemKind.UnsupportedFormat, ProblemSeverity.Error, 0,
+                $"zstd-compressed capture{inside}: decompress it first (zstd -d)");
+        }
+        else if (magic.SequenceEqual("snoop\0\0\0"u8))
+        {
+            context.Stop(CaptureProblemKind.UnsupportedFormat, ProblemSeverity.Error, 0,
+                $"Solaris snoop capture{inside}: unsupported format (convert it first, e.g. editcap -F pcap IN OUT)");
+        }
+        else if (magic.Length >= 2 && magic[0] == 0x1F && magic[1] == 0x8B)
+        {
+            context.Stop(CaptureProblemKind.UnsupportedFormat, ProblemSeverity.Error, 0,
+                "gzip data inside gzip data: decompress the outer layer first (gzip -d)");
         }
         else if (magic.Length < 4)
         {
             context.Stop(CaptureProblemKind.NotACaptureFile, ProblemSeverity.Error, 0,
-                $"only {magic.Length} byte{(magic.Length == 1 ? "" : "s")} ({Hex(magic)}): too short for a capture file header");
+                $"only {magic.Length} byte{(magic.Length == 1 ? "" : "s")}{inside} ({Hex(magic)}): too short for a capture file header");
         }
         else
         {
             context.Stop(CaptureProblemKind.NotACaptureFile, ProblemSeverity.Error, 0,
-                $"not a pcap or pcapng capture: it starts with {Hex(magic)} " +
+                $"not a pcap or pcapng capture{inside}: it starts with {Hex(magic)} " +
                 "(pcap starts with A1 B2 C3 D4, A1 B2 3C 4D or those reversed; pcapng with 0A 0D 0D 0A)");
         }
     }
@@ -111,8 +148,9 @@ public static class CaptureFile
     {
         if (exception is InvalidDataException)
         {
+            // Only the decompressor throws this: the compressed data is damaged.
             context.Stop(CaptureProblemKind.CorruptBlock, ProblemSeverity.Error, offset,
-                $"data is corrupt at {context.At(offset)}: {exception.Message}");
+                $"compressed data is corrupt at {context.At(offset)}: {exception.Message}");
         }
         else
         {
