@@ -8,13 +8,23 @@ namespace PcapResetInspector.Core.Capture;
 public readonly ref struct PacketRecord
 {
     public PacketRecord(ReadOnlySpan<byte> data, long timestampNanos, int originalLength, int linkType, int interfaceId)
+        : this(data, timestampNanos, originalLength, linkType, interfaceId, UnknownFcsLength)
+    {
+    }
+
+    public PacketRecord(
+        ReadOnlySpan<byte> data, long timestampNanos, int originalLength, int linkType, int interfaceId, int fcsLength)
     {
         Data = data;
         TimestampNanos = timestampNanos;
         OriginalLength = originalLength;
         LinkType = linkType;
         InterfaceId = interfaceId;
+        FcsLength = fcsLength;
     }
+
+    /// <summary><see cref="FcsLength"/> when the capture does not say whether frames end with an FCS.</summary>
+    public const int UnknownFcsLength = -1;
 
     /// <summary>The captured bytes (at most the snapshot length).</summary>
     public ReadOnlySpan<byte> Data { get; }
@@ -30,4 +40,11 @@ public readonly ref struct PacketRecord
 
     /// <summary>Interface index within the file (pcapng); 0 for classic pcap.</summary>
     public int InterfaceId { get; }
+
+    /// <summary>
+    /// Bytes of frame check sequence at the end of <see cref="Data"/> as the capture states it (pcap link-type
+    /// field with the P bit, pcapng if_fcslen): 0 when it states there is none, <see cref="UnknownFcsLength"/>
+    /// when it does not say.
+    /// </summary>
+    public int FcsLength { get; }
 }

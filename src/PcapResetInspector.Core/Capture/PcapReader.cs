@@ -1,0 +1,222 @@
+using System.Buffers.Binary;
+
+namespace PcapResetInspector.Core.Capture;
+
+/// <summary>
+/// Classic libpcap savefile reader (pcap(5), draft-ietf-opsawg-pcap): all four magics plus the
+/// "modified" (Kuznetzov) one, either byte order.
+/// </summary>
+internal sealed class PcapReader : FormatReader
+{
+    // File header (draft-ietf-opsawg-pcap §4): magic, major, minor, reserved1 (thiszone), reserved2 (sigfigs),
+    // SnapLen, LinkType and additional information.
+    private const int FileHeaderLength = 24;
+    private const int MajorOffset = 4;
+    private const int MinorOffset = 6;
+    private const int SnapLengthOffset = 16;
+    private const int LinkTypeFieldOffset = 20;
+
+    // Record header (§5): seconds, sub-seconds, captured length, original length.
+    private const int RecordHeaderLength = 16;
+    private const int ModifiedRecordHeaderLength = 24;   // + ifindex u32, protocol u16, pkt_type u8, pad u8
+    private const int FractionOffset = 4;
+    private const int CapturedLengthOffset = 8;
+    private const int OriginalLengthOffset = 12;
+
+    // LinkType and additional information field (§4): bits 16-25 reserved, bit 26 P (FCS length present),
+    // bits 28-31 FCS length in 16-bit words. Bit 27 is also unassigned but libpcap does not reject it.
+    private const uint LinkTypeMask = 0x0000_FFFF;
+    private const uint ReservedBitsMask = 0x03FF_0000;
+    private const uint FcsPresentBit = 0x0400_0000;
+    private const int FcsLengthShift = 28;
+
+    public const uint MagicMicro = 0xA1B2C3D4;
+    public const uint MagicNano = 0xA1B23C4D;
+    public const uint MagicModified = 0xA1B2CD34;
+
+    private readonly bool bigEndian;
+    private readonly bool nanosecond;
+    private readonly int recordHeaderLength;
+    private readonly CaptureInterface[] interfaces = new CaptureInterface[1];
+    private LengthOrder lengthOrder;
+    private uint snapLength;
+    private long maxCapturedLength;
+    private int linkType;
+    private int fcsLength;
+    private bool warnedAboveSnapLength;
+    private bool warnedAboveOriginalLength;
+    private bool warnedFractionOverflow;
+
+    /// <summary>How old writers filled the two length fields (libpcap sf-pcap.c, lengths_swapped).</summary>
+    private enum LengthOrder
+    {
+        Normal,
+        /// <summary>Before version 2.3 the captured and original lengths were written the other way round.</summary>
+        Swapped,
+        /// <summary>Version 2.3 files exist both ways: swap only when captured &gt; original.</summary>
+        MaybeSwapped,
+    }
+
+    /// <param name="magic">The first four bytes read big-endian; must be one of the pcap magics either way round.</param>
+    public PcapReader(InputBuffer input, ReadContext context, uint magic)
+        : base(input, context)
+    {
+        uint native = magic;
+        bigEndian = magic is MagicMicro or MagicNano or MagicModified;
+        if (!bigEndian)
+        {
+            native = BinaryPrimitives.ReverseEndianness(magic);
+        }
+
+        nanosecond = native == MagicNano;
+        recordHeaderLength = native == MagicModified ? ModifiedRecordHeaderLength : RecordHeaderLength;
+        interfaces[0] = new CaptureInterface(0, 0, 0, 0, PacketRecord.UnknownFcsLength, (byte)(nanosecond ? 9 : 6), 0, null);
+    }
+
+    public static bool IsMagic(uint magicBigEndian) =>
+        magicBigEndian is MagicMicro or MagicNano or MagicModified
+        || BinaryPrimitives.ReverseEndianness(magicBigEndian) is MagicMicro or MagicNano or MagicModified;
+
+    public override CaptureFormat Format => CaptureFormat.Pcap;
+
+    public override IReadOnlyList<CaptureInterface> Interfaces => interfaces;
+
+    public override bool ReadFileHeader()
+    {
+        int available = Input.Fill(FileHeaderLength);
+        if (available < FileHeaderLength)
+        {
+            Context.Stop(CaptureProblemKind.TruncatedRecord, ProblemSeverity.Error, 0,
+                $"pcap file header cut short: {FileHeaderLength} bytes expected, {available} available");
+            return false;
+        }
+
+        ReadOnlySpan<byte> header = Input.Window[..FileHeaderLength];
+        ushort major = ReadUInt16(header[MajorOffset..]);
+        ushort minor = ReadUInt16(header[MinorOffset..]);
+        snapLength = ReadUInt32(header[SnapLengthOffset..]);
+        uint linkTypeField = ReadUInt32(header[LinkTypeFieldOffset..]);
+
+        // Only major version 2 has ever been written; libpcap rejects the rest ("archaic" 1.x).
+        if (major != 2)
+        {
+            Context.Stop(CaptureProblemKind.UnsupportedVersion, ProblemSeverity.Error, MajorOffset,
+                $"pcap major version {major} unsupported (version {major}.{minor}; only 2.x is read)");
+            return false;
+        }
+
+        if ((linkTypeField & ReservedBitsMask) != 0)
+        {
+            Context.Stop(CaptureProblemKind.InvalidHeader, ProblemSeverity.Error, LinkTypeFieldOffset,
+                $"pcap link-type field 0x{linkTypeField:X8}: reserved bits not zero (0x{linkTypeField & ReservedBitsMask:X8})");
+            return false;
+        }
+
+        // Any minor version is read, as tshark does; old ones wrote the two lengths swapped.
+        lengthOrder = minor < 3 ? LengthOrder.Swapped : minor == 3 ? LengthOrder.MaybeSwapped : LengthOrder.Normal;
+        linkType = (int)(linkTypeField & LinkTypeMask);
+        fcsLength = (linkTypeField & FcsPresentBit) != 0
+            ? (int)(linkTypeField >> FcsLengthShift) * 2
+            : PacketRecord.UnknownFcsLength;   // FCS bits without the P bit carry no meaning: tolerated, ignored
+        maxCapturedLength = Math.Min(Math.Max(snapLength, CaptureLimits.DefaultMaxSnapLength), CaptureLimits.MaxRecordBytes);
+        interfaces[0] = interfaces[0] with { LinkType = linkType, SnapLength = snapLength, FcsLength = fcsLength };
+        Input.Advance(FileHeaderLength);
+        return true;
+    }
+
+    public override bool TryRead(out PacketRecord packet)
+    {
+        packet = default;
+        long recordOffset = Input.Position;
+        int available = Input.Fill(recordHeaderLength);
+        if (available < recordHeaderLength)
+        {
+            if (available > 0)
+            {
+                Context.Stop(CaptureProblemKind.TruncatedRecord, ProblemSeverity.Warning, recordOffset,
+                    $"file ends inside the record header at {Context.At(recordOffset)}: " +
+                    $"{recordHeaderLength} bytes expected, {available} available");
+            }
+
+            return false;
+        }
+
+        ReadOnlySpan<byte> header = Input.Window;
+        uint seconds = ReadUInt32(header);
+        uint fraction = ReadUInt32(header[FractionOffset..]);
+        uint capturedLength = ReadUInt32(header[CapturedLengthOffset..]);
+        uint originalLength = ReadUInt32(header[OriginalLengthOffset..]);
+        if (lengthOrder == LengthOrder.Swapped
+            || (lengthOrder == LengthOrder.MaybeSwapped && capturedLength > originalLength))
+        {
+            (capturedLength, originalLength) = (originalLength, capturedLength);
+        }
+
+        if (capturedLength > maxCapturedLength)
+        {
+            Context.Stop(CaptureProblemKind.ImpossibleLength, ProblemSeverity.Error, recordOffset,
+                $"record header at {Context.At(recordOffset)} claims {capturedLength} captured bytes, more than " +
+                $"the maximum of {maxCapturedLength} (snapshot length {snapLength})");
+            return false;
+        }
+
+        CheckTolerated(recordOffset, seconds, fraction, capturedLength, originalLength);
+
+        int recordLength = recordHeaderLength + (int)capturedLength;
+        available = Input.Fill(recordLength);
+        if (available < recordLength)
+        {
+            Context.Stop(CaptureProblemKind.TruncatedRecord, ProblemSeverity.Warning, recordOffset,
+                $"file ends inside the record at {Context.At(recordOffset)}: {capturedLength} captured bytes " +
+                $"expected after the {recordHeaderLength}-byte header, {available - recordHeaderLength} available");
+            return false;
+        }
+
+        // Seconds are unsigned (draft-ietf-opsawg-pcap §5), so dates up to 2106 come out right; a
+        // sub-second field past one second is added as it is, which is what it most likely meant.
+        long nanos = seconds * 1_000_000_000L + (nanosecond ? fraction : fraction * 1_000L);
+        packet = new PacketRecord(
+            Input.Window.Slice(recordHeaderLength, (int)capturedLength),
+            nanos,
+            (int)Math.Min(originalLength, int.MaxValue),
+            linkType,
+            0,
+            fcsLength);
+        Input.Advance(recordLength);
+        return true;
+    }
+
+    /// <summary>Fields out of range that readers accept anyway: one warning of each kind per file.</summary>
+    private void CheckTolerated(long recordOffset, uint seconds, uint fraction, uint capturedLength, uint originalLength)
+    {
+        if (capturedLength > snapLength && !warnedAboveSnapLength)
+        {
+            warnedAboveSnapLength = true;
+            Context.Warn(CaptureProblemKind.SuspiciousRecord, recordOffset,
+                $"record at {Context.At(recordOffset)} has {capturedLength} captured bytes, more than the snapshot " +
+                $"length {snapLength} (read anyway; later such records are not reported)");
+        }
+
+        if (capturedLength > originalLength && !warnedAboveOriginalLength)
+        {
+            warnedAboveOriginalLength = true;
+            Context.Warn(CaptureProblemKind.SuspiciousRecord, recordOffset,
+                $"record at {Context.At(recordOffset)} has {capturedLength} captured bytes, more than its original " +
+                $"length {originalLength} (read anyway; later such records are not reported)");
+        }
+
+        if (fraction >= (nanosecond ? 1_000_000_000u : 1_000_000u) && !warnedFractionOverflow)
+        {
+            warnedFractionOverflow = true;
+            Context.Warn(CaptureProblemKind.SuspiciousRecord, recordOffset,
+                $"record at {Context.At(recordOffset)} has {fraction} {(nanosecond ? "nanoseconds" : "microseconds")} " +
+                $"past second {seconds}, more than one second (added as is; later such records are not reported)");
+        }
+    }
+
+    private ushort ReadUInt16(ReadOnlySpan<byte> bytes) =>
+        bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(bytes) : BinaryPrimitives.ReadUInt16LittleEndian(bytes);
+
+    private uint ReadUInt32(ReadOnlySpan<byte> bytes) =>
+        bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+}

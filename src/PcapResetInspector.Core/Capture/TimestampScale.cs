@@ -1,0 +1,70 @@
+namespace PcapResetInspector.Core.Capture;
+
+/// <summary>
+/// Converts pcapng timestamp ticks to nanoseconds for one if_tsresol value (draft-ietf-opsawg-pcapng §4.2):
+/// high bit clear, one tick is 10^-value s; set, 2^-(value &amp; 0x7F) s. Every one of the 256 codes is
+/// converted without overflow: the product is 128 bits wide, and only the final fit into a long can fail.
+/// </summary>
+internal readonly struct TimestampScale
+{
+    /// <summary>Microseconds: the resolution when an interface has no if_tsresol.</summary>
+    public const byte DefaultResolution = 6;
+
+    private readonly ulong multiplier;   // decimal exponents up to 9: ns = ticks * 10^(9-exponent)
+    private readonly ulong divisor;      // decimal exponents above 9: ns = ticks / 10^(exponent-9); 0 = past 10^19
+    private readonly int shift;          // binary: ns = ticks * 10^9 >> shift
+    private readonly Kind kind;
+
+    private enum Kind : byte
+    {
+        Multiply,
+        Divide,
+        Shift,
+    }
+
+    public TimestampScale(byte resolution)
+    {
+        Resolution = resolution;
+        multiplier = 0;
+        divisor = 0;
+        shift = 0;
+        if ((resolution & 0x80) != 0)
+        {
+            kind = Kind.Shift;
+            shift = resolution & 0x7F;
+        }
+        else if (resolution <= 9)
+        {
+            kind = Kind.Multiply;
+            multiplier = PowerOfTen(9 - resolution);
+        }
+        else
+        {
+            // 10^20 exceeds any 64-bit tick count, so from exponent 29 on every timestamp is 0 ns.
+            kind = Kind.Divide;
+            divisor = resolution - 9 <= 19 ? PowerOfTen(resolution - 9) : 0;
+        }
+    }
+
+    /// <summary>The if_tsresol code this scale was built from.</summary>
+    public byte Resolution { get; }
+
+    /// <summary>Nanoseconds for a tick count; exact for every tick count (truncated below a nanosecond).</summary>
+    public UInt128 ToNanos(ulong ticks) => kind switch
+    {
+        Kind.Multiply => (UInt128)ticks * multiplier,
+        Kind.Divide => divisor == 0 ? UInt128.Zero : ticks / divisor,
+        _ => ((UInt128)ticks * 1_000_000_000UL) >> shift,
+    };
+
+    private static ulong PowerOfTen(int exponent)
+    {
+        ulong value = 1;
+        for (int i = 0; i < exponent; i++)
+        {
+            value *= 10;
+        }
+
+        return value;
+    }
+}
