@@ -110,13 +110,15 @@ public sealed class ZeekConnLogWriter : IConnectionSink, IDisposable
         _headerWritten = true;
     }
 
-    /// <summary>Zeek's time values: epoch seconds with six decimals.</summary>
+    /// <summary>Zeek's time values: epoch seconds with six decimals (printf "%.6f", microseconds as libpcap gives them).</summary>
     public static string FormatTime(long nanos)
     {
-        long micros = FloorDiv(nanos, 1000);
-        long seconds = FloorDiv(micros, 1_000_000);
-        long fraction = micros - seconds * 1_000_000;
-        return seconds.ToString(CultureInfo.InvariantCulture) + "." + fraction.ToString("D6", CultureInfo.InvariantCulture);
+        bool negative = nanos < 0;
+        ulong magnitude = negative ? (ulong)(-(nanos + 1)) + 1 : (ulong)nanos;
+        ulong micros = magnitude / 1000;
+        string text = (micros / 1_000_000).ToString(CultureInfo.InvariantCulture) + "." +
+                      (micros % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+        return negative && micros != 0 ? "-" + text : text;
     }
 
     /// <summary>Zeek's interval values: seconds with six decimals.</summary>

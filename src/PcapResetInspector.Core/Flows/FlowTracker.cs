@@ -81,9 +81,7 @@ public sealed class FlowTracker
     /// <summary>Feeds one decoded segment; <paramref name="frame"/> is the captured frame it came from.</summary>
     public void Process(in TcpSegment segment, ReadOnlySpan<byte> frame)
     {
-        long now = segment.TimestampNanos;
-        if (now > _networkTime)
-            _networkTime = now;
+        AdvanceNetworkTime(segment.TimestampNanos);
         RunTimers(_networkTime);
 
         uint vlanKey = _options.IncludeVlanInKey ? ((uint)segment.Vlan << 16) | segment.InnerVlan : 0;
@@ -102,7 +100,7 @@ public sealed class FlowTracker
             ref Connection existing = ref _slots[slot];
             if (IsReuse(ref existing, in segment))
             {
-                Emit(slot, ref existing, RemovalReason.Reused, now, remember: true);
+                Emit(slot, ref existing, RemovalReason.Reused, _networkTime, remember: true);
                 FreeSlot(slot);
                 slot = slotRef = NewConnection(in key, in segment);
             }
@@ -113,6 +111,43 @@ public sealed class FlowTracker
         Schedule(slot, ref c);
         if (_table.Count > PeakConnections)
             PeakConnections = _table.Count;
+    }
+
+    /// <summary>Packets whose timestamp leapt far ahead of the others and was not followed (a corrupt timestamp).</summary>
+    public long TimestampOutliers { get; private set; }
+
+    /// <summary>Packets more than 1 s older than the newest seen (unsynchronised interfaces, merged captures).</summary>
+    public long TimestampsBackwards { get; private set; }
+
+    private const long OutlierJumpNanos = 3_600_000_000_000; // one hour
+    private long _unconfirmedJump;
+
+    /// <summary>
+    /// Network time follows packet time forwards, never backwards (Zeek's timers only move on). A single
+    /// packet more than an hour ahead of the rest does not move it until a second packet confirms the
+    /// jump, so one corrupt timestamp cannot expire every connection in the capture.
+    /// </summary>
+    private void AdvanceNetworkTime(long packetTime)
+    {
+        if (packetTime <= _networkTime)
+        {
+            if (_networkTime - packetTime > 1_000_000_000)
+                TimestampsBackwards++;
+            _unconfirmedJump = 0;
+            return;
+        }
+        if (_networkTime != 0 && packetTime - _networkTime > OutlierJumpNanos)
+        {
+            if (_unconfirmedJump == 0 || Math.Abs(packetTime - _unconfirmedJump) > OutlierJumpNanos)
+            {
+                _unconfirmedJump = packetTime;
+                TimestampOutliers++;
+                return;
+            }
+            TimestampOutliers--; // the jump was real: the previous packet was no outlier
+        }
+        _unconfirmedJump = 0;
+        _networkTime = packetTime;
     }
 
     /// <summary>Advances network time without a packet (live capture on an idle interface), firing due timers.</summary>

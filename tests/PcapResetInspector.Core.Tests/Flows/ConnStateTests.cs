@@ -595,4 +595,30 @@ public class ConnStateTests
         Assert.Equal(b.Frames[^2].TimestampNanos, prior.LastActivityTime);
         Assert.Equal("^r", all[1].History);
     }
+
+    [Fact]
+    public void OneCorruptTimestampFarAhead_DoesNotExpireEverything()
+    {
+        var b = NewBuilder();
+        var conv = b.Tcp(Client, 40048, Server, 80).Handshake().Data(Side.Client, 10);
+        conv.Send(Side.Server, TcpFlags.Ack, default);
+        long corrupt = b.Frames[^1].TimestampNanos + TimeSpan.FromDays(365 * 30).Ticks * 100;
+        byte[] frame = b.Frames[^1].Data;
+        var rebuilt = new TrafficBuilder();
+        foreach (var f in b.Frames.Take(b.Frames.Count - 1))
+            rebuilt.AddRawFrame(f.TimestampNanos, f.Data);
+        rebuilt.AddRawFrame(corrupt, frame);
+        foreach (var f in b.Frames.Take(b.Frames.Count - 1))
+            rebuilt.AddRawFrame(f.TimestampNanos + 10_000_000, f.Data);
+        var sink = new ConnectionList();
+        var tracker = new FlowTracker(sink);
+        foreach (var f in rebuilt.Frames)
+        {
+            Assert.Equal(DecodeStatus.Tcp, PacketDecoder.Decode(f.Data, f.LinkType, f.TimestampNanos, out TcpSegment s));
+            tracker.Process(in s, f.Data);
+        }
+        tracker.Drain();
+        Assert.Single(sink.Connections);
+        Assert.Equal(1, tracker.TimestampOutliers);
+    }
 }

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using PcapResetInspector.Cli.Commands;
+
+namespace PcapResetInspector.Cli;
+
+/// <summary>Builds the command tree and runs it; parse errors get one line each and <see cref="ExitCodes.UsageError"/>.</summary>
+public static class CliApplication
+{
+    public static RootCommand BuildRootCommand(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand(
+            "PcapResetInspector: finds the TCP connections in a capture that ended in a reset, says who reset them, " +
+            "at which stage and why, and tells the benign (such as Windows' SMB 139/445 race) from the ones to act on.");
+        root.Subcommands.Add(AnalyzeCommand.Create(output, error));
+        return root;
+    }
+
+    /// <summary>`pcap-reset-inspector -r FILE` works as tshark users type it: no command means `analyze`.</summary>
+    private static string[] WithDefaultCommand(RootCommand root, string[] args)
+    {
+        if (args.Length == 0)
+            return args;
+        string first = args[0];
+        if (first is "-h" or "--help" or "-?" or "/?" or "--version" || first.StartsWith('['))
+            return args;
+        foreach (Command sub in root.Subcommands)
+        {
+            if (sub.Name == first || sub.Aliases.Contains(first))
+                return args;
+        }
+        return ["analyze", .. args];
+    }
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        RootCommand root = BuildRootCommand(output, error);
+        ParseResult parse = root.Parse(WithDefaultCommand(root, args));
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var problem in parse.Errors)
+                error.WriteLine("pcap-reset-inspector: " + problem.Message);
+            error.WriteLine("Try 'pcap-reset-inspector --help' for usage.");
+            return ExitCodes.UsageError;
+        }
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        return parse.Invoke(configuration);
+    }
+}
