@@ -43,6 +43,15 @@ public static class CliApplication
             return ExitCodes.UsageError;
         }
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
-        return parse.Invoke(configuration);
+        try
+        {
+            return parse.Invoke(configuration);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Never a stack trace for users: one line, and a code that says the tool itself failed.
+            error.WriteLine($"pcap-reset-inspector: internal error: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.InternalError;
+        }
     }
 }

@@ -28,4 +28,6 @@ public static class ExitCodes
     public const int CaptureError = 17;
     /// <summary>Invalid command-line usage (EX_USAGE).</summary>
     public const int UsageError = 64;
+    /// <summary>A bug in this tool (EX_SOFTWARE); reported in one line, never as a stack trace.</summary>
+    public const int InternalError = 70;
 }

@@ -12,6 +12,15 @@ public static class AnalyzeCommand
             Description = "Capture files (pcap, pcapng, optionally gzip-compressed), read in order as one timeline; '-' reads standard input.",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        files.Validators.Add(result =>
+        {
+            // An unknown option would otherwise be taken for a file name.
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.Length > 1 && token.Value[0] == '-')
+                    result.AddError($"Unrecognized command or argument '{token.Value}'.");
+            }
+        });
         var read = new Option<string[]>("--read", "-r")
         {
             Description = "A capture file to read, as tcpdump and tshark take it (may be repeated).",

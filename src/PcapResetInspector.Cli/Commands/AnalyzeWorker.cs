@@ -13,11 +13,13 @@ public sealed class AnalyzeWorker
 {
     private readonly TextWriter _output;
     private readonly TextWriter _error;
+    private readonly Func<Stream> _openStandardInput;
 
-    public AnalyzeWorker(TextWriter output, TextWriter error)
+    public AnalyzeWorker(TextWriter output, TextWriter error, Func<Stream>? openStandardInput = null)
     {
         _output = output;
         _error = error;
+        _openStandardInput = openStandardInput ?? Console.OpenStandardInput;
     }
 
     public int Run(AnalyzeSettings settings, CancellationToken cancellation)
@@ -81,8 +83,8 @@ public sealed class AnalyzeWorker
                 if (settings.Format == "table" || summaryOutput != mainOutput)
                     new TextSummaryReport(summaryOutput).Write(analyzer.Statistics, analyzer.Tracker, collector, stopwatch.Elapsed, interrupted, settings.All);
                 summaryOutput.Flush();
-                file?.Commit();
                 mainOutput.Flush();
+                file?.Commit();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -104,7 +106,7 @@ public sealed class AnalyzeWorker
         {
             if (input == "-")
             {
-                source = CaptureFile.Open(Console.OpenStandardInput(), "-");
+                source = CaptureFile.Open(_openStandardInput(), "-");
             }
             else
             {

@@ -1,0 +1,176 @@
+using PcapResetInspector.Core.Synthesis;
+
+namespace PcapResetInspector.Cli.Tests;
+
+/// <summary>Parse-and-invoke tests of `analyze`: what users type, the exit codes and the messages they get.</summary>
+public sealed class AnalyzeCommandTests : IDisposable
+{
+    private readonly string _scratch = Directory.CreateTempSubdirectory("pri-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+
+    private static string Sample(string name) => Path.Combine(RepositoryPaths.Captures, name);
+
+    [Fact]
+    public void TablePrintsCountsAndTheResetConnections()
+    {
+        CliResult r = CliRunner.Run("analyze", Sample("refused.pcap"));
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("Packets read:      16 (1,116 bytes captured) from 1 input(s)", r.Output, StringComparison.Ordinal);
+        Assert.Contains("TCP segments:      16 (SYN 5, FIN 2, RST 3;", r.Output, StringComparison.Ordinal);
+        Assert.Contains("Connections:       4, of which 3 saw a RST", r.Output, StringComparison.Ordinal);
+        Assert.Equal(3, r.Output.Split('\n').Count(l => l.Contains(" REJ ", StringComparison.Ordinal) && l.Contains(" Sr ", StringComparison.Ordinal)));
+        Assert.Equal("", r.Error);
+    }
+
+    [Fact]
+    public void ReadOptionAndNoCommand_WorkAsTcpdumpUsersTypeThem()
+    {
+        CliResult viaR = CliRunner.Run("-r", Sample("server-abort.pcap"));
+        CliResult viaAnalyze = CliRunner.Run("analyze", Sample("server-abort.pcap"));
+        Assert.Equal(0, viaR.ExitCode);
+        Assert.Contains("ShADadr", viaR.Output, StringComparison.Ordinal);
+        Assert.Equal(StripTiming(viaAnalyze.Output), StripTiming(viaR.Output));
+    }
+
+    [Fact]
+    public void SeveralFilesAreOneTimeline()
+    {
+        CliResult r = CliRunner.Run("analyze", Sample("refused.pcap"), Sample("server-abort.pcap"));
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("Packets read:      28 ", r.Output, StringComparison.Ordinal);
+        Assert.Contains("from 2 input(s)", r.Output, StringComparison.Ordinal);
+        Assert.Contains("Connections:       5, of which 4 saw a RST", r.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GzipCompressedInput_IsReadByItsMagic()
+    {
+        string gz = Path.Combine(_scratch, "capture.bin");
+        using (var output = File.Create(gz))
+        using (var zip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+            zip.Write(File.ReadAllBytes(Sample("refused.pcap")));
+        CliResult r = CliRunner.Run("analyze", gz);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("Connections:       4, of which 3 saw a RST", r.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StandardInput_IsReadForDash()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var worker = new Commands.AnalyzeWorker(output, error, () => new MemoryStream(File.ReadAllBytes(Sample("refused.pcap"))));
+        int code = worker.Run(new Commands.AnalyzeSettings { Inputs = ["-"] }, CancellationToken.None);
+        Assert.Equal(0, code);
+        Assert.Contains("Connections:       4, of which 3 saw a RST", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingFile_IsOpenError9()
+    {
+        CliResult r = CliRunner.Run("analyze", Path.Combine(_scratch, "nope.pcap"));
+        Assert.Equal(ExitCodes.OpenError, r.ExitCode);
+        Assert.Contains("nope.pcap': no such file", r.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", r.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Directory_IsOpenError9()
+    {
+        CliResult r = CliRunner.Run("analyze", _scratch);
+        Assert.Equal(ExitCodes.OpenError, r.ExitCode);
+        Assert.Contains("is a directory", r.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NotACapture_IsInvalidFile3_WithTheMagicFound()
+    {
+        string text = Path.Combine(_scratch, "notes.txt");
+        File.WriteAllText(text, "hello, this is not a capture");
+        CliResult r = CliRunner.Run("analyze", text);
+        Assert.Equal(ExitCodes.InvalidCaptureFile, r.ExitCode);
+        Assert.Contains("notes.txt: error at byte offset 0:", r.Error, StringComparison.Ordinal);
+        Assert.Contains("68 65 6c 6c", r.Error.ToLowerInvariant(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TruncatedLastRecord_IsAWarning_AndEverythingBeforeIsReported()
+    {
+        byte[] whole = File.ReadAllBytes(Sample("server-abort.pcap"));
+        string cut = Path.Combine(_scratch, "cut.pcap");
+        File.WriteAllBytes(cut, whole[..^20]);
+        CliResult r = CliRunner.Run("analyze", cut);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("cut.pcap: warning at byte offset", r.Error, StringComparison.Ordinal);
+        Assert.Contains("Packets read:      11 ", r.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ImpossibleRecordLength_IsReadError14_AfterReportingWhatCameBefore()
+    {
+        byte[] bytes = File.ReadAllBytes(Sample("refused.pcap"));
+        // Second record header: after the 24-byte file header and the first record.
+        int firstLength = BitConverter.ToInt32(bytes, 24 + 8);
+        int second = 24 + 16 + firstLength;
+        BitConverter.GetBytes(0x7FFF_FFF0).CopyTo(bytes, second + 8);
+        string damaged = Path.Combine(_scratch, "damaged.pcap");
+        File.WriteAllBytes(damaged, bytes);
+        CliResult r = CliRunner.Run("analyze", damaged);
+        Assert.Equal(ExitCodes.ReadError, r.ExitCode);
+        Assert.Contains($"damaged.pcap: error at byte offset {second}:", r.Error, StringComparison.Ordinal);
+        Assert.Contains("Packets read:      1 ", r.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownOption_IsUsageError64()
+    {
+        CliResult r = CliRunner.Run("analyze", Sample("refused.pcap"), "--no-such-option");
+        Assert.Equal(ExitCodes.UsageError, r.ExitCode);
+        Assert.Contains("--no-such-option", r.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadFormatValue_IsUsageError64()
+    {
+        CliResult r = CliRunner.Run("analyze", Sample("refused.pcap"), "--format", "xml");
+        Assert.Equal(ExitCodes.UsageError, r.ExitCode);
+    }
+
+    [Fact]
+    public void NoInput_IsUsageError64()
+    {
+        CliResult r = CliRunner.Run("analyze");
+        Assert.Equal(ExitCodes.UsageError, r.ExitCode);
+        Assert.Contains("no capture file given", r.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OutputFile_IsWrittenWhole_AndUnwritableOutputIsWriteError15()
+    {
+        string log = Path.Combine(_scratch, "conn.log");
+        CliResult ok = CliRunner.Run("analyze", Sample("refused.pcap"), "--format", "zeek", "-o", log);
+        Assert.Equal(0, ok.ExitCode);
+        Assert.EndsWith("\n", File.ReadAllText(log), StringComparison.Ordinal);
+        Assert.Contains("#close", File.ReadAllText(log), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_scratch, "*.partial"));
+
+        CliResult bad = CliRunner.Run("analyze", Sample("refused.pcap"), "--format", "zeek", "-o", Path.Combine(_scratch, "missing-dir", "conn.log"));
+        Assert.Equal(ExitCodes.WriteError, bad.ExitCode);
+        Assert.Contains("cannot write", bad.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PcapNgFromTheBuilder_ReadsLikeThePcap()
+    {
+        string ng = Path.Combine(_scratch, "race.pcapng");
+        File.WriteAllBytes(ng, SampleCaptures.SmbRace139And445().ToPcapNgBytes());
+        CliResult a = CliRunner.Run("analyze", ng, "--format", "zeek", "--all");
+        CliResult b = CliRunner.Run("analyze", Sample("smb-race-139-445.pcap"), "--format", "zeek", "--all");
+        Assert.Equal(0, a.ExitCode);
+        Assert.Equal(b.Output, a.Output);
+    }
+
+    private static string StripTiming(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, @"in [0-9.]+ s", "in - s");
+}
