@@ -60,4 +60,25 @@ internal sealed class CaptureOutputBuffer
             _buffered = 0;
         }
     }
+
+    /// <summary>Pushes buffered bytes to the stream and flushes the stream.</summary>
+    public void FlushAll()
+    {
+        FlushToStream();
+        _stream.Flush();
+    }
+
+    /// <summary>Flushes everything, then disposes the stream unless the caller keeps it.</summary>
+    public void Close(bool leaveOpen)
+    {
+        try
+        {
+            FlushAll();
+        }
+        finally
+        {
+            if (!leaveOpen)
+                _stream.Dispose();
+        }
+    }
 }

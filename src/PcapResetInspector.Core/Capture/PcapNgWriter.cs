@@ -138,8 +138,7 @@ public sealed class PcapNgWriter : IDisposable
     public void Flush()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _output.FlushToStream();
-        _output.Stream.Flush();
+        _output.FlushAll();
     }
 
     public void Dispose()
@@ -148,19 +147,8 @@ public sealed class PcapNgWriter : IDisposable
         {
             return;
         }
-        try
-        {
-            _output.FlushToStream();
-            _output.Stream.Flush();
-        }
-        finally
-        {
-            _disposed = true;
-            if (!_leaveOpen)
-            {
-                _output.Stream.Dispose();
-            }
-        }
+        _disposed = true;
+        _output.Close(_leaveOpen);
     }
 
     private static int PaddingFor(int length) => (4 - (length & 3)) & 3;

@@ -85,8 +85,7 @@ public sealed class PcapWriter : IDisposable
     public void Flush()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _output.FlushToStream();
-        _output.Stream.Flush();
+        _output.FlushAll();
     }
 
     public void Dispose()
@@ -95,18 +94,7 @@ public sealed class PcapWriter : IDisposable
         {
             return;
         }
-        try
-        {
-            _output.FlushToStream();
-            _output.Stream.Flush();
-        }
-        finally
-        {
-            _disposed = true;
-            if (!_leaveOpen)
-            {
-                _output.Stream.Dispose();
-            }
-        }
+        _disposed = true;
+        _output.Close(_leaveOpen);
     }
 }

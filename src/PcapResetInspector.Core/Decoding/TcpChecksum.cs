@@ -1,3 +1,4 @@
+using PcapResetInspector.Core.Net;
 using System.Buffers.Binary;
 
 namespace PcapResetInspector.Core.Decoding;
@@ -55,7 +56,7 @@ public static class TcpChecksum
                 return TcpChecksumResult.NotVerifiable;
             }
             // Source and destination, then zero, protocol, TCP length.
-            sum = SumWords(frame.Slice(segment.IpHeaderOffset + Ipv4SourceAddressOffset, Ipv4AddressesLength));
+            sum = InternetChecksum.Add(0, frame.Slice(segment.IpHeaderOffset + Ipv4SourceAddressOffset, Ipv4AddressesLength));
             sum += IpProtocols.Tcp + (uint)tcpLength;
         }
         else if (segment.IpVersion == 6)
@@ -66,8 +67,8 @@ public static class TcpChecksum
                 return TcpChecksumResult.NotVerifiable;
             }
             // Source, final destination, 32-bit upper-layer length, three zero bytes, next header.
-            sum = SumWords(frame.Slice(segment.IpHeaderOffset + Ipv6SourceAddressOffset, Ipv6AddressLength));
-            sum += SumWords(frame.Slice(destinationOffset, Ipv6AddressLength));
+            sum = InternetChecksum.Add(0, frame.Slice(segment.IpHeaderOffset + Ipv6SourceAddressOffset, Ipv6AddressLength));
+            sum = InternetChecksum.Add(sum, frame.Slice(destinationOffset, Ipv6AddressLength));
             sum += (uint)(tcpLength >> 16) + (uint)(tcpLength & 0xFFFF) + IpProtocols.Tcp;
         }
         else
@@ -75,8 +76,8 @@ public static class TcpChecksum
             return TcpChecksumResult.NotVerifiable;
         }
 
-        sum += SumWords(frame.Slice(segment.TcpHeaderOffset, tcpLength));
-        return Fold(sum) == 0xFFFF ? TcpChecksumResult.Valid : TcpChecksumResult.Invalid;
+        sum = InternetChecksum.Add(sum, frame.Slice(segment.TcpHeaderOffset, tcpLength));
+        return InternetChecksum.Fold(sum) == 0xFFFF ? TcpChecksumResult.Valid : TcpChecksumResult.Invalid;
     }
 
     /// <summary>
@@ -128,36 +129,5 @@ public static class TcpChecksum
             position += length;
         }
         return position == tcpOffset;
-    }
-
-    /// <summary>One's-complement sum of big-endian 16-bit words, the odd last byte padded with zero (RFC 1071).</summary>
-    private static ulong SumWords(ReadOnlySpan<byte> bytes)
-    {
-        // Adding 32-bit words and folding later gives the same one's-complement sum (RFC 1071 §2(B)).
-        ulong sum = 0;
-        int i = 0;
-        for (; i + 4 <= bytes.Length; i += 4)
-        {
-            sum += BinaryPrimitives.ReadUInt32BigEndian(bytes[i..]);
-        }
-        if (i + 2 <= bytes.Length)
-        {
-            sum += BinaryPrimitives.ReadUInt16BigEndian(bytes[i..]);
-            i += 2;
-        }
-        if (i < bytes.Length)
-        {
-            sum += (uint)bytes[i] << 8;
-        }
-        return sum;
-    }
-
-    private static uint Fold(ulong sum)
-    {
-        while (sum >> 16 != 0)
-        {
-            sum = (sum & 0xFFFF) + (sum >> 16);
-        }
-        return (uint)sum;
     }
 }

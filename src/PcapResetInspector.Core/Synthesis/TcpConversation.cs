@@ -1,3 +1,4 @@
+using PcapResetInspector.Core.Net;
 using System.Buffers.Binary;
 using PcapResetInspector.Core.Decoding;
 
