@@ -621,4 +621,25 @@ public class ConnStateTests
         Assert.Single(sink.Connections);
         Assert.Equal(1, tracker.TimestampOutliers);
     }
+
+    [Fact]
+    public void GapsRetransmissionAndReset_ShADaGdgtR_IsRsto()
+    {
+        // retransmit-fast009: a gap on each side, a responder retransmission, then the originator resets.
+        var b = NewBuilder();
+        var conv = b.Tcp(Client, 40049, Server, 80).Handshake().Data(Side.Client, 100).Ack(Side.Server);
+        uint clientSkip = conv.ClientNextSeq + 100;
+        conv.Send(Side.Client, TcpFlags.Ack | TcpFlags.Psh, new byte[100], seq: clientSkip, ack: conv.ServerNextSeq);
+        conv.Send(Side.Server, TcpFlags.Ack, default, seq: conv.ServerNextSeq, ack: clientSkip + 100);
+        conv.Data(Side.Server, 100);
+        uint serverSkip = conv.ServerNextSeq + 50;
+        conv.Send(Side.Server, TcpFlags.Ack | TcpFlags.Psh, new byte[100], seq: serverSkip, ack: clientSkip + 100);
+        conv.Send(Side.Client, TcpFlags.Ack, default, seq: clientSkip + 100, ack: serverSkip + 100);
+        conv.RetransmitLast(Side.Server);
+        conv.Send(Side.Client, TcpFlags.Rst, default, seq: clientSkip + 100);
+        var c = Single(b);
+        Assert.Equal("ShADaGdgtR", c.History);
+        Assert.Equal("RSTO", c.ConnState);
+        Assert.Equal(150UL, c.MissedBytes);
+    }
 }
