@@ -110,7 +110,13 @@ public sealed class RaceGrouper : IConnectionSink
         Advance();
     }
 
-    /// <summary>Moves network time on without a connection (a live capture on a quiet interface), releasing what is due.</summary>
+    /// <summary>
+    /// Moves network time on without a connection, releasing what is due. Without it the stage's
+    /// clock moves only with removal times, so a hold limit or a scan window can stay open through a
+    /// quiet stretch. Call it with the capture's clock after the flow tracker has seen a packet (every
+    /// timer due by then has fired, so nothing earlier can still arrive), or once a second in a live
+    /// capture after <see cref="FlowTracker.AdvanceTime"/>.
+    /// </summary>
     public void AdvanceTime(long nowNanos)
     {
         if (nowNanos > _now)

@@ -80,6 +80,8 @@ internal sealed class DiagnosisPipeline
         DecodeStatus status = PacketDecoder.Decode(frame.Data, frame.LinkType, frame.TimestampNanos, out TcpSegment segment);
         Assert.Equal(DecodeStatus.Tcp, status);
         _tracker.Process(in segment, frame.Data);
+        // The tracker has fired every timer due by this packet, so the grouping may move its clock here too.
+        Grouper.AdvanceTime(frame.TimestampNanos);
     }
 }
 
