@@ -49,7 +49,8 @@ internal sealed class ConnectionFacts
         SmbVariant = IsSmbPort && ClientSentSyn && !IsSmbCarrier ? SmbLoserShape() : null;
         IsProbeShaped = ClientSentSyn && Client.PayloadBytes == 0;
         IsParallelWinner = !IsSmbPort && ClientSentSyn && Client.DataPackets > 0;
-        IsParallelLoserShape = !IsSmbPort && ClientSentSyn && HasRst && ResetterIsClient && Client.PayloadBytes == 0;
+        IsGiveUpShape = ClientSentSyn && HasRst && ResetterIsClient && Client.PayloadBytes == 0;
+        IsParallelLoserShape = !IsSmbPort && IsGiveUpShape;
     }
 
     public ConnectionSummary Summary { get; }
@@ -92,7 +93,9 @@ internal sealed class ConnectionFacts
     /// <summary>A connect with no client payload: what a scanner's probe looks like.</summary>
     public bool IsProbeShaped { get; }
     public bool IsParallelWinner { get; }
-    /// <summary>A client that connected, sent nothing and reset: what a discarded parallel attempt looks like.</summary>
+    /// <summary>A client that connected (or tried to), sent nothing and reset: what a discarded attempt looks like on any port.</summary>
+    public bool IsGiveUpShape { get; }
+    /// <summary>The give-up shape on a port other than 139/445, where the parallel-connect books hold it.</summary>
     public bool IsParallelLoserShape { get; }
 
     public char ClientLetter(char upper) => ClientIsOriginator ? upper : char.ToLowerInvariant(upper);

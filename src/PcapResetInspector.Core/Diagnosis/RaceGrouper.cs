@@ -158,10 +158,9 @@ public sealed class RaceGrouper : IConnectionSink
     }
 
     /// <summary>A connection that carried on, remembered as a possible winner.</summary>
-    private sealed class Winner(SiblingInfo info, RaceKind kind)
+    private sealed class Winner(SiblingInfo info)
     {
         public SiblingInfo Info { get; } = info;
-        public RaceKind Kind { get; } = kind;
         public int GroupId { get; set; }
     }
 
@@ -295,11 +294,11 @@ public sealed class RaceGrouper : IConnectionSink
         HeldConnections--;
 
         RaceMatch? race = null;
-        if (ChooseWinner(held) is { } winner)
+        if (ChooseWinner(held) is var (winner, kind))
         {
             if (winner.GroupId == 0)
                 winner.GroupId = ++_nextGroupId;
-            race = new RaceMatch(winner.Kind, winner.GroupId, winner.Info);
+            race = new RaceMatch(kind, winner.GroupId, winner.Info);
         }
         if (held.Kind != HoldKind.ScanOnly)
         {
@@ -325,7 +324,7 @@ public sealed class RaceGrouper : IConnectionSink
 
     private void RegisterWinner(ConnectionFacts facts, RaceKind kind)
     {
-        var winner = new Winner(facts.ToSibling(), kind);
+        var winner = new Winner(facts.ToSibling());
         HoldKind bookKind = kind == RaceKind.Smb139And445 ? HoldKind.Smb : HoldKind.Parallel;
         Book book = BookFor(facts, bookKind);
         foreach (Held held in book.Waiting)
@@ -377,58 +376,70 @@ public sealed class RaceGrouper : IConnectionSink
         }
     }
 
+    /// <summary>How a waiting loser and a winner pair up; the order is the preference when several winners match.</summary>
+    private enum Pairing { None, Fresh, SamePort, Raced }
+
     /// <summary>
-    /// 139/445: the same client and server (the book's key), and either the other port with SYNs
-    /// within the race window, or a fresh connection starting within the window after this one
-    /// ended (resets.md: both probes closed, then a new connection carries SMB).
+    /// 139/445 (same client and server: the book's key): the other port with SYNs within the race
+    /// window (Raced); the same port with SYNs within the parallel-connect window (SamePort, a
+    /// parallel-connect race on an SMB port); or a fresh connection starting within the race window
+    /// after this one ended (resets.md: both probes closed, then a new connection carries SMB).
     /// Parallel connects: the same server port, SYNs within the parallel window, and the same client
     /// address, or the other address family (RFC 8305 races IPv6 against IPv4).
     /// </summary>
-    private bool Matches(Held held, Winner winner)
+    private Pairing Pair(Held held, Winner winner)
     {
         ConnectionFacts loser = held.Facts;
         SiblingInfo w = winner.Info;
         if (w.Uid == loser.Summary.Uid)
-            return false;
+            return Pairing.None;
         long synGap = Math.Abs(w.SynTime - loser.ClientSynTime);
         if (held.Kind == HoldKind.Smb)
         {
-            bool raced = w.ServerPort != loser.Server.Port && synGap <= _raceWindow;
+            bool samePort = w.ServerPort == loser.Server.Port;
+            if (!samePort && synGap <= _raceWindow)
+                return Pairing.Raced;
+            if (samePort && synGap <= _parallelWindow && loser.IsGiveUpShape)
+                return Pairing.SamePort;
             bool fresh = w.SynTime >= loser.EndTime && w.SynTime - loser.EndTime <= _raceWindow;
-            return raced || fresh;
+            return fresh ? Pairing.Fresh : Pairing.None;
         }
         if (w.ServerPort != loser.Server.Port || synGap > _parallelWindow)
-            return false;
+            return Pairing.None;
         bool sameFamily = w.IpVersion == loser.Summary.IpVersion;
-        return !sameFamily || w.ClientAddress == loser.Client.Address;
+        return !sameFamily || w.ClientAddress == loser.Client.Address ? Pairing.SamePort : Pairing.None;
     }
 
+    private bool Matches(Held held, Winner winner) => Pair(held, winner) != Pairing.None;
+
     /// <summary>
-    /// The sibling that carried on. 139/445: a racing sibling before a fresh one, then the most client
-    /// payload, then the longest life, then the earliest SYN. Parallel: the same client's nearest
-    /// SYN; across address families only when exactly one candidate exists (nothing else links them).
+    /// The sibling that carried on. 139/445: a racing sibling before a same-port one before a fresh
+    /// one, then the most client payload, then the longest life, then the earliest SYN. Parallel:
+    /// the same client's nearest SYN; across address families only when exactly one candidate
+    /// exists (nothing else links them).
     /// </summary>
-    private Winner? ChooseWinner(Held held)
+    private (Winner Winner, RaceKind Kind)? ChooseWinner(Held held)
     {
         if (held.Candidates.Count == 0)
             return null;
         ConnectionFacts loser = held.Facts;
         if (held.Kind == HoldKind.Smb)
         {
-            return held.Candidates
-                .OrderByDescending(w => w.Info.ServerPort != loser.Server.Port && Math.Abs(w.Info.SynTime - loser.ClientSynTime) <= _raceWindow)
+            Winner best = held.Candidates
+                .OrderByDescending(w => Pair(held, w))
                 .ThenByDescending(w => w.Info.ClientPayloadBytes)
                 .ThenByDescending(w => w.Info.EndTime - w.Info.SynTime)
                 .ThenBy(w => w.Info.SynTime)
                 .First();
+            return (best, Pair(held, best) == Pairing.SamePort ? RaceKind.ParallelConnect : RaceKind.Smb139And445);
         }
         Winner? sameClient = held.Candidates
             .Where(w => w.Info.IpVersion == loser.Summary.IpVersion)
             .OrderBy(w => Math.Abs(w.Info.SynTime - loser.ClientSynTime))
             .FirstOrDefault();
         if (sameClient is not null)
-            return sameClient;
-        return held.Candidates.Count == 1 ? held.Candidates[0] : null;
+            return (sameClient, RaceKind.ParallelConnect);
+        return held.Candidates.Count == 1 ? (held.Candidates[0], RaceKind.ParallelConnect) : null;
     }
 
     // ---------------------------------------------------------------- scans

@@ -34,7 +34,7 @@ public sealed partial class ResetDiagnoser
             return Build(facts, finding, stage, race, variant, gaps);
         }
 
-        if (!facts.IsParallelLoserShape)
+        if (!facts.IsGiveUpShape)
             return null;
         bool crossFamily = winner.IpVersion != facts.Summary.IpVersion;
         string family = crossFamily ? " over IPv" + winner.IpVersion + " while this attempt used IPv" + facts.Summary.IpVersion : "";

@@ -100,4 +100,30 @@ public class ParallelConnectTests
         Assert.Equal(ResetCause.AbortiveClose, d.Cause);
         Assert.Null(d.RaceKind);
     }
+
+    [Fact]
+    public void TwoConnectsToTheSameSmbPort_OneDiscarded_IsAParallelConnectRace_NotThe139445Race()
+    {
+        // Two 445 connects 50 ms apart; the first carries SMB, the client resets the second without a byte.
+        var b = new TrafficBuilder();
+        var windows = new TcpConversationOptions { Timestamps = false };
+        TcpConversation kept = b.Tcp("192.168.56.21", 50000, "192.168.56.10", 445, windows).Handshake();
+        b.Advance(TimeSpan.FromMilliseconds(50));
+        b.Tcp("192.168.56.21", 50001, "192.168.56.10", 445, windows).Handshake().Rst(Side.Client, withAck: true);
+        SmbRaceTests.CarrySmb(kept, 445, b);
+        DiagnosisRun run = DiagnosisHarness.Run(b);
+
+        ResetDiagnosis d = Assert.Single(run.Diagnoses);
+        Assert.Equal(run.Connection(50001, 445).Uid, d.Uid);
+        Assert.Equal((ResetCause.ParallelConnectLoser, Verdict.Benign, RaceKind.ParallelConnect), (d.Cause, d.Verdict, d.RaceKind));
+        Assert.Equal(run.Connection(50000, 445).Uid, d.SiblingUid);
+        Assert.Null(d.RaceVariant);
+        Assert.Equal(new RaceGaps(53, 3), d.RaceGaps);
+
+        // Further apart than the parallel-connect window, it is a lone loser shape again.
+        DiagnosisRun narrow = DiagnosisHarness.Run(b, new DiagnosisOptions { ParallelConnectWindow = TimeSpan.FromMilliseconds(20) });
+        ResetDiagnosis lone = Assert.Single(narrow.Diagnoses);
+        Assert.Equal((ResetCause.SmbRaceLoser, DiagnosisConfidence.Low), (lone.Cause, lone.Confidence));
+        Assert.Null(lone.SiblingUid);
+    }
 }
