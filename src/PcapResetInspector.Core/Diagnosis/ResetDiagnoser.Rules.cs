@@ -78,9 +78,10 @@ public sealed partial class ResetDiagnoser
             parts.Add("keep-alives must come more often than the device's idle timeout");
             return new Finding(ResetCause.IdleTimeout, DiagnosisConfidence.High, string.Join("; ", parts));
         }
-        if (signs.StatelessReply && signs.AnswersPeerData && signs.IpIdJump)
+        if (signs.StatelessReply && (signs.AnswersPeerData || signs.AnswersPeerKeepAlive) && signs.IpIdJump)
         {
-            parts.Add(Who(facts, facts.Peer!) + " sent data and got a bare RST with seq = its ack (no socket knew the connection)");
+            parts.Add(Who(facts, facts.Peer!) + (signs.AnswersPeerData ? " sent data" : " sent a keep-alive") +
+                      " and got a bare RST with seq = its ack (no socket knew the connection)");
             parts.Add(IpIdComparison(facts, signs) + ": the host restarted or failed over during the silence");
             return new Finding(ResetCause.HalfOpen, DiagnosisConfidence.Medium, string.Join("; ", parts));
         }
@@ -101,7 +102,7 @@ public sealed partial class ResetDiagnoser
             return null;
         string link = "reset " + Duration(facts.Summary.FirstRstTime - prior.LastActivityTime) + " after the last activity of connection " +
                       prior.Uid + " (" + prior.History + ", " + prior.ConnState + ")";
-        if (signs.TtlMismatch || signs.StatelessReply && signs.AnswersPeerData)
+        if (signs.TtlMismatch || signs.StatelessReply && (signs.AnswersPeerData || signs.AnswersPeerKeepAlive))
             return null; // the injection and half-open rules say more
         if (prior.History.Contains('F') || prior.History.Contains('f'))
         {
@@ -226,22 +227,25 @@ public sealed partial class ResetDiagnoser
     /// </summary>
     private Finding? HalfOpen(ConnectionFacts facts, ResetSigns signs)
     {
-        if (!signs.StatelessReply || !signs.AnswersPeerData)
+        if (!signs.StatelessReply || !(signs.AnswersPeerData || signs.AnswersPeerKeepAlive))
             return null;
         EndpointSummary resetter = facts.Resetter!;
         EndpointSummary peer = facts.Peer!;
         bool quiet = signs.QuietBeforePeerData >= _quietGap;
         int score = 1 + (quiet ? 1 : 0) + (signs.IpIdJump ? 1 : 0);
         var parts = new List<string>();
-        string delay = Duration(facts.Summary.FirstRstTime - Math.Min(peer.LastDataTime, facts.Summary.FirstRstTime));
-        parts.Add((quiet ? "after " + Duration(signs.QuietBeforePeerData) + " of quiet, " : "") + Who(facts, peer) + " sent data; " +
+        long answered = signs.AnswersPeerData ? peer.LastDataTime : peer.LastPacketTime;
+        string delay = Duration(facts.Summary.FirstRstTime - Math.Min(answered, facts.Summary.FirstRstTime));
+        parts.Add((quiet ? "after " + Duration(signs.QuietBeforePeerData) + " of quiet, " : "") + Who(facts, peer) +
+                  (signs.AnswersPeerData ? " sent data; " : " sent a keep-alive; ") +
                   Who(facts, resetter) + " answered " + delay + " later with a bare RST (seq = the ack " + Address(peer) +
                   " sent, no ACK flag): no socket there knew the connection");
         if (signs.IpIdJump)
             parts.Add(IpIdComparison(facts, signs) + ": " + Address(resetter) + " restarted or failed over");
         else if (signs.HasIpIdReference)
             parts.Add("IP-ID " + Hex16(resetter.RstIpId) + " continues " + Hex16(signs.ReferenceIpId) + ": NAT or conntrack state lost on the way, or the socket was dropped");
-        string hint = Who(facts, peer) + ": " + LogHints.ConnectionReset + " on its next read or write; the data it sent was lost";
+        string hint = Who(facts, peer) + ": " + LogHints.ConnectionReset + " on its next read or write" +
+                      (signs.AnswersPeerData ? "; the data it sent was lost" : "");
         return new Finding(ResetCause.HalfOpen, score >= 3 ? DiagnosisConfidence.High : score == 2 ? DiagnosisConfidence.Medium : DiagnosisConfidence.Low,
             string.Join("; ", parts), hint);
     }
@@ -290,16 +294,35 @@ public sealed partial class ResetDiagnoser
         if (facts.ClientSentSyn || facts.ServerAnsweredSyn)
             return null;
         EndpointSummary resetter = facts.Resetter!;
-        string start = "no handshake in the capture (it began mid-connection)";
+        PriorConnection? prior = facts.Summary.PreviousOnTuple;
+        string start = prior is not null
+            ? "reset " + Duration(facts.Summary.FirstRstTime - prior.LastActivityTime) + " after the last activity of connection " + prior.Uid +
+              " (" + prior.History + ", " + prior.ConnState + ", left the flow table: " + RemovalText(prior.Removal) + ")"
+            : "no handshake in the capture (it began mid-connection)";
         if (resetter.RstHadAck && signs.RstAtSendNext && signs.PacketsBeforeRst > 0)
         {
             return new Finding(ResetCause.AbortiveClose, DiagnosisConfidence.Low,
                 start + "; " + Who(facts, resetter) + " sent RST,ACK at its SND.NXT after " + Count(signs.PacketsBeforeRst, "packet", "packets") +
                 ", no FIN: an application abort by the endpoint that owned the connection");
         }
-        return new Finding(ResetCause.Unexplained, DiagnosisConfidence.Low,
-            start + "; " + Who(facts, resetter) + " sent " + RstKind(resetter) + " after " + Count(Math.Max(0, signs.PacketsBeforeRst), "packet", "packets") + " of its own");
+        string what = signs.PacketsBeforeRst > 0
+            ? " sent " + RstKind(resetter) + " after " + Count(signs.PacketsBeforeRst, "packet", "packets") + " of its own"
+            : facts.Peer!.PacketsSent == 0
+                ? " sent a lone " + RstKind(resetter) + ": nothing else of this connection was captured"
+                : " sent " + RstKind(resetter) + " as its first packet";
+        return new Finding(ResetCause.Unexplained, DiagnosisConfidence.Low, start + "; " + Who(facts, resetter) + what);
     }
+
+    private static string RemovalText(RemovalReason reason) => reason switch
+    {
+        RemovalReason.Closed => "closed",
+        RemovalReason.AttemptTimeout => "unanswered attempt",
+        RemovalReason.Expired => "expired half-closed",
+        RemovalReason.Inactive => "inactivity timeout",
+        RemovalReason.Reused => "tuple reused",
+        RemovalReason.Evicted => "evicted",
+        _ => "end of input",
+    };
 
     /// <summary>
     /// RST instead of FIN right after the peer's last data, which the resetter never answered: the

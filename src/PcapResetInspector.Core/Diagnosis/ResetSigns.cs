@@ -86,15 +86,20 @@ internal sealed class ResetSigns
         RstAtSendNext = resetter.RstSeq == resetter.NextSeq;
         AnswersPeerData = peer.DataPackets > 0 &&
                           (peer.LastDataTime == c.LastPacketBeforeRstTime || (peer.LastDataTime > rstTime && peer.PacketsAfterPeerRst > 0));
-        if (AnswersPeerData && c.LongestIdleGapEnd == peer.LastDataTime)
+        // A keep-alive probing a peer that lost the connection draws the same stateless RST (its purpose, RFC 9293 §3.8.4).
+        AnswersPeerKeepAlive = !AnswersPeerData && peer.KeepAlives > 0 && peer.LastPacketTime == c.LastPacketBeforeRstTime &&
+                               peer.LastDataTime < peer.LastPacketTime;
+        long answered = AnswersPeerData ? peer.LastDataTime : AnswersPeerKeepAlive ? peer.LastPacketTime : 0;
+        if (answered != 0 && c.LongestIdleGapEnd == answered)
             QuietBeforePeerData = c.LongestIdleGap;
-        else if (AnswersPeerData && QuietSincePrior)
+        else if (answered != 0 && QuietSincePrior)
             QuietBeforePeerData = QuietBeforeReset;
         IsIPv4 = IpAddress128.IsIPv4(resetter.Address);
     }
 
     public long QuietBeforeReset { get; }
     public bool QuietSincePrior { get; }
+    /// <summary>Quiet before the peer's data (or keep-alive) that the RST answers.</summary>
     public long QuietBeforePeerData { get; }
     public long PacketsBeforeRst { get; }
     public bool HasTtlReference { get; }
@@ -113,5 +118,7 @@ internal sealed class ResetSigns
     public bool StatelessReply { get; }
     public bool RstAtSendNext { get; }
     public bool AnswersPeerData { get; }
+    /// <summary>The peer's last packet before the RST was a keep-alive probe.</summary>
+    public bool AnswersPeerKeepAlive { get; }
     public bool IsIPv4 { get; }
 }

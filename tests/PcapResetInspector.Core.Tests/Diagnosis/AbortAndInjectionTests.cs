@@ -180,7 +180,24 @@ public class AbortAndInjectionTests
         ResetDiagnosis d = Assert.Single(DiagnosisHarness.Run(b).Diagnoses);
         Assert.Equal((ResetCause.Unexplained, Verdict.Actionable, DiagnosisConfidence.Low), (d.Cause, d.Verdict, d.Confidence));
         Assert.Equal(ResetStage.MidStream, d.Stage);
-        Assert.Equal("no handshake in the capture (it began mid-connection); client 10.1.0.9 sent bare RST after 0 packets of its own", d.Evidence);
+        Assert.Equal("no handshake in the capture (it began mid-connection); client 10.1.0.9 sent a lone bare RST: nothing else of this connection was captured", d.Evidence);
         Assert.Null(d.PriorUid);
+    }
+
+    [Fact]
+    public void SecondRstAfterAResetConnectionLeftTheTable_NamesThatConnection()
+    {
+        // The client aborts, and 10 s later (after Zeek's close delay) sends one more RST on the tuple.
+        var b = new TrafficBuilder();
+        TcpConversation conv = RequestResponse(b, 41013).Rst(Side.Client, withAck: true);
+        conv.Wait(TimeSpan.FromSeconds(10)).Rst(Side.Client);
+        DiagnosisRun run = DiagnosisHarness.Run(b);
+        Assert.Equal(2, run.Diagnoses.Count);
+        string first = run.Connections[0].Uid;
+        ResetDiagnosis d = run.Diagnoses.Single(x => x.Uid == run.Connections[1].Uid);
+        Assert.Equal(first, d.PriorUid);
+        Assert.Equal((ResetCause.Unexplained, DiagnosisConfidence.Low, ResetStage.MidStream), (d.Cause, d.Confidence, d.Stage));
+        Assert.Equal("reset 10 s after the last activity of connection " + first + " (ShADadR, RSTO, left the flow table: closed); " +
+                     "client 10.1.0.9 sent a lone bare RST: nothing else of this connection was captured", d.Evidence);
     }
 }
