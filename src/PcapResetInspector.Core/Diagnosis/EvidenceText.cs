@@ -49,7 +49,5 @@ internal static class EvidenceText
     public static string Count(long count, string singular, string plural) =>
         count.ToString(Invariant) + " " + (count == 1 ? singular : plural);
 
-    public static string Role(HostRole role) => role == HostRole.Client ? "client" : "server";
-
     public static string RstKind(EndpointSummary resetter) => resetter.RstHadAck ? "RST,ACK" : "bare RST";
 }

@@ -33,8 +33,7 @@ public sealed class RaceGrouper : IConnectionSink
     private readonly PriorityQueue<Held, long> _due = new();
     private readonly Queue<Held> _arrivalOrder = new();
     private readonly PriorityQueue<Action, long> _expiries = new();
-    private readonly Dictionary<(UInt128 Client, UInt128 Server), Book> _smbBooks = new();
-    private readonly Dictionary<ushort, Book> _parallelBooks = new();
+    private readonly Dictionary<BookKey, Book> _books = new();
     private readonly Dictionary<UInt128, Queue<ProbeRecord>> _probes = new();
     private long _now;
     private long _sequence;
@@ -61,7 +60,13 @@ public sealed class RaceGrouper : IConnectionSink
 
     /// <summary>Winners and probes remembered for connections still to come.</summary>
     public int RememberedConnections =>
-        _smbBooks.Values.Sum(b => b.Winners.Count) + _parallelBooks.Values.Sum(b => b.Winners.Count) + _probes.Values.Sum(q => q.Count);
+        _books.Values.Sum(b => b.Winners.Count) + _probes.Values.Sum(q => q.Count);
+
+    /// <summary>Books of winners and waiting losers (per client and server, per port), for tests of the memory bound.</summary>
+    internal int BookCount => _books.Count;
+
+    /// <summary>Sources with remembered probes, for tests of the memory bound.</summary>
+    internal int ProbeSourceCount => _probes.Count;
 
     /// <summary>Race groups formed so far.</summary>
     public int RaceGroups => _nextGroupId;
@@ -134,8 +139,7 @@ public sealed class RaceGrouper : IConnectionSink
         }
         _due.Clear();
         _expiries.Clear();
-        _smbBooks.Clear();
-        _parallelBooks.Clear();
+        _books.Clear();
         _probes.Clear();
     }
 
@@ -164,7 +168,15 @@ public sealed class RaceGrouper : IConnectionSink
         public int GroupId { get; set; }
     }
 
-    /// <summary>Winners and waiting losers that can pair: per (client, server) for 139/445, per server port for parallel connects.</summary>
+    /// <summary>Which book a connection belongs to: (client, server) for 139/445, the server port for parallel connects.</summary>
+    private readonly record struct BookKey(bool Smb, UInt128 Client, UInt128 Server, ushort Port)
+    {
+        public static BookKey For(ConnectionFacts facts, HoldKind kind) => kind == HoldKind.Smb
+            ? new BookKey(true, facts.Client.Address, facts.Server.Address, 0)
+            : new BookKey(false, 0, 0, facts.Server.Port);
+    }
+
+    /// <summary>Winners and waiting losers that can pair.</summary>
     private sealed class Book
     {
         public Queue<Winner> Winners { get; } = new();
@@ -189,7 +201,7 @@ public sealed class RaceGrouper : IConnectionSink
 
         if (kind != HoldKind.ScanOnly)
         {
-            Book book = BookFor(facts, kind);
+            Book book = BookFor(BookKey.For(facts, kind));
             foreach (Winner winner in book.Winners)
             {
                 if (Matches(held, winner))
@@ -202,18 +214,11 @@ public sealed class RaceGrouper : IConnectionSink
         Schedule(held);
     }
 
-    private Book BookFor(ConnectionFacts facts, HoldKind kind)
+    private Book BookFor(BookKey key)
     {
-        if (kind == HoldKind.Smb)
-        {
-            var key = (facts.Client.Address, facts.Server.Address);
-            if (!_smbBooks.TryGetValue(key, out Book? book))
-                _smbBooks[key] = book = new Book();
-            return book;
-        }
-        if (!_parallelBooks.TryGetValue(facts.Server.Port, out Book? parallel))
-            _parallelBooks[facts.Server.Port] = parallel = new Book();
-        return parallel;
+        if (!_books.TryGetValue(key, out Book? book))
+            _books[key] = book = new Book();
+        return book;
     }
 
     private bool HasWinner(Held held) => ChooseWinner(held) is not null;
@@ -302,14 +307,15 @@ public sealed class RaceGrouper : IConnectionSink
         }
         if (held.Kind != HoldKind.ScanOnly)
         {
-            Book book = BookFor(held.Facts, held.Kind);
+            var key = BookKey.For(held.Facts, held.Kind);
+            Book book = BookFor(key);
             book.ReleasedWaiting++;
             if (book.ReleasedWaiting * 2 > book.Waiting.Count)
             {
                 book.Waiting.RemoveAll(h => h.Released);
                 book.ReleasedWaiting = 0;
             }
-            DropIfEmpty(held.Facts, held.Kind, book);
+            DropIfEmpty(key, book);
         }
         Emit(held.Facts, new DiagnosisContext { Race = race, Scan = held.Scan });
     }
@@ -325,8 +331,8 @@ public sealed class RaceGrouper : IConnectionSink
     private void RegisterWinner(ConnectionFacts facts, RaceKind kind)
     {
         var winner = new Winner(facts.ToSibling());
-        HoldKind bookKind = kind == RaceKind.Smb139And445 ? HoldKind.Smb : HoldKind.Parallel;
-        Book book = BookFor(facts, bookKind);
+        var key = BookKey.For(facts, kind == RaceKind.Smb139And445 ? HoldKind.Smb : HoldKind.Parallel);
+        Book book = BookFor(key);
         foreach (Held held in book.Waiting)
         {
             if (!held.Released && Matches(held, winner))
@@ -337,43 +343,37 @@ public sealed class RaceGrouper : IConnectionSink
         }
 
         // Remember it for losers that leave the table later, as long as one still could.
-        long retention = kind == RaceKind.Smb139And445 ? _raceWindow + _siblingRetention : _parallelWindow + _parallelRetention;
-        long forgetAt = facts.ClientSynTime + retention;
+        // The expiry captures the key and the book, not the connection: a remembered winner is only its SiblingInfo.
+        long forgetAt = facts.ClientSynTime + Retention(key);
         if (forgetAt > _now)
         {
             book.Winners.Enqueue(winner);
-            _expiries.Enqueue(() => ForgetWinners(facts, bookKind, book), forgetAt);
+            _expiries.Enqueue(() => ForgetWinners(key, book), forgetAt);
         }
         else
         {
-            DropIfEmpty(facts, bookKind, book);
+            DropIfEmpty(key, book);
         }
     }
 
     /// <summary>Drops remembered winners whose retention has passed (the oldest first; a later one keeps an older one a little longer).</summary>
-    private void ForgetWinners(ConnectionFacts facts, HoldKind kind, Book book)
+    private long Retention(BookKey key) => key.Smb ? _raceWindow + _siblingRetention : _parallelWindow + _parallelRetention;
+
+    private void ForgetWinners(BookKey key, Book book)
     {
-        long retention = kind == HoldKind.Smb ? _raceWindow + _siblingRetention : _parallelWindow + _parallelRetention;
+        long retention = Retention(key);
         while (book.Winners.TryPeek(out Winner? oldest) && oldest.Info.SynTime + retention <= _now)
             book.Winners.Dequeue();
-        DropIfEmpty(facts, kind, book);
+        DropIfEmpty(key, book);
     }
 
-    private void DropIfEmpty(ConnectionFacts facts, HoldKind kind, Book book)
+    private void DropIfEmpty(BookKey key, Book book)
     {
         if (book.Winners.Count > 0 || book.Waiting.Count > book.ReleasedWaiting)
             return;
         // Only if the key still maps to this book: an expiry may fire for a book already replaced.
-        if (kind == HoldKind.Smb)
-        {
-            var key = (facts.Client.Address, facts.Server.Address);
-            if (_smbBooks.TryGetValue(key, out Book? current) && ReferenceEquals(current, book))
-                _smbBooks.Remove(key);
-        }
-        else if (_parallelBooks.TryGetValue(facts.Server.Port, out Book? current) && ReferenceEquals(current, book))
-        {
-            _parallelBooks.Remove(facts.Server.Port);
-        }
+        if (_books.TryGetValue(key, out Book? current) && ReferenceEquals(current, book))
+            _books.Remove(key);
     }
 
     /// <summary>How a waiting loser and a winner pair up; the order is the preference when several winners match.</summary>

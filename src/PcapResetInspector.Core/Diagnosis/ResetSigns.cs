@@ -1,5 +1,4 @@
 using PcapResetInspector.Core.Flows;
-using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Diagnosis;
 
@@ -94,7 +93,6 @@ internal sealed class ResetSigns
             QuietBeforePeerData = c.LongestIdleGap;
         else if (answered != 0 && QuietSincePrior)
             QuietBeforePeerData = QuietBeforeReset;
-        IsIPv4 = IpAddress128.IsIPv4(resetter.Address);
     }
 
     public long QuietBeforeReset { get; }
@@ -120,5 +118,4 @@ internal sealed class ResetSigns
     public bool AnswersPeerData { get; }
     /// <summary>The peer's last packet before the RST was a keep-alive probe.</summary>
     public bool AnswersPeerKeepAlive { get; }
-    public bool IsIPv4 { get; }
 }

@@ -110,9 +110,11 @@ public class RaceGrouperBufferingTests
         Assert.Equal((ResetCause.SmbRaceLoser, SmbRaceVariant.D, first.Uid), (d.Cause, d.RaceVariant, d.SiblingUid));
         Assert.Null(d.ResetBy);
 
-        // Six minutes after the winner's SYN it is forgotten.
+        // Six minutes after the winner's SYN it is forgotten, and its book with it.
+        Assert.Equal(1, pipeline.Grouper.BookCount);
         pipeline.AdvanceTo(start + Seconds(362));
         Assert.Equal(0, pipeline.Grouper.RememberedConnections);
+        Assert.Equal(0, pipeline.Grouper.BookCount);
     }
 
     [Fact]
@@ -167,6 +169,10 @@ public class RaceGrouperBufferingTests
         // Before the input ends: a REJ leaves the flow table 5 s after its RST and is released 7 s after its SYN,
         // so all but the last four (SYNs at 592-598 s) are out at 600 s.
         Assert.Equal(296, pipeline.Diagnoses.Count);
+        // Once the clock passes the last probe's window, nothing is held or remembered.
+        pipeline.AdvanceTo(first + Seconds(700));
+        Assert.Equal(300, pipeline.Diagnoses.Count);
+        Assert.Equal((0, 0, 0, 0), (pipeline.Grouper.HeldConnections, pipeline.Grouper.RememberedConnections, pipeline.Grouper.ProbeSourceCount, pipeline.Grouper.BookCount));
         pipeline.Finish();
         Assert.Equal(300, pipeline.Diagnoses.Count);
         Assert.All(pipeline.Diagnoses, d => Assert.Equal(ResetCause.Refused, d.Cause));
