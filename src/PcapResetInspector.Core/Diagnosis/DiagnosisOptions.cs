@@ -72,8 +72,12 @@ public sealed class DiagnosisOptions
     /// </summary>
     public TimeSpan SiblingRetention { get; set; } = TimeSpan.FromMinutes(6);
 
-    /// <summary>How long after its SYN a data-carrying connection is remembered as a possible parallel-connect winner.</summary>
-    public TimeSpan ParallelSiblingRetention { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long after its SYN a data-carrying connection is remembered as a possible parallel-connect
+    /// winner: a discarded attempt is reset within a few seconds and leaves the table 5 s later.
+    /// Every short connection is remembered this long, so keep it short on busy links.
+    /// </summary>
+    public TimeSpan ParallelSiblingRetention { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The most connections held back at once; beyond it the oldest is judged with what is known.</summary>
     public int MaxHeldConnections { get; set; } = 100_000;

@@ -7,8 +7,9 @@ namespace PcapResetInspector.Core.Diagnosis;
 /// removal order), groups connect races and spots scans, and hands one <see cref="ResetDiagnosis"/>
 /// per reset connection (and per race loser) to the sink.
 /// <para>
-/// Most connections are diagnosed the moment they arrive. Three kinds wait, each keyed by network
-/// time (the latest removal time seen), so memory stays bounded:
+/// Most connections are diagnosed the moment they arrive. Three kinds wait, each until a point in
+/// network time (the latest removal time seen, or what <see cref="AdvanceTime"/> says), so memory
+/// stays bounded:
 /// probe-shaped connects (no client payload) wait until <see cref="DiagnosisOptions.ScanWindow"/>
 /// plus <see cref="DiagnosisOptions.ProbeSettle"/> past their SYN, when every sibling probe of the
 /// window has left the table and the source's fan-out is known;
@@ -71,7 +72,7 @@ public sealed class RaceGrouper : IConnectionSink
     /// <summary>Race groups formed so far.</summary>
     public int RaceGroups => _nextGroupId;
 
-    /// <summary>Network time as this stage knows it: the latest removal time seen (ns).</summary>
+    /// <summary>Network time as this stage knows it: the latest removal time seen or time advanced to (ns).</summary>
     public long NetworkTime => _now;
 
     public void Add(ConnectionSummary connection)
