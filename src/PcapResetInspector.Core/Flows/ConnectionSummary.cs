@@ -53,6 +53,19 @@ public sealed class EndpointSummary
     /// <summary>Up to the first 4 payload bytes this endpoint sent (e.g. 0x81 NetBIOS session request, 0x00 direct SMB).</summary>
     public required byte[] FirstPayload { get; init; }
     public required ushort Mss { get; init; }
+
+    // Evidence for the reset diagnosis (not required, so code that builds summaries by hand keeps compiling).
+
+    /// <summary>SND.NXT as observed: one past the highest sequence number this endpoint sent (RSTs excluded).</summary>
+    public uint NextSeq { get; init; }
+    /// <summary>Lowest TTL of this endpoint's packets before its first RST (0 when it sent none before it).</summary>
+    public byte TtlMinBeforeRst { get; init; }
+    /// <summary>Highest TTL of this endpoint's packets before its first RST (0 when it sent none before it).</summary>
+    public byte TtlMaxBeforeRst { get; init; }
+    /// <summary>IP-ID of this endpoint's last packet before its first RST.</summary>
+    public ushort IpIdBeforeRst { get; init; }
+    /// <summary>Keep-alives this endpoint sent after the peer's last packet: probes nobody answered.</summary>
+    public int UnansweredKeepAlives { get; init; }
 }
 
 /// <summary>Why a connection left the flow table.</summary>

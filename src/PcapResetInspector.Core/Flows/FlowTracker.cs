@@ -1133,6 +1133,14 @@ public sealed class FlowTracker
         if (ep.FirstPacketTime == 0)
             ep.FirstPacketTime = t;
         ep.LastPacketTime = t;
+        if (!rst && ep.FirstRstTime == 0)
+        {
+            // The reference a RST is compared with (a forged or middlebox RST differs from it).
+            if (s.Ttl < ep.TtlMinBeforeRst) ep.TtlMinBeforeRst = s.Ttl;
+            if (s.Ttl > ep.TtlMaxBeforeRst) ep.TtlMaxBeforeRst = s.Ttl;
+            ep.IpIdBeforeRst = s.IpId;
+        }
+        peer.UnansweredKeepAlives = 0; // anything from this host answers the peer's probes
         ep.RecordIpFields(s.Ttl, s.IpId);
         if ((s.Options & TcpOptionsSeen.Timestamps) != 0)
         {
@@ -1159,7 +1167,10 @@ public sealed class FlowTracker
         // A keep-alive probe: seq one below what was already sent, 0 or 1 byte, plain ACK (RFC 9293 §3.8.4).
         if (!syn && !fin && !rst && s.PayloadLength <= 1 && ep.DataPackets + (ulong)ep.SynCount > 0 &&
             s.SequenceNumber == ep.NextRawSeq - 1)
+        {
             ep.KeepAlives++;
+            ep.UnansweredKeepAlives++;
+        }
 
         if (rst && ep.FirstRstTime == 0)
         {
@@ -1297,6 +1308,11 @@ public sealed class FlowTracker
             RstSeqMatchedExpected = e.RstSeqMatchedExpected,
             FirstPayload = firstPayload,
             Mss = e.Mss,
+            NextSeq = e.NextRawSeq,
+            TtlMinBeforeRst = e.TtlMaxBeforeRst == 0 ? (byte)0 : e.TtlMinBeforeRst,
+            TtlMaxBeforeRst = e.TtlMaxBeforeRst,
+            IpIdBeforeRst = e.IpIdBeforeRst,
+            UnansweredKeepAlives = e.UnansweredKeepAlives,
         };
     }
 }

@@ -87,6 +87,10 @@ internal struct TcpEndpoint
     public uint FirstPayload;          // the first 4 payload bytes, big-endian
     public ushort Mss;
     public bool SackPermitted;
+    // What this host's packets looked like before its first RST, so the RST can be compared with them.
+    public byte TtlMinBeforeRst, TtlMaxBeforeRst;
+    public ushort IpIdBeforeRst;       // IP-ID of its last packet before its first RST
+    public int UnansweredKeepAlives;   // keep-alives sent since the peer last sent anything
 
     public void Initialize()
     {
@@ -95,6 +99,7 @@ internal struct TcpEndpoint
         ReassembledUpTo = 1;
         TtlMin = byte.MaxValue;
         IpIdMin = ushort.MaxValue;
+        TtlMinBeforeRst = byte.MaxValue;
     }
 
     public void SetState(EndpointState newState)

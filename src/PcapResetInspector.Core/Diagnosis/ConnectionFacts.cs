@@ -1,0 +1,172 @@
+using PcapResetInspector.Core.Flows;
+
+namespace PcapResetInspector.Core.Diagnosis;
+
+/// <summary>
+/// What the diagnosis and the race grouping read from one connection summary, worked out once:
+/// who is client and server, who reset, what happened before the first RST, and the race shapes.
+/// </summary>
+internal sealed class ConnectionFacts
+{
+    public const ushort NetBiosSessionPort = 139;
+    public const ushort DirectSmbPort = 445;
+    private const byte NbssSessionMessage = 0x00;   // RFC 1002 §4.3.1; every direct-SMB frame on 445 starts so
+    private const byte NbssSessionRequest = 0x81;   // the first client frame on 139
+
+    public ConnectionFacts(ConnectionSummary summary)
+    {
+        Summary = summary;
+        History = RoleNormalizedHistory(summary.History);
+        ClientIsOriginator = !(History.Contains('s') && !History.Contains('S'));
+        Client = ClientIsOriginator ? summary.Originator : summary.Responder;
+        Server = ClientIsOriginator ? summary.Responder : summary.Originator;
+
+        int firstRst = History.IndexOfAny(['R', 'r', 'I', 'i']);
+        string beforeRst = firstRst < 0 ? History : History[..firstRst];
+        ClientSentSyn = History.Contains(ClientLetter('S'));
+        ServerAnsweredSyn = beforeRst.Contains(ServerLetter('H'));
+        ClientCompletedHandshake = beforeRst.Contains(ClientLetter('A')) || beforeRst.Contains(ClientLetter('D')) ||
+                                   beforeRst.Contains(ClientLetter('F'));
+        DataBeforeRst = beforeRst.Contains('D') || beforeRst.Contains('d');
+
+        ClientSynTime = ClientSentSyn ? Client.FirstPacketTime : summary.StartTime;
+        EndTime = Math.Max(summary.Originator.LastPacketTime, summary.Responder.LastPacketTime);
+        HasRst = summary.FirstRstTime != 0;
+        if (HasRst)
+        {
+            ResetBy = summary.FirstRstFromOriginator ? ResetParty.Originator : ResetParty.Responder;
+            Resetter = summary.FirstRstFromOriginator ? summary.Originator : summary.Responder;
+            Peer = summary.FirstRstFromOriginator ? summary.Responder : summary.Originator;
+            ResetterIsClient = summary.FirstRstFromOriginator == ClientIsOriginator;
+            char rst = summary.FirstRstFromOriginator ? 'R' : 'r';
+            char finRst = summary.FirstRstFromOriginator ? 'I' : 'i';
+            ResetterRstLetters = History.Count(c => c == rst || c == finRst);
+        }
+
+        FirstClientByte = Client.FirstPayload.Length > 0 ? Client.FirstPayload[0] : -1;
+        IsSmbPort = Server.Port is NetBiosSessionPort or DirectSmbPort;
+        IsSmbCarrier = IsSmbPort && ClientSentSyn && CarriesSmb();
+        SmbVariant = IsSmbPort && ClientSentSyn && !IsSmbCarrier ? SmbLoserShape() : null;
+        IsProbeShaped = ClientSentSyn && Client.PayloadBytes == 0;
+        IsParallelWinner = !IsSmbPort && ClientSentSyn && Client.DataPackets > 0;
+        IsGiveUpShape = ClientSentSyn && HasRst && ResetterIsClient && Client.PayloadBytes == 0;
+        IsParallelLoserShape = !IsSmbPort && IsGiveUpShape;
+    }
+
+    public ConnectionSummary Summary { get; }
+
+    /// <summary>The history with every letter's case in the final roles (letters before a '^' had the other roles).</summary>
+    public string History { get; }
+
+    public bool ClientIsOriginator { get; }
+    public ResetParty ClientParty => ClientIsOriginator ? ResetParty.Originator : ResetParty.Responder;
+    public EndpointSummary Client { get; }
+    public EndpointSummary Server { get; }
+
+    /// <summary>The client's pure SYN was seen.</summary>
+    public bool ClientSentSyn { get; }
+    /// <summary>The server's SYN-ACK came before the first RST.</summary>
+    public bool ServerAnsweredSyn { get; }
+    /// <summary>The client acknowledged (ACK, data or FIN) before the first RST.</summary>
+    public bool ClientCompletedHandshake { get; }
+    /// <summary>Either side sent data before the first RST.</summary>
+    public bool DataBeforeRst { get; }
+
+    public long ClientSynTime { get; }
+    public long EndTime { get; }
+
+    public bool HasRst { get; }
+    public ResetParty? ResetBy { get; }
+    public EndpointSummary? Resetter { get; }
+    public EndpointSummary? Peer { get; }
+    public bool ResetterIsClient { get; }
+    /// <summary>RST letters of the resetter in the history: Zeek adds one per RST with a new sequence number.</summary>
+    public int ResetterRstLetters { get; }
+
+    /// <summary>The client's first payload byte, or -1.</summary>
+    public int FirstClientByte { get; }
+    public bool IsSmbPort { get; }
+    /// <summary>The client spoke SMB on this connection: it carried on (resets.md: 0x00 on 445, 0x81 then more on 139).</summary>
+    public bool IsSmbCarrier { get; }
+    /// <summary>The race-loser shape this 139/445 connection has, if any.</summary>
+    public SmbRaceVariant? SmbVariant { get; }
+    /// <summary>A connect with no client payload: what a scanner's probe looks like.</summary>
+    public bool IsProbeShaped { get; }
+    public bool IsParallelWinner { get; }
+    /// <summary>A client that connected (or tried to), sent nothing and reset: what a discarded attempt looks like on any port.</summary>
+    public bool IsGiveUpShape { get; }
+    /// <summary>The give-up shape on a port other than 139/445, where the parallel-connect books hold it.</summary>
+    public bool IsParallelLoserShape { get; }
+
+    public char ClientLetter(char upper) => ClientIsOriginator ? upper : char.ToLowerInvariant(upper);
+    public char ServerLetter(char upper) => ClientIsOriginator ? char.ToLowerInvariant(upper) : upper;
+
+    public SiblingInfo ToSibling() => new(
+        Summary.Uid, Client.Address, Server.Address, Server.Port, Summary.IpVersion, ClientSynTime, EndTime,
+        Client.DataPackets, Client.PayloadBytes, Server.DataPackets, FirstClientByte);
+
+    /// <summary>When the loser's attempt ended: its RST, the client's FIN, or its last packet.</summary>
+    public long? LoserEndEventTime => SmbVariant switch
+    {
+        SmbRaceVariant.E => null,
+        SmbRaceVariant.D => Client.FirstFinTime,
+        _ => HasRst ? Summary.FirstRstTime : null,
+    };
+
+    private bool CarriesSmb()
+    {
+        if (Client.DataPackets == 0)
+            return false;
+        if (FirstClientByte == NbssSessionMessage)
+            return true;
+        // On 139 the session request comes first; SMB follows in a second client segment.
+        return Server.Port == NetBiosSessionPort && FirstClientByte == NbssSessionRequest && Client.DataPackets >= 2;
+    }
+
+    private SmbRaceVariant? SmbLoserShape()
+    {
+        bool clientNoData = Client.PayloadBytes == 0;
+        bool onlySessionRequest = Server.Port == NetBiosSessionPort && FirstClientByte == NbssSessionRequest && Client.DataPackets == 1;
+        if (HasRst)
+        {
+            if (!ResetterIsClient)
+            {
+                // A server-side RST is never the race (resets.md), except the refusal of variant F.
+                return !ServerAnsweredSyn && Server.DataPackets == 0 ? SmbRaceVariant.F : null;
+            }
+            if (clientNoData)
+                return ClientCompletedHandshake ? SmbRaceVariant.B : SmbRaceVariant.A;
+            return onlySessionRequest ? SmbRaceVariant.C : null;
+        }
+        if (Server.PacketsSent == 0)
+            return SmbRaceVariant.E;
+        if (Client.FinCount > 0 && (clientNoData || onlySessionRequest))
+            return SmbRaceVariant.D;
+        return null;
+    }
+
+    /// <summary>
+    /// Zeek appends a history letter in the roles of the moment; each '^' swaps the roles for the
+    /// letters after it. Swapping the case of every letter followed by an odd number of '^' gives
+    /// the whole history in the final roles ("Hs^ADad" becomes "hSADad").
+    /// </summary>
+    internal static string RoleNormalizedHistory(string history)
+    {
+        if (!history.Contains('^'))
+            return history;
+        Span<char> letters = history.Length <= 128 ? stackalloc char[history.Length] : new char[history.Length];
+        int length = 0;
+        int flipsAfter = history.Count(c => c == '^');
+        foreach (char c in history)
+        {
+            if (c == '^')
+            {
+                flipsAfter--;
+                continue;
+            }
+            bool swap = flipsAfter % 2 == 1;
+            letters[length++] = !swap ? c : char.IsUpper(c) ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c);
+        }
+        return new string(letters[..length]);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Net;
+
+namespace PcapResetInspector.Core.Diagnosis;
+
+/// <summary>Formatting for evidence sentences: invariant culture, units a reader expects, no locale surprises.</summary>
+internal static class EvidenceText
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>"0.342 ms", "38.5 ms", "2.5 s", "700 s".</summary>
+    public static string Duration(long nanos)
+    {
+        if (nanos < 0)
+            nanos = 0;
+        if (nanos < 1_000_000)
+            return (nanos / 1e6).ToString("0.###", Invariant) + " ms";
+        if (nanos < 1_000_000_000)
+            return (nanos / 1e6).ToString("0.#", Invariant) + " ms";
+        return (nanos / 1e9).ToString("0.#", Invariant) + " s";
+    }
+
+    public static double Milliseconds(long nanos) => Math.Round(nanos / 1e6, 6);
+
+    public static string Number(long value) => value.ToString(Invariant);
+
+    public static string Number(ulong value) => value.ToString(Invariant);
+
+    public static string Hex16(ushort value) => "0x" + value.ToString("X4", Invariant);
+
+    public static string Address(UInt128 address) => IpAddress128.Format(address);
+
+    public static string Address(EndpointSummary endpoint) => IpAddress128.Format(endpoint.Address);
+
+    /// <summary>"10.0.0.1:50113", "[2001:db8::1]:443".</summary>
+    public static string AddressAndPort(EndpointSummary endpoint)
+    {
+        string address = IpAddress128.Format(endpoint.Address);
+        string port = endpoint.Port.ToString(Invariant);
+        return IpAddress128.IsIPv4(endpoint.Address) ? address + ":" + port : "[" + address + "]:" + port;
+    }
+
+    /// <summary>"64" or "62-64".</summary>
+    public static string TtlRange(byte min, byte max) =>
+        min == max ? min.ToString(Invariant) : min.ToString(Invariant) + "-" + max.ToString(Invariant);
+
+    /// <summary>"1 packet", "12 packets".</summary>
+    public static string Count(long count, string singular, string plural) =>
+        count.ToString(Invariant) + " " + (count == 1 ? singular : plural);
+
+    public static string RstKind(EndpointSummary resetter) => resetter.RstHadAck ? "RST,ACK" : "bare RST";
+}

@@ -1,0 +1,27 @@
+namespace PcapResetInspector.Core.Diagnosis;
+
+/// <summary>Receives diagnoses as the race grouping releases them (not in connection order: race losers wait for their winners).</summary>
+public interface IDiagnosisSink
+{
+    void Add(ResetDiagnosis diagnosis);
+}
+
+/// <summary>Collects diagnoses in a list (tests, small captures, reports written at the end).</summary>
+public sealed class DiagnosisList : IDiagnosisSink
+{
+    public List<ResetDiagnosis> Diagnoses { get; } = [];
+
+    public void Add(ResetDiagnosis diagnosis) => Diagnoses.Add(diagnosis);
+}
+
+/// <summary>Hands each diagnosis to several sinks in turn (e.g. an exporter and <see cref="ResetStatistics"/>).</summary>
+public sealed class DiagnosisTee(params IDiagnosisSink[] sinks) : IDiagnosisSink
+{
+    private readonly IDiagnosisSink[] _sinks = sinks;
+
+    public void Add(ResetDiagnosis diagnosis)
+    {
+        foreach (IDiagnosisSink sink in _sinks)
+            sink.Add(diagnosis);
+    }
+}

@@ -1,0 +1,494 @@
+using PcapResetInspector.Core.Flows;
+
+namespace PcapResetInspector.Core.Diagnosis;
+
+/// <summary>
+/// The diagnosis stage of the pipeline: receives connections as they leave the flow table (in
+/// removal order), groups connect races and spots scans, and hands one <see cref="ResetDiagnosis"/>
+/// per reset connection (and per race loser) to the sink.
+/// <para>
+/// Most connections are diagnosed the moment they arrive. Three kinds wait, each until a point in
+/// network time (the latest removal time seen, or what <see cref="AdvanceTime"/> says), so memory
+/// stays bounded:
+/// probe-shaped connects (no client payload) wait until <see cref="DiagnosisOptions.ScanWindow"/>
+/// plus <see cref="DiagnosisOptions.ProbeSettle"/> past their SYN, when every sibling probe of the
+/// window has left the table and the source's fan-out is known;
+/// 139/445 connections with a loser's shape (resets.md variants A-F) wait for a sibling that
+/// carried SMB, because the winner usually outlives its loser by far and leaves the table later;
+/// parallel-connect losers likewise wait for a sibling that carried data.
+/// A waiting loser is judged alone when its hold limit passes, when more than
+/// <see cref="DiagnosisOptions.MaxHeldConnections"/> wait (oldest first), or at <see cref="Complete"/>.
+/// Winners are remembered for <see cref="DiagnosisOptions.SiblingRetention"/> after their SYN for
+/// losers that leave the table after them.
+/// </para>
+/// </summary>
+public sealed class RaceGrouper : IConnectionSink
+{
+    private readonly IDiagnosisSink _sink;
+    private readonly DiagnosisOptions _options;
+    private readonly ResetDiagnoser _diagnoser;
+    private readonly long _raceWindow, _parallelWindow, _scanWindow, _probeSettle;
+    private readonly long _siblingRetention, _parallelRetention, _parallelHoldLimit;
+    private readonly long? _raceHoldLimit;
+
+    private readonly PriorityQueue<Held, long> _due = new();
+    private readonly Queue<Held> _arrivalOrder = new();
+    private readonly PriorityQueue<Action, long> _expiries = new();
+    private readonly Dictionary<BookKey, Book> _books = new();
+    private readonly Dictionary<UInt128, Queue<ProbeRecord>> _probes = new();
+    private long _now;
+    private long _sequence;
+    private int _nextGroupId;
+
+    public RaceGrouper(IDiagnosisSink sink, DiagnosisOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        _sink = sink;
+        _options = options ?? new DiagnosisOptions();
+        _diagnoser = new ResetDiagnoser(_options);
+        _raceWindow = DiagnosisOptions.Nanos(_options.RaceWindow);
+        _parallelWindow = DiagnosisOptions.Nanos(_options.ParallelConnectWindow);
+        _scanWindow = DiagnosisOptions.Nanos(_options.ScanWindow);
+        _probeSettle = DiagnosisOptions.Nanos(_options.ProbeSettle);
+        _siblingRetention = DiagnosisOptions.Nanos(_options.SiblingRetention);
+        _parallelRetention = DiagnosisOptions.Nanos(_options.ParallelSiblingRetention);
+        _parallelHoldLimit = DiagnosisOptions.Nanos(_options.ParallelConnectHoldLimit);
+        _raceHoldLimit = _options.RaceHoldLimit is { } limit ? DiagnosisOptions.Nanos(limit) : null;
+    }
+
+    /// <summary>Connections waiting for a sibling or for their scan window.</summary>
+    public int HeldConnections { get; private set; }
+
+    /// <summary>Winners and probes remembered for connections still to come.</summary>
+    public int RememberedConnections =>
+        _books.Values.Sum(b => b.Winners.Count) + _probes.Values.Sum(q => q.Count);
+
+    /// <summary>Books of winners and waiting losers (per client and server, per port), for tests of the memory bound.</summary>
+    internal int BookCount => _books.Count;
+
+    /// <summary>Sources with remembered probes, for tests of the memory bound.</summary>
+    internal int ProbeSourceCount => _probes.Count;
+
+    /// <summary>Race groups formed so far.</summary>
+    public int RaceGroups => _nextGroupId;
+
+    /// <summary>Network time as this stage knows it: the latest removal time seen or time advanced to (ns).</summary>
+    public long NetworkTime => _now;
+
+    public void Add(ConnectionSummary connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.RemovalTime > _now)
+            _now = connection.RemovalTime;
+
+        var facts = new ConnectionFacts(connection);
+        if (facts.IsProbeShaped)
+            RememberProbe(facts);
+
+        if (facts.IsSmbCarrier)
+        {
+            RegisterWinner(facts, RaceKind.Smb139And445);
+            Emit(facts, DiagnosisContext.None);
+        }
+        else if (facts.IsParallelWinner)
+        {
+            RegisterWinner(facts, RaceKind.ParallelConnect);
+            Emit(facts, DiagnosisContext.None);
+        }
+        else if (facts.SmbVariant is not null)
+        {
+            Hold(facts, HoldKind.Smb);
+        }
+        else if (facts.IsParallelLoserShape)
+        {
+            Hold(facts, HoldKind.Parallel);
+        }
+        else if (facts.IsProbeShaped && facts.HasRst)
+        {
+            Hold(facts, HoldKind.ScanOnly);
+        }
+        else
+        {
+            Emit(facts, DiagnosisContext.None);
+        }
+
+        EnforceCap();
+        Advance();
+    }
+
+    /// <summary>
+    /// Moves network time on without a connection, releasing what is due. Without it the stage's
+    /// clock moves only with removal times, so a hold limit or a scan window can stay open through a
+    /// quiet stretch. Call it with the capture's clock after the flow tracker has seen a packet (every
+    /// timer due by then has fired, so nothing earlier can still arrive), or once a second in a live
+    /// capture after <see cref="FlowTracker.AdvanceTime"/>.
+    /// </summary>
+    public void AdvanceTime(long nowNanos)
+    {
+        if (nowNanos > _now)
+            _now = nowNanos;
+        Advance();
+    }
+
+    /// <summary>End of input: judges every waiting connection with what is known, in arrival order, and forgets everything.</summary>
+    public void Complete()
+    {
+        while (_arrivalOrder.TryDequeue(out Held? held))
+        {
+            if (!held.Released)
+                Release(held);
+        }
+        _due.Clear();
+        _expiries.Clear();
+        _books.Clear();
+        _probes.Clear();
+    }
+
+    // ---------------------------------------------------------------- waiting connections
+
+    private enum HoldKind { Smb, Parallel, ScanOnly }
+
+    private sealed class Held(ConnectionFacts facts, HoldKind kind, long sequence)
+    {
+        public ConnectionFacts Facts { get; } = facts;
+        public HoldKind Kind { get; } = kind;
+        public long Sequence { get; } = sequence;
+        public long ScanCheckAt { get; set; }
+        public bool ScanPending { get; set; }
+        public ScanFanOut? Scan { get; set; }
+        public long GiveUpAt { get; set; }
+        public List<Winner> Candidates { get; } = [];
+        public bool Released { get; set; }
+        public long QueuedAt { get; set; } = long.MinValue;
+    }
+
+    /// <summary>A connection that carried on, remembered as a possible winner.</summary>
+    private sealed class Winner(SiblingInfo info)
+    {
+        public SiblingInfo Info { get; } = info;
+        public int GroupId { get; set; }
+    }
+
+    /// <summary>Which book a connection belongs to: (client, server) for 139/445, the server port for parallel connects.</summary>
+    private readonly record struct BookKey(bool Smb, UInt128 Client, UInt128 Server, ushort Port)
+    {
+        public static BookKey For(ConnectionFacts facts, HoldKind kind) => kind == HoldKind.Smb
+            ? new BookKey(true, facts.Client.Address, facts.Server.Address, 0)
+            : new BookKey(false, 0, 0, facts.Server.Port);
+    }
+
+    /// <summary>Winners and waiting losers that can pair.</summary>
+    private sealed class Book
+    {
+        public Queue<Winner> Winners { get; } = new();
+        public List<Held> Waiting { get; } = [];
+        public int ReleasedWaiting { get; set; }
+    }
+
+    private readonly record struct ProbeRecord(long SynTime, UInt128 Server, ushort Port);
+
+    private void Hold(ConnectionFacts facts, HoldKind kind)
+    {
+        var held = new Held(facts, kind, _sequence++);
+        long syn = facts.ClientSynTime;
+        held.ScanPending = facts.IsProbeShaped;
+        held.ScanCheckAt = syn + _scanWindow + _probeSettle;
+        held.GiveUpAt = kind switch
+        {
+            HoldKind.Smb => _raceHoldLimit is { } limit ? syn + limit : long.MaxValue,
+            HoldKind.Parallel => syn + _parallelHoldLimit,
+            _ => held.ScanCheckAt,
+        };
+
+        if (kind != HoldKind.ScanOnly)
+        {
+            Book book = BookFor(BookKey.For(facts, kind));
+            foreach (Winner winner in book.Winners)
+            {
+                if (Matches(held, winner))
+                    held.Candidates.Add(winner);
+            }
+            book.Waiting.Add(held);
+        }
+        HeldConnections++;
+        _arrivalOrder.Enqueue(held);
+        Schedule(held);
+    }
+
+    private Book BookFor(BookKey key)
+    {
+        if (!_books.TryGetValue(key, out Book? book))
+            _books[key] = book = new Book();
+        return book;
+    }
+
+    private bool HasWinner(Held held) => ChooseWinner(held) is not null;
+
+    /// <summary>When this connection must next be looked at.</summary>
+    private long NextCheck(Held held)
+    {
+        if (held.ScanPending)
+            return Math.Min(held.ScanCheckAt, held.GiveUpAt);
+        return HasWinner(held) ? _now : held.GiveUpAt;
+    }
+
+    private void Schedule(Held held)
+    {
+        long at = NextCheck(held);
+        if (at == held.QueuedAt)
+            return;
+        held.QueuedAt = at;
+        if (at != long.MaxValue)
+            _due.Enqueue(held, at);
+    }
+
+    /// <summary>Releases what is due at the current network time and forgets what has expired.</summary>
+    private void Advance()
+    {
+        while (_due.TryPeek(out Held? held, out long at) && at <= _now)
+        {
+            _due.Dequeue();
+            if (held.Released || held.QueuedAt != at)
+                continue; // stale: rescheduled or already released
+            held.QueuedAt = long.MinValue;
+            if (held.ScanPending && _now >= held.ScanCheckAt)
+            {
+                held.ScanPending = false;
+                held.Scan = FanOut(held.Facts);
+            }
+            bool giveUp = _now >= held.GiveUpAt;
+            if (held.Scan is not null || giveUp || (!held.ScanPending && HasWinner(held)))
+                Release(held);
+            else
+                Schedule(held);
+        }
+
+        while (_expiries.TryPeek(out Action? expire, out long at) && at <= _now)
+        {
+            _expiries.Dequeue();
+            expire();
+        }
+    }
+
+    private void EnforceCap()
+    {
+        while (HeldConnections > _options.MaxHeldConnections && _arrivalOrder.TryDequeue(out Held? oldest))
+        {
+            if (!oldest.Released)
+                Release(oldest);
+        }
+        // Released connections linger in the arrival queue until they reach its front; rebuild it when they dominate.
+        while (_arrivalOrder.TryPeek(out Held? front) && front.Released)
+            _arrivalOrder.Dequeue();
+        if (_arrivalOrder.Count > 2 * HeldConnections + 1024)
+        {
+            Held[] waiting = _arrivalOrder.Where(h => !h.Released).ToArray();
+            _arrivalOrder.Clear();
+            foreach (Held h in waiting)
+                _arrivalOrder.Enqueue(h);
+        }
+    }
+
+    private void Release(Held held)
+    {
+        if (held.ScanPending)
+        {
+            held.ScanPending = false;
+            held.Scan = FanOut(held.Facts);
+        }
+        held.Released = true;
+        HeldConnections--;
+
+        RaceMatch? race = null;
+        if (ChooseWinner(held) is var (winner, kind))
+        {
+            if (winner.GroupId == 0)
+                winner.GroupId = ++_nextGroupId;
+            race = new RaceMatch(kind, winner.GroupId, winner.Info);
+        }
+        if (held.Kind != HoldKind.ScanOnly)
+        {
+            var key = BookKey.For(held.Facts, held.Kind);
+            Book book = BookFor(key);
+            book.ReleasedWaiting++;
+            if (book.ReleasedWaiting * 2 > book.Waiting.Count)
+            {
+                book.Waiting.RemoveAll(h => h.Released);
+                book.ReleasedWaiting = 0;
+            }
+            DropIfEmpty(key, book);
+        }
+        Emit(held.Facts, new DiagnosisContext { Race = race, Scan = held.Scan });
+    }
+
+    private void Emit(ConnectionFacts facts, DiagnosisContext context)
+    {
+        if (_diagnoser.Diagnose(facts, context) is { } diagnosis)
+            _sink.Add(diagnosis);
+    }
+
+    // ---------------------------------------------------------------- winners
+
+    private void RegisterWinner(ConnectionFacts facts, RaceKind kind)
+    {
+        var winner = new Winner(facts.ToSibling());
+        var key = BookKey.For(facts, kind == RaceKind.Smb139And445 ? HoldKind.Smb : HoldKind.Parallel);
+        Book book = BookFor(key);
+        foreach (Held held in book.Waiting)
+        {
+            if (!held.Released && Matches(held, winner))
+            {
+                held.Candidates.Add(winner);
+                Schedule(held);
+            }
+        }
+
+        // Remember it for losers that leave the table later, as long as one still could.
+        // The expiry captures the key and the book, not the connection: a remembered winner is only its SiblingInfo.
+        long forgetAt = facts.ClientSynTime + Retention(key);
+        if (forgetAt > _now)
+        {
+            book.Winners.Enqueue(winner);
+            _expiries.Enqueue(() => ForgetWinners(key, book), forgetAt);
+        }
+        else
+        {
+            DropIfEmpty(key, book);
+        }
+    }
+
+    /// <summary>Drops remembered winners whose retention has passed (the oldest first; a later one keeps an older one a little longer).</summary>
+    private long Retention(BookKey key) => key.Smb ? _raceWindow + _siblingRetention : _parallelWindow + _parallelRetention;
+
+    private void ForgetWinners(BookKey key, Book book)
+    {
+        long retention = Retention(key);
+        while (book.Winners.TryPeek(out Winner? oldest) && oldest.Info.SynTime + retention <= _now)
+            book.Winners.Dequeue();
+        DropIfEmpty(key, book);
+    }
+
+    private void DropIfEmpty(BookKey key, Book book)
+    {
+        if (book.Winners.Count > 0 || book.Waiting.Count > book.ReleasedWaiting)
+            return;
+        // Only if the key still maps to this book: an expiry may fire for a book already replaced.
+        if (_books.TryGetValue(key, out Book? current) && ReferenceEquals(current, book))
+            _books.Remove(key);
+    }
+
+    /// <summary>How a waiting loser and a winner pair up; the order is the preference when several winners match.</summary>
+    private enum Pairing { None, Fresh, SamePort, Raced }
+
+    /// <summary>
+    /// 139/445 (same client and server: the book's key): the other port with SYNs within the race
+    /// window (Raced); the same port with SYNs within the parallel-connect window (SamePort, a
+    /// parallel-connect race on an SMB port); or a fresh connection starting within the race window
+    /// after this one ended (resets.md: both probes closed, then a new connection carries SMB).
+    /// Parallel connects: the same server port, SYNs within the parallel window, and the same client
+    /// address, or the other address family (RFC 8305 races IPv6 against IPv4).
+    /// </summary>
+    private Pairing Pair(Held held, Winner winner)
+    {
+        ConnectionFacts loser = held.Facts;
+        SiblingInfo w = winner.Info;
+        if (w.Uid == loser.Summary.Uid)
+            return Pairing.None;
+        long synGap = Math.Abs(w.SynTime - loser.ClientSynTime);
+        if (held.Kind == HoldKind.Smb)
+        {
+            bool samePort = w.ServerPort == loser.Server.Port;
+            if (!samePort && synGap <= _raceWindow)
+                return Pairing.Raced;
+            if (samePort && synGap <= _parallelWindow && loser.IsGiveUpShape)
+                return Pairing.SamePort;
+            bool fresh = w.SynTime >= loser.EndTime && w.SynTime - loser.EndTime <= _raceWindow;
+            return fresh ? Pairing.Fresh : Pairing.None;
+        }
+        if (w.ServerPort != loser.Server.Port || synGap > _parallelWindow)
+            return Pairing.None;
+        bool sameFamily = w.IpVersion == loser.Summary.IpVersion;
+        return !sameFamily || w.ClientAddress == loser.Client.Address ? Pairing.SamePort : Pairing.None;
+    }
+
+    private bool Matches(Held held, Winner winner) => Pair(held, winner) != Pairing.None;
+
+    /// <summary>
+    /// The sibling that carried on. 139/445: a racing sibling before a same-port one before a fresh
+    /// one, then the most client payload, then the longest life, then the earliest SYN. Parallel:
+    /// the same client's nearest SYN; across address families only when exactly one candidate
+    /// exists (nothing else links them).
+    /// </summary>
+    private (Winner Winner, RaceKind Kind)? ChooseWinner(Held held)
+    {
+        if (held.Candidates.Count == 0)
+            return null;
+        ConnectionFacts loser = held.Facts;
+        if (held.Kind == HoldKind.Smb)
+        {
+            Winner best = held.Candidates
+                .OrderByDescending(w => Pair(held, w))
+                .ThenByDescending(w => w.Info.ClientPayloadBytes)
+                .ThenByDescending(w => w.Info.EndTime - w.Info.SynTime)
+                .ThenBy(w => w.Info.SynTime)
+                .First();
+            return (best, Pair(held, best) == Pairing.SamePort ? RaceKind.ParallelConnect : RaceKind.Smb139And445);
+        }
+        Winner? sameClient = held.Candidates
+            .Where(w => w.Info.IpVersion == loser.Summary.IpVersion)
+            .OrderBy(w => Math.Abs(w.Info.SynTime - loser.ClientSynTime))
+            .FirstOrDefault();
+        if (sameClient is not null)
+            return (sameClient, RaceKind.ParallelConnect);
+        return held.Candidates.Count == 1 ? (held.Candidates[0], RaceKind.ParallelConnect) : null;
+    }
+
+    // ---------------------------------------------------------------- scans
+
+    private void RememberProbe(ConnectionFacts facts)
+    {
+        UInt128 client = facts.Client.Address;
+        if (!_probes.TryGetValue(client, out Queue<ProbeRecord>? probes))
+            _probes[client] = probes = new Queue<ProbeRecord>();
+        probes.Enqueue(new ProbeRecord(facts.ClientSynTime, facts.Server.Address, facts.Server.Port));
+        // A probe counts for others whose SYNs are within a window of its own; they are checked a settle time after theirs.
+        long forgetAt = facts.ClientSynTime + 2 * _scanWindow + _probeSettle;
+        _expiries.Enqueue(() => ForgetProbes(client), forgetAt);
+    }
+
+    private void ForgetProbes(UInt128 client)
+    {
+        if (!_probes.TryGetValue(client, out Queue<ProbeRecord>? probes))
+            return;
+        long horizon = 2 * _scanWindow + _probeSettle;
+        while (probes.TryPeek(out ProbeRecord oldest) && oldest.SynTime + horizon <= _now)
+            probes.Dequeue();
+        if (probes.Count == 0)
+            _probes.Remove(client);
+    }
+
+    /// <summary>The client's probe-shaped connects within the scan window of this one, if they reach a threshold.</summary>
+    private ScanFanOut? FanOut(ConnectionFacts facts)
+    {
+        if (!_probes.TryGetValue(facts.Client.Address, out Queue<ProbeRecord>? probes))
+            return null;
+        long syn = facts.ClientSynTime;
+        var ports = new HashSet<ushort>();
+        var hosts = new HashSet<UInt128>();
+        int count = 0;
+        long first = long.MaxValue, last = long.MinValue;
+        foreach (ProbeRecord probe in probes)
+        {
+            if (Math.Abs(probe.SynTime - syn) > _scanWindow)
+                continue;
+            count++;
+            ports.Add(probe.Port);
+            hosts.Add(probe.Server);
+            first = Math.Min(first, probe.SynTime);
+            last = Math.Max(last, probe.SynTime);
+        }
+        if (ports.Count < _options.ScanFanOutPorts && hosts.Count < _options.ScanFanOutHosts)
+            return null;
+        return new ScanFanOut(count, ports.Count, hosts.Count, first, last);
+    }
+}

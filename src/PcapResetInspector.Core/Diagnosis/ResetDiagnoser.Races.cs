@@ -1,0 +1,110 @@
+using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Net;
+using static PcapResetInspector.Core.Diagnosis.EvidenceText;
+
+namespace PcapResetInspector.Core.Diagnosis;
+
+public sealed partial class ResetDiagnoser
+{
+    /// <summary>The loser of a race the grouping found; null if this connection does not have a loser's shape.</summary>
+    private ResetDiagnosis? RaceLoser(ConnectionFacts facts, RaceMatch race)
+    {
+        SiblingInfo winner = race.Winner;
+        long synToSyn = facts.ClientSynTime - winner.SynTime;
+        long? ended = race.Kind == RaceKind.Smb139And445 ? facts.LoserEndEventTime : (facts.HasRst ? facts.Summary.FirstRstTime : null);
+        var gaps = new RaceGaps(Milliseconds(synToSyn), ended is { } e ? Milliseconds(e - facts.ClientSynTime) : null);
+        string order = synToSyn <= 0 ? "this SYN first" : "the winner's SYN first";
+        string gapText = "SYN to SYN " + Duration(Math.Abs(synToSyn)) + " (" + order + ")" +
+                         (ended is { } end ? "; SYN to " + (facts.HasRst ? "RST " : "FIN ") + Duration(end - facts.ClientSynTime) : "");
+        ResetStage? stage = facts.HasRst ? Stage(facts, new ResetSigns(facts, _options)) : null;
+
+        if (race.Kind == RaceKind.Smb139And445)
+        {
+            if (facts.SmbVariant is not { } variant)
+                return null;
+            bool fresh = winner.SynTime >= facts.EndTime;
+            string winnerText = fresh
+                ? "a fresh connection " + winner.Uid + " to port " + Number(winner.ServerPort) + " started " + Duration(winner.SynTime - facts.EndTime) +
+                  " after this one closed and carried SMB"
+                : "the client kept port " + Number(winner.ServerPort) + " (" + winner.Uid + "), which carried SMB";
+            string evidence = "loser of the 139/445 race, variant " + variant + " (" + VariantShape(variant, facts) + "): " + winnerText +
+                              " (first client byte " + FirstByte(winner.FirstClientByte) + ", " + Count((long)winner.ClientDataPackets, "client data segment", "client data segments") +
+                              "); " + gapText;
+            var finding = new Finding(ResetCause.SmbRaceLoser, fresh ? DiagnosisConfidence.Medium : DiagnosisConfidence.High, evidence, SmbLoserLogHint(facts, variant));
+            return Build(facts, finding, stage, race, variant, gaps);
+        }
+
+        if (!facts.IsGiveUpShape)
+            return null;
+        bool crossFamily = winner.IpVersion != facts.Summary.IpVersion;
+        string family = crossFamily ? " over IPv" + winner.IpVersion + " while this attempt used IPv" + facts.Summary.IpVersion : "";
+        string parallel = "discarded parallel connect (RFC 8305): client " + Address(facts.Client) + " reset port " + Number(facts.Server.Port) +
+                          " " + (facts.ClientCompletedHandshake ? "after the handshake" : "during the handshake") + " without sending data; " +
+                          winner.Uid + " from " + IpAddress128.Format(winner.ClientAddress) + " to " + IpAddress128.Format(winner.ServerAddress) +
+                          family + " carried the data (" + Count((long)winner.ClientDataPackets, "client data segment", "client data segments") + "); " + gapText;
+        return Build(facts, new Finding(ResetCause.ParallelConnectLoser, crossFamily ? DiagnosisConfidence.Medium : DiagnosisConfidence.High, parallel),
+            stage, race, null, gaps);
+    }
+
+    /// <summary>One probe of a source fanning out to many ports or hosts.</summary>
+    private ResetDiagnosis ScanProbe(ConnectionFacts facts, ScanFanOut scan)
+    {
+        EndpointSummary client = facts.Client;
+        string shape;
+        string? hint;
+        if (!facts.ResetterIsClient && !facts.ServerAnsweredSyn)
+        {
+            shape = "refused with " + RstKind(facts.Server) + " (port closed)";
+            hint = "nothing on the target: the port is closed; the prober sees " + LogHints.ConnectionRefused;
+        }
+        else if (facts.ResetterIsClient && !facts.ClientCompletedHandshake)
+        {
+            shape = "SYN-ACK answered by the prober's " + RstKind(client) + " (port open, half-open scan)";
+            hint = "nothing on the target: the handshake never completed, so no application saw the probe";
+        }
+        else if (facts.ResetterIsClient)
+        {
+            shape = "connected, then reset by the prober (port open, connect scan)";
+            hint = null;
+        }
+        else
+        {
+            shape = "reset by the target after the handshake";
+            hint = null;
+        }
+        bool wide = scan.DistinctPorts >= 2 * _options.ScanFanOutPorts || scan.DistinctHosts >= 2 * _options.ScanFanOutHosts;
+        string evidence = "one of " + Count(scan.Probes, "probe", "probes") + " from " + Address(client) + " within " +
+                          Duration(scan.LastSynTime - scan.FirstSynTime) + " to " + Count(scan.DistinctPorts, "port", "ports") + " on " +
+                          Count(scan.DistinctHosts, "host", "hosts") + " (scan thresholds: " + Number(_options.ScanFanOutPorts) + " ports or " +
+                          Number(_options.ScanFanOutHosts) + " hosts in " + Duration(DiagnosisOptions.Nanos(_options.ScanWindow)) +
+                          "), no client data; this probe to port " + Number(facts.Server.Port) + ": " + shape;
+        var finding = new Finding(ResetCause.ScanProbe, wide ? DiagnosisConfidence.High : DiagnosisConfidence.Medium, evidence, hint);
+        return Build(facts, finding, Stage(facts, new ResetSigns(facts, _options)));
+    }
+
+    private static string FirstByte(int value) => value < 0 ? "none" : "0x" + value.ToString("X2", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string VariantShape(SmbRaceVariant variant, ConnectionFacts? facts = null) => variant switch
+    {
+        SmbRaceVariant.A => "SYN-ACK answered by the client's " + (facts is null ? "RST" : RstKind(facts.Client)) + " without the handshake's ACK",
+        SmbRaceVariant.B => "handshake, then the client's " + (facts is null ? "RST" : RstKind(facts.Client)) + " before any data",
+        SmbRaceVariant.C => "NetBIOS session request (0x81), then the client's RST",
+        SmbRaceVariant.D => "handshake, then the client's FIN before any SMB",
+        SmbRaceVariant.E => facts is null ? "SYNs never answered" : Count(facts.Client.SynCount, "SYN", "SYNs") + " never answered",
+        SmbRaceVariant.F => "the server refused the SYN with " + (facts is null ? "RST,ACK" : RstKind(facts.Server)) + ": nothing listens on port " +
+                            (facts is null ? "139" : Number(facts.Server.Port)),
+        _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, null),
+    };
+
+    /// <summary>What smbd and the client log for each loser shape (resets.md, "does smbd see it").</summary>
+    private static string SmbLoserLogHint(ConnectionFacts facts, SmbRaceVariant variant) => variant switch
+    {
+        SmbRaceVariant.A => "nothing: the handshake never completed, so smbd never accepted the connection; the client kept the other port",
+        SmbRaceVariant.B or SmbRaceVariant.C => LogHints.SambaReadOnReset(facts.Client, smbNegotiated: false),
+        SmbRaceVariant.D => "smbd sees an orderly close before any request and logs it only at a high debug level",
+        SmbRaceVariant.E => "nothing: no SYN-ACK, so smbd never saw the connection",
+        SmbRaceVariant.F => "nothing on the server (nothing listens on port " + Number(facts.Server.Port) + "); the client's connect fails with " +
+                            LogHints.ConnectionRefused + " and it keeps the other port",
+        _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, null),
+    };
+}

@@ -1,0 +1,76 @@
+using PcapResetInspector.Core.Flows;
+
+namespace PcapResetInspector.Core.Diagnosis;
+
+/// <summary>
+/// The explanation of one reset connection: who reset it, when, why, how sure, and what the
+/// endpoint that received the RST would have logged. One per connection in which a RST was seen
+/// (SF connections with a trailing RST included, see <see cref="TrailingRstAfterCleanClose"/>), plus
+/// one per race loser that ended without a RST (variants D and E), because smbd may still log those.
+/// </summary>
+public sealed class ResetDiagnosis
+{
+    public required string Uid { get; init; }
+
+    /// <summary>The connection as the flow tracker summarised it.</summary>
+    public required ConnectionSummary Connection { get; init; }
+
+    /// <summary>Which endpoint sent the first RST; null when no RST was seen (a graceful or unanswered race loser).</summary>
+    public ResetParty? ResetBy { get; init; }
+
+    /// <summary>Whether that endpoint is the client or the server; null when no RST was seen.</summary>
+    public HostRole? ResetByRole { get; init; }
+
+    /// <summary>Which party is the client (sent the first SYN; the originator when no SYN was seen).</summary>
+    public required ResetParty ClientParty { get; init; }
+
+    public ResetParty ServerParty => ClientParty == ResetParty.Originator ? ResetParty.Responder : ResetParty.Originator;
+
+    public EndpointSummary Client => ClientParty == ResetParty.Originator ? Connection.Originator : Connection.Responder;
+
+    public EndpointSummary Server => ClientParty == ResetParty.Originator ? Connection.Responder : Connection.Originator;
+
+    /// <summary>When the first RST was seen (ns since the epoch); 0 when none was.</summary>
+    public long ResetTime => Connection.FirstRstTime;
+
+    /// <summary>Where in the connection the first RST came; null when no RST was seen.</summary>
+    public ResetStage? Stage { get; init; }
+
+    public required ResetCause Cause { get; init; }
+
+    public required Verdict Verdict { get; init; }
+
+    public required DiagnosisConfidence Confidence { get; init; }
+
+    /// <summary>A short sentence with the numbers behind the diagnosis (invariant culture).</summary>
+    public required string Evidence { get; init; }
+
+    /// <summary>
+    /// What the endpoint that received the RST would have logged: Samba's messages by version for an
+    /// smbd on 139/445 reset by its client, otherwise the socket error (ECONNRESET, ECONNREFUSED).
+    /// </summary>
+    public required string LogHint { get; init; }
+
+    /// <summary>The connection ended with FIN from both sides and a RST after them (Zeek still says SF).</summary>
+    public bool TrailingRstAfterCleanClose { get; init; }
+
+    /// <summary>The race group (numbered in the order groups are formed) this loser belongs to.</summary>
+    public int? RaceGroupId { get; init; }
+
+    public RaceKind? RaceKind { get; init; }
+
+    /// <summary>For a 139/445 race loser: which of the shapes A-F of resets.md it has.</summary>
+    public SmbRaceVariant? RaceVariant { get; init; }
+
+    /// <summary>For a race loser: the uid of the sibling that carried on.</summary>
+    public string? SiblingUid { get; init; }
+
+    /// <summary>For a race loser: SYN to SYN and SYN to RST, in milliseconds.</summary>
+    public RaceGaps? RaceGaps { get; init; }
+
+    /// <summary>The earlier connection on the same 5-tuple (it left the table by a timer or was reused).</summary>
+    public string? PriorUid { get; init; }
+
+    public override string ToString() =>
+        Uid + " " + Cause.ToKebabCase() + " " + Verdict.ToKebabCase() + " (" + Confidence.ToKebabCase() + "): " + Evidence;
+}
