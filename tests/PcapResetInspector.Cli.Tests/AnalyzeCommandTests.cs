@@ -24,6 +24,28 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     [Fact]
+    public void TableExplainsEachFlaggedConnection_MostSeriousFirst()
+    {
+        CliResult race = CliRunner.Run("analyze", Sample("smb-race-139-445.pcap"));
+        Assert.Contains("Flagged:           2 (benign 2)", race.Output, StringComparison.Ordinal);
+        Assert.Contains("BENIGN  smb-race-loser  ", race.Output, StringComparison.Ordinal);
+        Assert.Contains("variant B", race.Output, StringComparison.Ordinal);
+        Assert.Contains("variant A", race.Output, StringComparison.Ordinal);
+        Assert.Contains("log hint: smbd reading from it:", race.Output, StringComparison.Ordinal);
+
+        CliResult abort = CliRunner.Run("analyze", Sample("server-abort.pcap"));
+        Assert.Contains("BENIGN  abortive-close  ", abort.Output, StringComparison.Ordinal);
+        Assert.Contains("reset by the server (responder), established-with-data", abort.Output, StringComparison.Ordinal);
+
+        CliResult refused = CliRunner.Run("analyze", Sample("refused.pcap"));
+        Assert.Equal(3, refused.Output.Split('\n').Count(l => l.StartsWith("  ACTIONABLE  refused  ", StringComparison.Ordinal)));
+        Assert.Contains("evidence: SYN from client 10.1.1.50 answered by RST,ACK (seq 0, ack = ISN+1)", refused.Output, StringComparison.Ordinal);
+
+        CliResult normal = CliRunner.Run("analyze", Sample("normal-session.pcap"));
+        Assert.DoesNotContain("Flagged", normal.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReadOptionAndNoCommand_WorkAsTcpdumpUsersTypeThem()
     {
         CliResult viaR = CliRunner.Run("-r", Sample("server-abort.pcap"));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
+using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
 using PcapResetInspector.Core.Flows;
 using PcapResetInspector.Cli.Reporting;
@@ -49,8 +50,11 @@ public sealed class AnalyzeWorker
             TextWriter summaryOutput = logToStdout ? _error : (file is not null && settings.Format == "table" ? file.Writer : _output);
 
             var collector = new ConnectionCollector(settings.All);
+            var diagnoses = new DiagnosisCollector();
+            var resetStatistics = new ResetStatistics();
+            var raceGrouper = new RaceGrouper(new DiagnosisTee(diagnoses, resetStatistics), new DiagnosisOptions());
             ZeekConnLogWriter? zeek = settings.Format == "zeek" ? new ZeekConnLogWriter(mainOutput, leaveOpen: true) : null;
-            IConnectionSink sink = zeek is null ? collector : new ForwardingSink(collector, zeek, settings.All);
+            IConnectionSink sink = new ForwardingSink(collector, zeek, settings.All, raceGrouper);
 
             var options = new FlowTrackerOptions { IncludeVlanInKey = settings.IncludeVlan, VerifyChecksums = settings.VerifyChecksums };
             var analyzer = new CaptureAnalyzer(sink, options);
@@ -75,13 +79,14 @@ public sealed class AnalyzeWorker
             }
 
             analyzer.Finish();
+            raceGrouper.Complete();
             stopwatch.Stop();
 
             try
             {
                 zeek?.Complete(analyzer.Statistics.LastTimestamp);
                 if (settings.Format == "table" || summaryOutput != mainOutput)
-                    new TextSummaryReport(summaryOutput).Write(analyzer.Statistics, analyzer.Tracker, collector, stopwatch.Elapsed, interrupted, settings.All);
+                    new TextSummaryReport(summaryOutput).Write(analyzer.Statistics, analyzer.Tracker, collector, diagnoses, resetStatistics, stopwatch.Elapsed, interrupted, settings.All);
                 summaryOutput.Flush();
                 mainOutput.Flush();
                 file?.Commit();
@@ -150,15 +155,33 @@ public sealed class AnalyzeWorker
     /// <summary>The first error wins; an error always beats success.</summary>
     private static int MoreSevere(int current, int next) => current != ExitCodes.Success ? current : next;
 
-    /// <summary>Passes every connection to the collector, and the listed ones to the log writer.</summary>
-    private sealed class ForwardingSink(ConnectionCollector collector, IConnectionSink log, bool all) : IConnectionSink
+    /// <summary>Every connection goes to the counters and the diagnosis; the listed ones also to the conn.log.</summary>
+    private sealed class ForwardingSink(ConnectionCollector collector, IConnectionSink? log, bool all, IConnectionSink diagnosis) : IConnectionSink
     {
         public void Add(ConnectionSummary connection)
         {
             collector.Add(connection);
-            if (all || connection.SawRst)
+            if (log is not null && (all || connection.SawRst))
                 log.Add(connection);
+            diagnosis.Add(connection);
         }
+    }
+}
+
+/// <summary>Keeps the diagnoses for the report, up to a cap so that memory stays bounded.</summary>
+public sealed class DiagnosisCollector : IDiagnosisSink
+{
+    public const int MaxKept = 10_000;
+
+    public List<ResetDiagnosis> Kept { get; } = [];
+    public long NotKept { get; private set; }
+
+    public void Add(ResetDiagnosis diagnosis)
+    {
+        if (Kept.Count < MaxKept)
+            Kept.Add(diagnosis);
+        else
+            NotKept++;
     }
 }
 

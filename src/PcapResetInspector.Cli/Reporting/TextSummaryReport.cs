@@ -2,6 +2,7 @@ using System.Globalization;
 using PcapResetInspector.Cli.Commands;
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Decoding;
+using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Flows;
 using PcapResetInspector.Core.Net;
 
@@ -12,7 +13,8 @@ public sealed class TextSummaryReport(TextWriter writer)
 {
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    public void Write(CaptureStatistics stats, FlowTracker tracker, ConnectionCollector connections, TimeSpan elapsed, bool interrupted, bool all)
+    public void Write(CaptureStatistics stats, FlowTracker tracker, ConnectionCollector connections, DiagnosisCollector diagnoses,
+        ResetStatistics resets, TimeSpan elapsed, bool interrupted, bool all)
     {
         var w = writer;
         w.WriteLine($"Packets read:      {N(stats.Packets)} ({N(stats.CapturedBytes)} bytes captured) from {stats.FilesRead} input(s) in {elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s{(interrupted ? " (interrupted)" : "")}");
@@ -40,10 +42,68 @@ public sealed class TextSummaryReport(TextWriter writer)
             w.WriteLine($"conn_state:        {string.Join(", ", states)}");
         }
 
-        if (connections.Kept.Count == 0)
+        WriteResetSummary(resets);
+        WriteDiagnoses(diagnoses);
+        if (all && connections.Kept.Count > 0)
+            WriteConnections(connections);
+    }
+
+    private void WriteResetSummary(ResetStatistics resets)
+    {
+        var w = writer;
+        if (resets.Total == 0)
             return;
+        string verdicts = string.Join(", ", resets.ByVerdict.Where(p => p.Value > 0).Select(p => $"{p.Key.ToKebabCase()} {N(p.Value)}"));
+        string causes = string.Join(", ", resets.ByCause.Where(p => p.Value > 0).OrderByDescending(p => p.Value).Select(p => $"{p.Key.ToKebabCase()} {N(p.Value)}"));
+        w.WriteLine($"Flagged:           {N(resets.Total)} ({verdicts})");
+        w.WriteLine($"By cause:          {causes}");
+        var servers = resets.Servers.Where(h => h.Count(Verdict.Actionable) + h.Count(Verdict.Suspicious) > 0).Take(5).ToList();
+        if (servers.Count > 0)
+            w.WriteLine("Top servers:       " + string.Join("; ", servers.Select(h => $"{IpAddress128.Format(h.Address)} {h.Count(Verdict.Actionable)} actionable, {h.Count(Verdict.Suspicious)} suspicious, peak {h.PeakResetsPerSecond}/s")));
+        var clients = resets.Clients.Where(h => h.Count(Verdict.Actionable) + h.Count(Verdict.Suspicious) > 0).Take(5).ToList();
+        if (clients.Count > 0)
+            w.WriteLine("Top clients:       " + string.Join("; ", clients.Select(h => $"{IpAddress128.Format(h.Address)} {h.Count(Verdict.Actionable)} actionable, {h.Count(Verdict.Suspicious)} suspicious, peak {h.PeakResetsPerSecond}/s")));
+    }
+
+    private static int Severity(Verdict verdict) => verdict switch
+    {
+        Verdict.Suspicious => 0,
+        Verdict.Actionable => 1,
+        _ => 2,
+    };
+
+    private void WriteDiagnoses(DiagnosisCollector diagnoses)
+    {
+        if (diagnoses.Kept.Count == 0)
+            return;
+        var w = writer;
         w.WriteLine();
-        w.WriteLine(all ? "Connections:" : "Connections that saw a RST:");
+        w.WriteLine("Flagged connections, most serious first:");
+        foreach (ResetDiagnosis d in diagnoses.Kept.OrderBy(d => Severity(d.Verdict)).ThenBy(d => d.Connection.StartTime).ThenBy(d => d.Connection.Ordinal))
+        {
+            ConnectionSummary c = d.Connection;
+            string client = Endpoint(d.Client.Address, d.Client.Port);
+            string server = Endpoint(d.Server.Address, d.Server.Port);
+            w.WriteLine();
+            w.WriteLine($"  {d.Verdict.ToKebabCase().ToUpperInvariant()}  {d.Cause.ToKebabCase()}  {c.Uid}  {client} -> {server}  {c.ConnState} {c.History}  at {FormatIso(d.ResetTime != 0 ? d.ResetTime : c.StartTime)}");
+            var who = d.ResetByRole is { } role && d.ResetBy is { } party
+                ? $"reset by the {role.ToKebabCase()} ({party.ToKebabCase()})"
+                : "no RST";
+            var stage = d.Stage is { } st ? $", {st.ToKebabCase()}" : "";
+            var race = d.RaceGroupId is { } g ? $", race group {g}{(d.SiblingUid is null ? "" : $" with {d.SiblingUid}")}" : "";
+            w.WriteLine($"      {who}{stage}{race}; confidence {d.Confidence.ToKebabCase()}");
+            w.WriteLine($"      evidence: {d.Evidence}");
+            w.WriteLine($"      log hint: {d.LogHint}");
+        }
+        if (diagnoses.NotKept > 0)
+            w.WriteLine($"  ... and {N(diagnoses.NotKept)} more (use --format zeek -o FILE for every connection)");
+    }
+
+    private void WriteConnections(ConnectionCollector connections)
+    {
+        var w = writer;
+        w.WriteLine();
+        w.WriteLine("Connections:");
         w.WriteLine($"  {"uid",-18} {"start (UTC)",-26} {"originator",-40} {"responder",-40} {"state",-7} {"history",-16} pkts");
         foreach (ConnectionSummary c in connections.Kept.OrderBy(c => c.StartTime).ThenBy(c => c.Ordinal))
         {
