@@ -69,7 +69,10 @@ internal sealed class ResetSigns
         // A genuine sender has no connection left after its RST: nothing more should come from it but further RSTs.
         NonRstPacketsAfterOwnRst = Math.Max(0, (long)resetter.PacketsAfterOwnRst - (resetter.RstCount - 1));
         DataAfterOwnRst = resetter.DataPackets > 0 && resetter.LastDataTime > rstTime;
-        SteppedRsts = facts.ResetterRstLetters >= 2 && resetter.RstCount >= 2;
+        // Blind injectors spray RSTs across the window; a stack that already sent its FIN answers each
+        // late segment with its own RST (RFC 9293 §3.10.7.1), so differing sequence numbers after a FIN are no sign.
+        bool finBeforeRst = resetter.FirstFinTime != 0 && resetter.FirstFinTime <= resetter.FirstRstTime;
+        SteppedRsts = facts.ResetterRstLetters >= 2 && resetter.RstCount >= 2 && !finBeforeRst;
 
         long otherRst = facts.Summary.FirstRstFromOriginator ? c.Responder.FirstRstTime : c.Originator.FirstRstTime;
         if (otherRst != 0)

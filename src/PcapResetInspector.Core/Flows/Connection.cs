@@ -35,6 +35,10 @@ internal struct Connection
 
     public long StartTime;
     public long LastTime;         // Zeek's Conn()->LastTime(): frozen once both sides did_close
+    // The same moment on the network-time clock, which the timers run on. It equals LastTime unless a
+    // packet is older than packets already seen (interfaces with unsynchronised clocks, merged files):
+    // such a packet must not make its connection look long idle and expire at once.
+    public long TimerLastTime;
 
     // --- history (Zeek's conn.log history) ---
     public HistoryBuffer History;

@@ -209,6 +209,7 @@ public sealed class FlowTracker
         c.B.Initialize();
         c.Ordinal = _nextOrdinal++;
         c.StartTime = c.LastTime = s.TimestampNanos;
+        c.TimerLastTime = Math.Max(s.TimestampNanos, _networkTime);
         c.InactivityTimeout = _initialInactivity;
         c.IsActive = true;
         c.ExpireTick = _networkTime + _synTimeout;
@@ -324,7 +325,7 @@ public sealed class FlowTracker
 
     private static long NextDeadline(ref Connection c, out TimerKind kind)
     {
-        long deadline = c.LastTime + c.InactivityTimeout;
+        long deadline = c.TimerLastTime + c.InactivityTimeout;
         kind = TimerKind.Inactivity;
         if (c.AttemptDeadline != 0 && c.AttemptDeadline < deadline) { deadline = c.AttemptDeadline; kind = TimerKind.Attempt; }
         if (c.CloseDeleteDeadline != 0 && c.CloseDeleteDeadline < deadline) { deadline = c.CloseDeleteDeadline; kind = TimerKind.CloseDelete; }
@@ -395,7 +396,7 @@ public sealed class FlowTracker
     /// <summary>TCPSessionAdapter::ExpireTimer's removal test.</summary>
     private bool ExpireTimerRemoves(ref Connection c, long at)
     {
-        if (c.LastTime + _linger >= at)
+        if (c.TimerLastTime + _linger >= at)
             return false;
         ref TcpEndpoint orig = ref Orig(ref c);
         ref TcpEndpoint resp = ref Resp(ref c);
@@ -484,6 +485,7 @@ public sealed class FlowTracker
 
         if (!c.A.DidClose || !c.B.DidClose)
             c.LastTime = t;
+            c.TimerLastTime = Math.Max(t, _networkTime);
 
         if (syn)
             InitWindow(ref ep, ref peer, flags, (s.Options & TcpOptionsSeen.WindowScale) != 0 ? s.WindowScale : -1);
@@ -896,7 +898,7 @@ public sealed class FlowTracker
             {
                 SetState(ref c, ref ep, ref peer, ack ? EndpointState.SynAckSent : EndpointState.SynSent);
                 if (_attemptDelay > 0)
-                    c.AttemptDeadline = c.LastTime + _attemptDelay;
+                    c.AttemptDeadline = c.TimerLastTime + _attemptDelay;
             }
             else
             {
@@ -977,14 +979,14 @@ public sealed class FlowTracker
             c.AttemptDeadline = 0;
             c.ExpireTick = 0;
             c.ExpireTick2 = 0;
-            long deleteAt = c.LastTime + _closeDelay;
+            long deleteAt = c.TimerLastTime + _closeDelay;
             if (c.CloseDeleteDeadline == 0 || deleteAt < c.CloseDeleteDeadline)
                 c.CloseDeleteDeadline = deleteAt;
         }
         else if (ep.PreviousState != EndpointState.Inactive)
         {
             // A half close by a side seen before: look for the other side closing too.
-            c.ExpireTick2 = c.LastTime + _sessionTimer;
+            c.ExpireTick2 = c.TimerLastTime + _sessionTimer;
         }
     }
 

@@ -642,4 +642,21 @@ public class ConnStateTests
         Assert.Equal("RSTO", c.ConnState);
         Assert.Equal(150UL, c.MissedBytes);
     }
+
+    [Fact]
+    public void PacketsFromAClockFarBehind_StayOneConnection()
+    {
+        // A second interface whose clock is a day behind: its packets must not look a day idle and expire one by one.
+        var now = new TrafficBuilder(1_700_086_400_000_000_000);
+        now.Tcp(Client, 40050, Server, 80).Handshake().Data(Side.Client, 10);
+        var behind = new TrafficBuilder(1_700_000_000_000_000_000);
+        behind.Tcp("10.9.9.9", 40051, Server, 8810).Syn().RefuseWithRst();
+        var merged = new TrafficBuilder();
+        foreach (var f in now.Frames.Concat(behind.Frames))
+            merged.AddRawFrame(f.TimestampNanos, f.Data);
+        var all = Track(merged);
+        Assert.Equal(2, all.Count);
+        var refused = Assert.Single(all, c => c.Responder.Port == 8810);
+        Assert.Equal(("Sr", "REJ"), (refused.History, refused.ConnState));
+    }
 }
