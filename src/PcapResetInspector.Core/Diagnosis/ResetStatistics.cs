@@ -9,8 +9,7 @@ public sealed class ResetStatistics : IDiagnosisSink
 {
     private readonly Dictionary<UInt128, HostResetStatistics> _servers = new();
     private readonly Dictionary<UInt128, HostResetStatistics> _clients = new();
-    private readonly int[] _byCause = new int[Enum.GetValues<ResetCause>().Length];
-    private readonly int[] _byVerdict = new int[Enum.GetValues<Verdict>().Length];
+    private readonly CauseVerdictCounts _counts = new();
 
     /// <summary>Diagnoses counted.</summary>
     public int Total { get; private set; }
@@ -18,16 +17,14 @@ public sealed class ResetStatistics : IDiagnosisSink
     /// <summary>Diagnoses with a RST (race losers that closed with FIN or were never answered have none).</summary>
     public int Resets { get; private set; }
 
-    public int Count(ResetCause cause) => _byCause[(int)cause];
+    public int Count(ResetCause cause) => _counts.Count(cause);
 
-    public int Count(Verdict verdict) => _byVerdict[(int)verdict];
+    public int Count(Verdict verdict) => _counts.Count(verdict);
 
     /// <summary>Counts per cause, causes with none left out, in enum order.</summary>
-    public IReadOnlyList<KeyValuePair<ResetCause, int>> ByCause =>
-        Enum.GetValues<ResetCause>().Where(c => _byCause[(int)c] > 0).Select(c => KeyValuePair.Create(c, _byCause[(int)c])).ToArray();
+    public IReadOnlyList<KeyValuePair<ResetCause, int>> ByCause => _counts.ByCause;
 
-    public IReadOnlyList<KeyValuePair<Verdict, int>> ByVerdict =>
-        Enum.GetValues<Verdict>().Where(v => _byVerdict[(int)v] > 0).Select(v => KeyValuePair.Create(v, _byVerdict[(int)v])).ToArray();
+    public IReadOnlyList<KeyValuePair<Verdict, int>> ByVerdict => _counts.ByVerdict;
 
     /// <summary>Servers, the most diagnoses first (then by peak rate, then by address).</summary>
     public IReadOnlyList<HostResetStatistics> Servers => Ordered(_servers.Values);
@@ -43,8 +40,7 @@ public sealed class ResetStatistics : IDiagnosisSink
     {
         ArgumentNullException.ThrowIfNull(diagnosis);
         Total++;
-        _byCause[(int)diagnosis.Cause]++;
-        _byVerdict[(int)diagnosis.Verdict]++;
+        _counts.Add(diagnosis.Cause, diagnosis.Verdict);
         if (diagnosis.ResetBy is not null)
             Resets++;
         Host(_servers, diagnosis.Server.Address, HostRole.Server).Add(diagnosis);
@@ -70,8 +66,7 @@ public sealed class HostResetStatistics
     // to their hold), so only recent seconds need counting; older ones are dropped.
     private const int SecondsKept = 3600;
 
-    private readonly int[] _byCause = new int[Enum.GetValues<ResetCause>().Length];
-    private readonly int[] _byVerdict = new int[Enum.GetValues<Verdict>().Length];
+    private readonly CauseVerdictCounts _counts = new();
     private readonly Dictionary<long, int> _perSecond = new();
     private long _latestSecond = long.MinValue;
 
@@ -103,21 +98,18 @@ public sealed class HostResetStatistics
 
     public long LastResetTime { get; private set; }
 
-    public int Count(ResetCause cause) => _byCause[(int)cause];
+    public int Count(ResetCause cause) => _counts.Count(cause);
 
-    public int Count(Verdict verdict) => _byVerdict[(int)verdict];
+    public int Count(Verdict verdict) => _counts.Count(verdict);
 
-    public IReadOnlyList<KeyValuePair<ResetCause, int>> ByCause =>
-        Enum.GetValues<ResetCause>().Where(c => _byCause[(int)c] > 0).Select(c => KeyValuePair.Create(c, _byCause[(int)c])).ToArray();
+    public IReadOnlyList<KeyValuePair<ResetCause, int>> ByCause => _counts.ByCause;
 
-    public IReadOnlyList<KeyValuePair<Verdict, int>> ByVerdict =>
-        Enum.GetValues<Verdict>().Where(v => _byVerdict[(int)v] > 0).Select(v => KeyValuePair.Create(v, _byVerdict[(int)v])).ToArray();
+    public IReadOnlyList<KeyValuePair<Verdict, int>> ByVerdict => _counts.ByVerdict;
 
     internal void Add(ResetDiagnosis diagnosis)
     {
         Diagnoses++;
-        _byCause[(int)diagnosis.Cause]++;
-        _byVerdict[(int)diagnosis.Verdict]++;
+        _counts.Add(diagnosis.Cause, diagnosis.Verdict);
         if (diagnosis.ResetByRole is not { } resetter)
             return;
         if (resetter == Role)
@@ -151,4 +143,27 @@ public sealed class HostResetStatistics
             }
         }
     }
+}
+
+/// <summary>Diagnoses counted by cause and by verdict (shared by the overall and the per-host views).</summary>
+internal sealed class CauseVerdictCounts
+{
+    private readonly int[] _byCause = new int[Enum.GetValues<ResetCause>().Length];
+    private readonly int[] _byVerdict = new int[Enum.GetValues<Verdict>().Length];
+
+    public void Add(ResetCause cause, Verdict verdict)
+    {
+        _byCause[(int)cause]++;
+        _byVerdict[(int)verdict]++;
+    }
+
+    public int Count(ResetCause cause) => _byCause[(int)cause];
+
+    public int Count(Verdict verdict) => _byVerdict[(int)verdict];
+
+    public IReadOnlyList<KeyValuePair<ResetCause, int>> ByCause =>
+        Enum.GetValues<ResetCause>().Where(c => _byCause[(int)c] > 0).Select(c => KeyValuePair.Create(c, _byCause[(int)c])).ToArray();
+
+    public IReadOnlyList<KeyValuePair<Verdict, int>> ByVerdict =>
+        Enum.GetValues<Verdict>().Where(v => _byVerdict[(int)v] > 0).Select(v => KeyValuePair.Create(v, _byVerdict[(int)v])).ToArray();
 }
