@@ -43,7 +43,6 @@ internal struct Connection
     // --- history (Zeek's conn.log history) ---
     public HistoryBuffer History;
     public int HistoryLength;
-    public bool HistoryOverflowed;
     public uint HistorySeen;      // Zeek's hist_seen mask: originator bits low, responder bits << 16
 
     // --- TCPSessionAdapter flags ---
@@ -67,7 +66,6 @@ internal struct Connection
     public long LongestIdleGap;      // largest gap between two packets of this connection
     public long LongestIdleGapEnd;   // when that gap ended
     public bool FirstRstFromA;
-    public int RetransmittedSyns;
 
     public readonly string HistoryText()
     {
@@ -80,11 +78,10 @@ internal struct Connection
 
     public void AppendHistory(char letter)
     {
+        // Zeek's history has no cap; masks and the scaled letters keep real ones far below this,
+        // and a pathological connection (a RST storm) keeps its first 64 letters.
         if (HistoryLength >= HistoryBuffer.Capacity)
-        {
-            HistoryOverflowed = true;
             return;
-        }
         History[HistoryLength++] = (byte)letter;
     }
 

@@ -41,7 +41,7 @@ public sealed class FlowTracker
     private long _networkTime;
     private long _nextOrdinal;
     private readonly Dictionary<FlowKey, PriorConnection> _recentlyRemoved = new();
-    private readonly Queue<FlowKey> _recentlyRemovedOrder = new();
+    private readonly Queue<(FlowKey Key, PriorConnection Prior)> _recentlyRemovedOrder = new();
     private readonly Dictionary<int, PriorConnection> _priorBySlot = new();
 
     private readonly record struct TimerEntry(int Slot, int Generation);
@@ -273,21 +273,14 @@ public sealed class FlowTracker
             ResponderTsVal = resp.TsValLast,
             DataPackets = orig.DataPackets + resp.DataPackets,
         };
-        if (_recentlyRemoved.TryAdd(c.Key, prior))
+        _recentlyRemoved[c.Key] = prior;
+        _recentlyRemovedOrder.Enqueue((c.Key, prior));
+        while (_recentlyRemovedOrder.Count > RecentlyRemovedCapacity)
         {
-            _recentlyRemovedOrder.Enqueue(c.Key);
-        }
-        else
-        {
-            _recentlyRemoved[c.Key] = prior;
-        }
-        while (_recentlyRemoved.Count > RecentlyRemovedCapacity && _recentlyRemovedOrder.TryDequeue(out FlowKey oldest))
-            _recentlyRemoved.Remove(oldest);
-        // Keys re-added after their queue entry left stay until the queue comes round; bound the queue too.
-        while (_recentlyRemovedOrder.Count > 2 * RecentlyRemovedCapacity && _recentlyRemovedOrder.TryDequeue(out FlowKey stale))
-        {
-            if (_recentlyRemoved.Count > RecentlyRemovedCapacity)
-                _recentlyRemoved.Remove(stale);
+            (FlowKey oldKey, PriorConnection oldPrior) = _recentlyRemovedOrder.Dequeue();
+            // Forget it only if the tuple was not used and removed again since: that newer memory stays.
+            if (_recentlyRemoved.TryGetValue(oldKey, out PriorConnection? current) && ReferenceEquals(current, oldPrior))
+                _recentlyRemoved.Remove(oldKey);
         }
     }
 
@@ -1163,8 +1156,6 @@ public sealed class FlowTracker
         bool fin = (s.Flags & TcpFlags.Fin) != 0;
         if (fin && ep.FirstFinTime == 0)
             ep.FirstFinTime = t;
-        if (syn && (s.Flags & TcpFlags.Ack) == 0 && ep.SynCount > 0 && s.SequenceNumber == ep.StartSeq)
-            c.RetransmittedSyns++;
 
         // A keep-alive probe: seq one below what was already sent, 0 or 1 byte, plain ACK (RFC 9293 §3.8.4).
         if (!syn && !fin && !rst && s.PayloadLength <= 1 && ep.DataPackets + (ulong)ep.SynCount > 0 &&

@@ -659,4 +659,48 @@ public class ConnStateTests
         var refused = Assert.Single(all, c => c.Responder.Port == 8810);
         Assert.Equal(("Sr", "REJ"), (refused.History, refused.ConnState));
     }
+
+    [Fact]
+    public void AdvanceTimeWithoutPackets_FiresTheAttemptTimer()
+    {
+        // A live capture on an idle interface: the clock moves without packets.
+        var b = NewBuilder();
+        b.Tcp(Client, 40052, Server, 80).Syn();
+        var sink = new ConnectionList();
+        var tracker = new FlowTracker(sink);
+        var f = b.Frames[0];
+        Assert.Equal(DecodeStatus.Tcp, PacketDecoder.Decode(f.Data, f.LinkType, f.TimestampNanos, out TcpSegment seg));
+        tracker.Process(in seg, f.Data);
+        tracker.AdvanceTime(f.TimestampNanos + 4_999_000_000);
+        Assert.Empty(sink.Connections);
+        tracker.AdvanceTime(f.TimestampNanos + 5_000_000_000);
+        var c = Assert.Single(sink.Connections);
+        Assert.Equal((RemovalReason.AttemptTimeout, "S0"), (c.Removal, c.ConnState));
+        Assert.Equal(0, tracker.ActiveConnections);
+    }
+
+    [Fact]
+    public void RecentlyRemovedMemory_IsBoundedAndKeepsTheNewest()
+    {
+        // Three tuples time out; with room for two, the oldest is forgotten and its late RST is not linked.
+        var b = NewBuilder();
+        for (ushort port = 41000; port < 41003; port++)
+            b.Tcp(Client, port, Server, 445).Syn();
+        b.Advance(TimeSpan.FromSeconds(10));
+        for (ushort port = 41000; port < 41003; port++)
+            b.Tcp(Client, port, Server, 445).Rst(Side.Server);
+        var sink = new ConnectionList();
+        var tracker = new FlowTracker(sink) { RecentlyRemovedCapacity = 2 };
+        foreach (var f in b.Frames)
+        {
+            Assert.Equal(DecodeStatus.Tcp, PacketDecoder.Decode(f.Data, f.LinkType, f.TimestampNanos, out TcpSegment seg));
+            tracker.Process(in seg, f.Data);
+        }
+        tracker.Drain();
+        var resets = sink.Connections.Where(c => c.SawRst).OrderBy(c => c.Originator.Port + c.Responder.Port).ToList();
+        Assert.Equal(3, resets.Count);
+        Assert.Null(resets[0].PreviousOnTuple);
+        Assert.NotNull(resets[1].PreviousOnTuple);
+        Assert.NotNull(resets[2].PreviousOnTuple);
+    }
 }
