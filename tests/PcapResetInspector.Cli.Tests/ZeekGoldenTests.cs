@@ -49,6 +49,6 @@ public class ZeekGoldenTests
         Assert.Equal(2, rows.Length);
         Assert.Contains(rows, r => r.Contains("\tShAR\t", StringComparison.Ordinal));
         Assert.Contains(rows, r => r.Contains("\tShR\t", StringComparison.Ordinal));
-        Assert.Contains("Connections:       4, of which 2 saw a RST", result.Error, StringComparison.Ordinal);
+        Assert.StartsWith("4, of which 2 saw a RST", Report.Value(result.Error, "Connections"), StringComparison.Ordinal);
     }
 }

@@ -1,10 +1,22 @@
 using System.CommandLine;
+using PcapResetInspector.Cli.Options;
 
 namespace PcapResetInspector.Cli.Commands;
 
 /// <summary>Options of `analyze` and how they map to <see cref="AnalyzeSettings"/>.</summary>
 public static class AnalyzeCommand
 {
+    private const string Examples = """
+
+        Examples:
+          pcap-reset-inspector analyze server.pcap                      report for people
+          pcap-reset-inspector -r server.pcapng.gz --verdict actionable only the resets to act on
+          pcap-reset-inspector analyze rot-*.pcap -o flagged.csv         CSV of flagged connections
+          pcap-reset-inspector analyze x.pcap --all --format zeek -o conn.log   Zeek conn.log of everything
+          pcap-reset-inspector analyze x.pcap -f 'host 10.0.0.5' --write-flagged resets.pcap
+          tcpdump -i eth0 -w - 'tcp' | pcap-reset-inspector analyze - --fail-on actionable
+        """;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var files = new Argument<string[]>("FILE")
@@ -26,33 +38,31 @@ public static class AnalyzeCommand
             Description = "A capture file to read, as tcpdump and tshark take it (may be repeated).",
             AllowMultipleArgumentsPerToken = false,
         };
-        var format = new Option<string>("--format")
+        var filter = new Option<string?>("--filter", "-f")
         {
-            Description = "Output: 'table' (a summary for people) or 'zeek' (Zeek conn.log TSV).",
-            DefaultValueFactory = _ => "table",
+            Description = "Analyse only packets matching this BPF (tcpdump) filter, compiled by libpcap; e.g. 'host 10.0.0.5 and port 445'.",
         };
-        format.AcceptOnlyFromAmong("table", "zeek");
-        var outputFile = new Option<string?>("--output", "-o")
+        var writeFlagged = new Option<string?>("--write-flagged")
         {
-            Description = "Write the output to FILE instead of standard output (written whole or not at all).",
-        };
-        var all = new Option<bool>("--all")
-        {
-            Description = "List every connection, not only those that saw a RST.",
-        };
-        var includeVlan = new Option<bool>("--include-vlan")
-        {
-            Description = "Make VLAN ids part of the connection key (Zeek's vlan_fivetuple); by default the same 5-tuple on several VLANs is one connection.",
+            Description = "Also write every packet of the listed connections to this capture (pcap; pcapng if the name ends in .pcapng or link types differ), for Wireshark.",
         };
         var verifyChecksums = new Option<bool>("--verify-checksums")
         {
             Description = "Drop packets with a bad TCP checksum as Zeek does without -C (off by default: captures taken on the server carry offloaded checksums).",
         };
-
-        var command = new Command("analyze", "Analyse capture files: rebuild every TCP connection and report those that ended in a reset.")
+        var progress = new Option<bool>("--no-progress")
         {
-            files, read, format, outputFile, all, includeVlan, verifyChecksums,
+            Description = "No progress bar (it is shown on standard error only when that is a terminal and reading takes over a second).",
         };
+        var shared = new OutputOptions();
+
+        var command = new Command("analyze", "Analyse capture files: rebuild every TCP connection, diagnose each reset (who, when, why, verdict) and report or export the flagged ones." + Examples)
+        {
+            files, read, filter, writeFlagged, verifyChecksums, progress,
+        };
+        foreach (Option option in shared.Each)
+            command.Options.Add(option);
+
         command.SetAction(parse =>
         {
             var inputs = new List<string>();
@@ -61,11 +71,11 @@ public static class AnalyzeCommand
             var settings = new AnalyzeSettings
             {
                 Inputs = inputs,
-                Format = parse.GetValue(format) ?? "table",
-                OutputPath = parse.GetValue(outputFile),
-                All = parse.GetValue(all),
-                IncludeVlan = parse.GetValue(includeVlan),
+                Output = shared.Read(parse),
+                Filter = parse.GetValue(filter),
+                WriteFlaggedPath = parse.GetValue(writeFlagged),
                 VerifyChecksums = parse.GetValue(verifyChecksums),
+                ShowProgress = !parse.GetValue(progress),
             };
             using var interrupt = new InterruptSignal();
             return new AnalyzeWorker(output, error).Run(settings, interrupt.Token);
@@ -78,11 +88,11 @@ public static class AnalyzeCommand
 public sealed class AnalyzeSettings
 {
     public required IReadOnlyList<string> Inputs { get; init; }
-    public string Format { get; init; } = "table";
-    public string? OutputPath { get; init; }
-    public bool All { get; init; }
-    public bool IncludeVlan { get; init; }
+    public OutputSettings Output { get; init; } = new();
+    public string? Filter { get; init; }
+    public string? WriteFlaggedPath { get; init; }
     public bool VerifyChecksums { get; init; }
+    public bool ShowProgress { get; init; } = true;
 }
 
 /// <summary>Ctrl+C (and SIGTERM) as a cancellation token: the first one stops reading, what was analysed is still written.</summary>

@@ -1,26 +1,32 @@
 using System.Diagnostics;
-using System.Globalization;
+using PcapResetInspector.Cli.Options;
+using PcapResetInspector.Cli.Reporting;
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
 using PcapResetInspector.Core.Flows;
-using PcapResetInspector.Cli.Reporting;
 
 namespace PcapResetInspector.Cli.Commands;
 
-/// <summary>The `analyze` command's work: read the inputs, track connections, write the outputs, pick the exit code.</summary>
+/// <summary>
+/// The `analyze` command's work: read the inputs, track and diagnose connections, write the
+/// outputs, pick the exit code. Console-free apart from the writers it is given, so tests run it
+/// in-process.
+/// </summary>
 public sealed class AnalyzeWorker
 {
     private readonly TextWriter _output;
     private readonly TextWriter _error;
     private readonly Func<Stream> _openStandardInput;
+    private readonly TerminalInfo _terminal;
 
-    public AnalyzeWorker(TextWriter output, TextWriter error, Func<Stream>? openStandardInput = null)
+    public AnalyzeWorker(TextWriter output, TextWriter error, Func<Stream>? openStandardInput = null, TerminalInfo? terminal = null)
     {
         _output = output;
         _error = error;
         _openStandardInput = openStandardInput ?? Console.OpenStandardInput;
+        _terminal = terminal ?? TerminalInfo.FromConsole(output, error);
     }
 
     public int Run(AnalyzeSettings settings, CancellationToken cancellation)
@@ -30,83 +36,191 @@ public sealed class AnalyzeWorker
             _error.WriteLine("pcap-reset-inspector: no capture file given (name one, use -r FILE, or '-' for standard input)");
             return ExitCodes.UsageError;
         }
+        if (settings.Inputs.Count(i => i == "-") > 1)
+        {
+            _error.WriteLine("pcap-reset-inspector: standard input ('-') can be read only once");
+            return ExitCodes.UsageError;
+        }
 
-        AtomicFileWriter? file = null;
+        PacketFilterFactory? filter = null;
+        if (settings.Filter is not null)
+        {
+            int code = PacketFilterFactory.TryCreate(settings.Filter, out filter, out string? message);
+            if (code != ExitCodes.Success)
+            {
+                _error.WriteLine("pcap-reset-inspector: " + message);
+                return code;
+            }
+        }
+
+        OutputSettings output = settings.Output;
+        var outputs = new OutputFiles(_error);
+        var inputs = settings.Inputs.ToList();
+        string? spooledInput = null;
         try
         {
-            if (settings.OutputPath is not null)
-                file = new AtomicFileWriter(settings.OutputPath);
+            if (!outputs.TryOpen(output.OutputPath, out TextWriter? mainFile) ||
+                !outputs.TryOpen(settings.WriteFlaggedPath, out _, binary: true))
+                return ExitCodes.WriteError;
+
+            // The flagged packets are copied in a second pass; standard input cannot be read twice, so it is kept in a temporary file.
+            if (settings.WriteFlaggedPath is not null && inputs.Contains("-"))
+            {
+                spooledInput = SpoolStandardInput();
+                if (spooledInput is null)
+                    return ExitCodes.WriteError;
+                inputs[inputs.IndexOf("-")] = spooledInput;
+            }
+
+            return Analyze(settings, inputs, filter, outputs, mainFile, cancellation);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        finally
         {
-            _error.WriteLine($"pcap-reset-inspector: cannot write '{settings.OutputPath}': {e.Message}");
-            return ExitCodes.WriteError;
+            outputs.Dispose();
+            filter?.Dispose();
+            if (spooledInput is not null)
+                TryDelete(spooledInput);
         }
+    }
 
-        using (file)
+    private int Analyze(AnalyzeSettings settings, List<string> inputs, PacketFilterFactory? filter, OutputFiles outputs,
+        TextWriter? mainFile, CancellationToken cancellation)
+    {
+        OutputSettings output = settings.Output;
+        TextWriter mainOutput = mainFile ?? _output;
+        bool isExport = output.Format != OutputFormat.Table;
+        // An export on standard output leaves the summary to standard error; with -o FILE it goes to standard output.
+        TextWriter? summaryOutput = !isExport ? mainOutput : output.Quiet ? null : mainFile is null ? _error : _output;
+        bool summaryIsTerminal = !isExport ? mainFile is null && _terminal.OutputIsTerminal
+            : mainFile is null ? _terminal.ErrorIsTerminal : _terminal.OutputIsTerminal;
+
+        IFlowExporter? exporter = output.Format switch
         {
-            TextWriter mainOutput = file?.Writer ?? _output;
-            bool logToStdout = settings.Format == "zeek" && file is null;
-            TextWriter summaryOutput = logToStdout ? _error : (file is not null && settings.Format == "table" ? file.Writer : _output);
+            OutputFormat.Csv => new CsvFlowWriter(mainOutput, leaveOpen: true),
+            OutputFormat.Json => new JsonLinesFlowWriter(mainOutput, output.TimeFormat ?? TimeFormat.Epoch, leaveOpen: true),
+            OutputFormat.Zeek => new ZeekConnLogWriter(mainOutput, leaveOpen: true),
+            _ => null,
+        };
 
-            var collector = new ConnectionCollector(settings.All);
-            var diagnoses = new DiagnosisCollector();
-            var resetStatistics = new ResetStatistics();
-            var raceGrouper = new RaceGrouper(new DiagnosisTee(diagnoses, resetStatistics), new DiagnosisOptions());
-            ZeekConnLogWriter? zeek = settings.Format == "zeek" ? new ZeekConnLogWriter(mainOutput, leaveOpen: true) : null;
-            IConnectionSink sink = new ForwardingSink(collector, zeek, settings.All, raceGrouper);
+        var connections = new ConnectionCounter();
+        var resetStatistics = new ResetStatistics();
+        var rows = new ReportRows();
+        var extractor = settings.WriteFlaggedPath is not null ? new FlaggedPacketExtractor(output.IncludeVlan) : null;
+        bool findings = false;
+        // Every connection into conn.log goes in the order connections leave the flow table, as Zeek
+        // writes them; the selected path would delay race losers until their race is settled.
+        bool zeekInRemovalOrder = exporter is ZeekConnLogWriter && output.Selection.All && !output.Selection.HasFilter;
+        var selected = new SelectedFlowSink(output.Selection, exporter is null || zeekInRemovalOrder ? [] : [exporter]);
+        selected.Selected += (connection, diagnosis) =>
+        {
+            rows.Add(connection, diagnosis);
+            extractor?.Remember(connection);
+            if (diagnosis is not null && output.Trips(diagnosis.Verdict))
+                findings = true;
+        };
+        var raceGrouper = new RaceGrouper(new DiagnosisTee(resetStatistics, selected), output.Diagnosis);
+        IConnectionSink[] sinks = zeekInRemovalOrder ? [connections, (ZeekConnLogWriter)exporter!, raceGrouper] : [connections, raceGrouper];
+        var analyzer = new CaptureAnalyzer(new ConnectionTee(sinks),
+            new FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums });
 
-            var options = new FlowTrackerOptions { IncludeVlanInKey = settings.IncludeVlan, VerifyChecksums = settings.VerifyChecksums };
-            var analyzer = new CaptureAnalyzer(sink, options);
-            var stopwatch = Stopwatch.StartNew();
-            int exitCode = ExitCodes.Success;
-            bool interrupted = false;
-
-            foreach (string input in settings.Inputs)
+        var stopwatch = Stopwatch.StartNew();
+        int exitCode = ExitCodes.Success;
+        bool interrupted = false;
+        using (var progress = ProgressLine.StartIf(settings.ShowProgress && !output.Quiet && _terminal.ErrorIsTerminal, _error, inputs))
+        {
+            foreach (string input in inputs)
             {
                 if (cancellation.IsCancellationRequested)
                 {
                     interrupted = true;
                     break;
                 }
-                int code = ReadOne(input, analyzer, cancellation, out bool stopped);
+                int code = ReadOne(input, source => analyzer.Run(source, cancellation), filter, progress, out bool completed);
                 exitCode = MoreSevere(exitCode, code);
-                if (stopped)
+                if (!completed)
                 {
                     interrupted = true;
                     break;
                 }
             }
-
-            analyzer.Finish();
-            raceGrouper.Complete();
-            stopwatch.Stop();
-
-            try
-            {
-                zeek?.Complete(analyzer.Statistics.LastTimestamp);
-                if (settings.Format == "table" || summaryOutput != mainOutput)
-                    new TextSummaryReport(summaryOutput).Write(analyzer.Statistics, analyzer.Tracker, collector, diagnoses, resetStatistics, stopwatch.Elapsed, interrupted, settings.All);
-                summaryOutput.Flush();
-                mainOutput.Flush();
-                file?.Commit();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                _error.WriteLine($"pcap-reset-inspector: cannot write '{settings.OutputPath ?? "standard output"}': {e.Message}");
-                return ExitCodes.WriteError;
-            }
-
-            if (interrupted)
-                _error.WriteLine("pcap-reset-inspector: interrupted; what was read so far has been analysed and written");
-            return exitCode;
         }
+
+        analyzer.Finish();
+        raceGrouper.Complete();
+        stopwatch.Stop();
+
+        // Nothing could be read at all: the error said so; an empty report or export would only hide it.
+        if (exitCode != ExitCodes.Success && analyzer.Statistics.Packets == 0)
+            return exitCode;
+
+        try
+        {
+            exporter?.Complete(analyzer.Statistics.LastTimestamp);
+            if (extractor is not null && !cancellation.IsCancellationRequested)
+                exitCode = MoreSevere(exitCode, WriteFlaggedPackets(settings, inputs, filter, extractor, analyzer.Statistics, outputs, cancellation));
+            if (summaryOutput is not null)
+            {
+                var report = new TerminalReport(summaryOutput, summaryIsTerminal, _terminal.Width, output.TimeFormat ?? TimeFormat.Iso, _terminal.ColourAllowed);
+                report.Write(new ReportData
+                {
+                    Capture = analyzer.Statistics,
+                    Tracker = analyzer.Tracker,
+                    Connections = connections,
+                    Resets = resetStatistics,
+                    Rows = rows,
+                    Elapsed = stopwatch.Elapsed,
+                    Interrupted = interrupted,
+                    Selection = output.Selection,
+                    RaceGroups = raceGrouper.RaceGroups,
+                    ListRows = !isExport,
+                    FlaggedPackets = extractor?.PacketsWritten,
+                });
+                summaryOutput.Flush();
+            }
+            mainOutput.Flush();
+            outputs.CommitAll();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _error.WriteLine($"pcap-reset-inspector: cannot write '{outputs.CurrentName ?? "standard output"}': {OutputFiles.Reason(e)}");
+            return ExitCodes.WriteError;
+        }
+
+        if (interrupted)
+            _error.WriteLine("pcap-reset-inspector: interrupted; what was read so far has been analysed and written");
+        if (exitCode == ExitCodes.Success && findings)
+            exitCode = ExitCodes.FindingsFound;
+        return exitCode;
     }
 
-    private int ReadOne(string input, CaptureAnalyzer analyzer, CancellationToken cancellation, out bool interrupted)
+    private int WriteFlaggedPackets(AnalyzeSettings settings, List<string> inputs, PacketFilterFactory? filter,
+        FlaggedPacketExtractor extractor, CaptureStatistics statistics, OutputFiles outputs, CancellationToken cancellation)
     {
-        interrupted = false;
+        Stream stream = outputs.BinaryStream(settings.WriteFlaggedPath!);
+        bool preferPcapNg = settings.WriteFlaggedPath!.EndsWith(".pcapng", StringComparison.OrdinalIgnoreCase);
+        using var capture = new FlaggedCaptureOutput(stream, statistics.LinkTypes, preferPcapNg);
+        int exitCode = ExitCodes.Success;
+        foreach (string input in inputs)
+        {
+            // Problems were reported in the first pass already; only failing to reopen counts now.
+            int code = ReadOne(input, source =>
+            {
+                extractor.Extract(source, capture, cancellation);
+                return true;
+            }, filter, progress: null, out _, reportProblems: false);
+            exitCode = MoreSevere(exitCode, code);
+        }
+        capture.Flush();
+        return exitCode;
+    }
+
+    /// <summary>Opens one input, hands it to <paramref name="read"/>, and reports its problems; returns the exit code it deserves.</summary>
+    private int ReadOne(string input, Func<IPacketSource, bool> read, PacketFilterFactory? filter, ProgressLine? progress,
+        out bool completed, bool reportProblems = true)
+    {
+        completed = true;
         CaptureFileSource source;
+        FileStream? file = null;
         try
         {
             if (input == "-")
@@ -125,27 +239,65 @@ public sealed class AnalyzeWorker
                     _error.WriteLine($"pcap-reset-inspector: '{input}': no such file");
                     return ExitCodes.OpenError;
                 }
-                source = CaptureFile.Open(input);
+                file = CaptureFile.OpenFileStream(input);
+                source = CaptureFile.Open(file, input);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _error.WriteLine($"pcap-reset-inspector: cannot open '{input}': {e.Message}");
+            file?.Dispose();
+            _error.WriteLine($"pcap-reset-inspector: cannot open '{input}': {OutputFiles.Reason(e)}");
             return ExitCodes.OpenError;
         }
 
         using (source)
         {
-            interrupted = !analyzer.Run(source, cancellation);
+            progress?.Begin(input, file);
+            IPacketSource packets = filter is null ? source : filter.Wrap(source);
+            try
+            {
+                completed = read(packets);
+            }
+            finally
+            {
+                if (!ReferenceEquals(packets, source))
+                    packets.Dispose();
+                progress?.End();
+            }
+
             int code = ExitCodes.Success;
             foreach (CaptureProblem problem in source.Problems)
             {
-                _error.WriteLine("pcap-reset-inspector: " + problem);
+                if (reportProblems)
+                    _error.WriteLine("pcap-reset-inspector: " + problem);
                 if (problem.Severity == ProblemSeverity.Error)
                     code = MoreSevere(code, IsFormatProblem(problem.Kind) ? ExitCodes.InvalidCaptureFile : ExitCodes.ReadError);
             }
             return code;
         }
+    }
+
+    private string? SpoolStandardInput()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"pcap-reset-inspector-stdin-{Environment.ProcessId}.pcap");
+        try
+        {
+            using Stream input = _openStandardInput();
+            using var spool = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            input.CopyTo(spool, 1 << 20);
+            return path;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _error.WriteLine($"pcap-reset-inspector: cannot keep standard input in '{path}' for --write-flagged: {e.Message}");
+            TryDelete(path);
+            return null;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     private static bool IsFormatProblem(CaptureProblemKind kind) => kind is
@@ -154,65 +306,47 @@ public sealed class AnalyzeWorker
 
     /// <summary>The first error wins; an error always beats success.</summary>
     private static int MoreSevere(int current, int next) => current != ExitCodes.Success ? current : next;
+}
 
-    /// <summary>Every connection goes to the counters and the diagnosis; the listed ones also to the conn.log.</summary>
-    private sealed class ForwardingSink(ConnectionCollector collector, IConnectionSink? log, bool all, IConnectionSink diagnosis) : IConnectionSink
+/// <summary>Hands each connection leaving the flow table to several sinks in turn.</summary>
+public sealed class ConnectionTee(params IConnectionSink[] sinks) : IConnectionSink
+{
+    public void Add(ConnectionSummary connection)
     {
-        public void Add(ConnectionSummary connection)
-        {
-            collector.Add(connection);
-            if (log is not null && (all || connection.SawRst))
-                log.Add(connection);
-            diagnosis.Add(connection);
-        }
+        foreach (IConnectionSink sink in sinks)
+            sink.Add(connection);
     }
 }
 
-/// <summary>Keeps the diagnoses for the report, up to a cap so that memory stays bounded.</summary>
-public sealed class DiagnosisCollector : IDiagnosisSink
+/// <summary>Counts every connection by conn_state and whether it saw a RST.</summary>
+public sealed class ConnectionCounter : IConnectionSink
 {
-    public const int MaxKept = 10_000;
-
-    public List<ResetDiagnosis> Kept { get; } = [];
-    public long NotKept { get; private set; }
-
-    public void Add(ResetDiagnosis diagnosis)
-    {
-        if (Kept.Count < MaxKept)
-            Kept.Add(diagnosis);
-        else
-            NotKept++;
-    }
-}
-
-/// <summary>
-/// Counts every connection and keeps the flagged ones (those that saw a RST) for the report,
-/// up to a cap so that memory stays bounded on huge captures.
-/// </summary>
-public sealed class ConnectionCollector(bool keepAll) : IConnectionSink
-{
-    public const int MaxKept = 10_000;
-
     public long Total { get; private set; }
-    public long Flagged { get; private set; }
+    public long SawRst { get; private set; }
     public Dictionary<string, long> ByConnState { get; } = new(StringComparer.Ordinal);
-    public List<ConnectionSummary> Kept { get; } = [];
-    public long NotKept { get; private set; }
 
     public void Add(ConnectionSummary connection)
     {
         Total++;
+        if (connection.SawRst)
+            SawRst++;
         ByConnState[connection.ConnState] = ByConnState.GetValueOrDefault(connection.ConnState) + 1;
-        bool flagged = connection.SawRst;
-        if (flagged)
-            Flagged++;
-        if (!flagged && !keepAll)
-            return;
-        if (Kept.Count < MaxKept)
-            Kept.Add(connection);
-        else
-            NotKept++;
     }
+}
 
-    public static string FormatCount(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+/// <summary>The listed rows kept for the report, up to a cap so that memory stays bounded on huge captures.</summary>
+public sealed class ReportRows
+{
+    public const int MaxKept = 10_000;
+
+    public List<(ConnectionSummary Connection, ResetDiagnosis? Diagnosis)> Kept { get; } = [];
+    public long Total { get; private set; }
+    public long NotKept => Total - Kept.Count;
+
+    public void Add(ConnectionSummary connection, ResetDiagnosis? diagnosis)
+    {
+        Total++;
+        if (Kept.Count < MaxKept)
+            Kept.Add((connection, diagnosis));
+    }
 }

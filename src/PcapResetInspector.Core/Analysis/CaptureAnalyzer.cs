@@ -47,6 +47,7 @@ public sealed class CaptureAnalyzer
         CaptureStatistics stats = Statistics;
         stats.Packets++;
         stats.CapturedBytes += packet.Data.Length;
+        stats.NoteLinkType(packet.LinkType);
         if (stats.FirstTimestamp == 0)
             stats.FirstTimestamp = packet.TimestampNanos;
         if (packet.TimestampNanos > stats.LastTimestamp)

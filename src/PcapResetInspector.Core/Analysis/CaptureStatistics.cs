@@ -20,4 +20,20 @@ public sealed class CaptureStatistics
     public long FirstTimestamp { get; internal set; }
     public long LastTimestamp { get; internal set; }
     public int FilesRead { get; internal set; }
+
+    /// <summary>The link types the packets carried, in the order first seen (a pcap writer needs one; several mean pcapng).</summary>
+    public IReadOnlyList<int> LinkTypes => _linkTypes;
+
+    private readonly List<int> _linkTypes = [];
+    private int _lastLinkType = -1;
+
+    /// <summary>Cheap per packet: only a change of link type from the previous packet looks at the list.</summary>
+    internal void NoteLinkType(int linkType)
+    {
+        if (linkType == _lastLinkType)
+            return;
+        _lastLinkType = linkType;
+        if (!_linkTypes.Contains(linkType))
+            _linkTypes.Add(linkType);
+    }
 }

@@ -19,18 +19,22 @@ public static class CaptureFile
     /// DirectoryNotFoundException, UnauthorizedAccessException, IOException); every problem with its
     /// content is reported by the returned source.
     /// </summary>
-    public static CaptureFileSource Open(string path)
-    {
-        var stream = new FileStream(path, new FileStreamOptions
+    public static CaptureFileSource Open(string path) => Open(OpenFileStream(path), path);
+
+    /// <summary>
+    /// Opens a capture file's stream the way <see cref="Open(string)"/> reads it: shared, so a capture
+    /// still being written can be read, unbuffered, because the reader reads large blocks itself.
+    /// Callers that show progress keep it to watch its position.
+    /// </summary>
+    public static FileStream OpenFileStream(string path) =>
+        new(path, new FileStreamOptions
         {
             Mode = FileMode.Open,
             Access = FileAccess.Read,
-            Share = FileShare.ReadWrite | FileShare.Delete,   // a capture still being written can be read
-            BufferSize = 0,                                    // the reader reads in large blocks itself
+            Share = FileShare.ReadWrite | FileShare.Delete,
+            BufferSize = 0,
             Options = FileOptions.SequentialScan,
         });
-        return Open(stream, path);
-    }
 
     /// <summary>
     /// Reads a capture from a stream (standard input: name "-"), which may be non-seekable: only Read is

@@ -1,9 +1,19 @@
+using PcapResetInspector.Core.Flows;
+
 namespace PcapResetInspector.Core.Diagnosis;
 
 /// <summary>Receives diagnoses as the race grouping releases them (not in connection order: race losers wait for their winners).</summary>
 public interface IDiagnosisSink
 {
     void Add(ResetDiagnosis diagnosis);
+
+    /// <summary>
+    /// A connection with nothing to explain (no RST, not a race loser), released in the same order as
+    /// the diagnoses, so that an exporter of every connection lists each exactly once.
+    /// </summary>
+    void AddUndiagnosed(ConnectionSummary connection, ResetParty clientParty)
+    {
+    }
 }
 
 /// <summary>Collects diagnoses in a list (tests, small captures, reports written at the end).</summary>
@@ -23,5 +33,11 @@ public sealed class DiagnosisTee(params IDiagnosisSink[] sinks) : IDiagnosisSink
     {
         foreach (IDiagnosisSink sink in _sinks)
             sink.Add(diagnosis);
+    }
+
+    public void AddUndiagnosed(ConnectionSummary connection, ResetParty clientParty)
+    {
+        foreach (IDiagnosisSink sink in _sinks)
+            sink.AddUndiagnosed(connection, clientParty);
     }
 }

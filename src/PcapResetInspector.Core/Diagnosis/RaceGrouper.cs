@@ -325,6 +325,8 @@ public sealed class RaceGrouper : IConnectionSink
     {
         if (_diagnoser.Diagnose(facts, context) is { } diagnosis)
             _sink.Add(diagnosis);
+        else
+            _sink.AddUndiagnosed(facts.Summary, facts.ClientParty);
     }
 
     // ---------------------------------------------------------------- winners

@@ -21,6 +21,9 @@ public sealed class ResetStatistics : IDiagnosisSink
 
     public int Count(Verdict verdict) => _counts.Count(verdict);
 
+    /// <summary>Diagnoses with this cause and this verdict (a cause's verdict can differ from its usual one).</summary>
+    public int Count(ResetCause cause, Verdict verdict) => _counts.Count(cause, verdict);
+
     /// <summary>Counts per cause, causes with none left out, in enum order.</summary>
     public IReadOnlyList<KeyValuePair<ResetCause, int>> ByCause => _counts.ByCause;
 
@@ -150,12 +153,16 @@ internal sealed class CauseVerdictCounts
 {
     private readonly int[] _byCause = new int[Enum.GetValues<ResetCause>().Length];
     private readonly int[] _byVerdict = new int[Enum.GetValues<Verdict>().Length];
+    private readonly int[] _byBoth = new int[Enum.GetValues<ResetCause>().Length * Enum.GetValues<Verdict>().Length];
 
     public void Add(ResetCause cause, Verdict verdict)
     {
         _byCause[(int)cause]++;
         _byVerdict[(int)verdict]++;
+        _byBoth[((int)cause * _byVerdict.Length) + (int)verdict]++;
     }
+
+    public int Count(ResetCause cause, Verdict verdict) => _byBoth[((int)cause * _byVerdict.Length) + (int)verdict];
 
     public int Count(ResetCause cause) => _byCause[(int)cause];
 

@@ -3,14 +3,16 @@ using System.Text;
 namespace PcapResetInspector.Core.Export;
 
 /// <summary>
-/// A text file written under a temporary name beside its target and renamed over it only when
-/// complete, so an interrupted run never leaves a half-written file that looks whole.
+/// A file written under a temporary name beside its target and renamed over it only when complete,
+/// so an interrupted run never leaves a half-written file that looks whole. Text goes through
+/// <see cref="Writer"/>, bytes (a capture) through <see cref="Stream"/>; use one or the other.
 /// </summary>
 public sealed class AtomicFileWriter : IDisposable
 {
     private readonly string _targetPath;
     private readonly string _temporaryPath;
     private readonly FileStream _stream;
+    private StreamWriter? _writer;
     private bool _committed;
 
     public AtomicFileWriter(string targetPath)
@@ -19,10 +21,12 @@ public sealed class AtomicFileWriter : IDisposable
         string directory = Path.GetDirectoryName(_targetPath) ?? ".";
         _temporaryPath = Path.Combine(directory, "." + Path.GetFileName(_targetPath) + "." + Environment.ProcessId + ".partial");
         _stream = new FileStream(_temporaryPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-        Writer = new StreamWriter(_stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16) { NewLine = "\n" };
     }
 
-    public TextWriter Writer { get; }
+    /// <summary>UTF-8 without a byte order mark, "\n" line ends (CSV writes its own CRLF).</summary>
+    public TextWriter Writer => _writer ??= new StreamWriter(_stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+
+    public Stream Stream => _stream;
 
     public string TargetPath => _targetPath;
 
@@ -31,9 +35,10 @@ public sealed class AtomicFileWriter : IDisposable
     {
         if (_committed)
             return;
-        Writer.Flush();
+        _writer?.Flush();
         _stream.Flush(flushToDisk: true);
-        Writer.Dispose();
+        _writer?.Dispose();
+        _stream.Dispose();
         File.Move(_temporaryPath, _targetPath, overwrite: true);
         _committed = true;
     }
@@ -43,7 +48,15 @@ public sealed class AtomicFileWriter : IDisposable
     {
         if (_committed)
             return;
-        Writer.Dispose();
+        try
+        {
+            _writer?.Dispose();
+            _stream.Dispose();
+        }
+        catch (IOException)
+        {
+            // A full disk fails the final flush too; the file is removed all the same.
+        }
         try { File.Delete(_temporaryPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

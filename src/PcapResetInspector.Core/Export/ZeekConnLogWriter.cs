@@ -1,4 +1,5 @@
 using System.Globalization;
+using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Flows;
 using PcapResetInspector.Core.Net;
 
@@ -11,7 +12,7 @@ namespace PcapResetInspector.Core.Export;
 /// #types, then one line per connection and #close. Unlike Zeek, #open and #close carry the capture's
 /// network time (first connection start, last packet), so the same input gives the same bytes.
 /// </summary>
-public sealed class ZeekConnLogWriter : IConnectionSink, IDisposable
+public sealed class ZeekConnLogWriter : IConnectionSink, IFlowExporter, IDisposable
 {
     public static readonly string[] Fields =
     [
@@ -81,6 +82,10 @@ public sealed class ZeekConnLogWriter : IConnectionSink, IDisposable
         w.Write('\n');
         RowsWritten++;
     }
+
+    public void Write(ConnectionSummary connection, ResetDiagnosis? diagnosis, ResetParty clientParty) => Add(connection);
+
+    public void Flush() => _writer.Flush();
 
     /// <summary>Writes the #close line. <paramref name="closeTime"/> is the network time at the end (ns).</summary>
     public void Complete(long closeTime)

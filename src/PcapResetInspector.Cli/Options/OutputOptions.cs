@@ -1,0 +1,190 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using PcapResetInspector.Core.Diagnosis;
+using PcapResetInspector.Core.Export;
+
+namespace PcapResetInspector.Cli.Options;
+
+/// <summary>The output formats: a report for people, or one of three exports.</summary>
+public enum OutputFormat
+{
+    Table,
+    Csv,
+    Json,
+    Zeek,
+}
+
+/// <summary>
+/// Options shared by `analyze` and `capture`: what to list, in which format, where, and how the
+/// diagnosis is tuned. One place, so both commands spell and document them the same way.
+/// </summary>
+public sealed class OutputOptions
+{
+    public Option<string?> Format { get; } = new("--format")
+    {
+        Description = "Output format: table (a report for people), csv, json (JSON lines) or zeek (conn.log TSV). " +
+                      "Default: from the -o file's extension (.csv, .json/.jsonl/.ndjson, .log), else table.",
+    };
+
+    public Option<string?> Output { get; } = new("--output", "-o")
+    {
+        Description = "Write the output to FILE instead of standard output.",
+    };
+
+    public Option<bool> All { get; } = new("--all")
+    {
+        Description = "List every connection, not only the flagged ones (those that saw a RST, and race losers).",
+    };
+
+    public Option<string[]> Verdict { get; } = new("--verdict")
+    {
+        Description = "List only flagged connections with this verdict: benign, actionable, suspicious (repeat or separate with commas).",
+    };
+
+    public Option<string[]> Cause { get; } = new("--cause")
+    {
+        Description = "List only flagged connections with this cause, e.g. refused, smb-race-loser, idle-timeout (repeat or separate with commas).",
+    };
+
+    public Option<string?> FailOn { get; } = new("--fail-on")
+    {
+        Description = "Exit with code 1 when a listed reset has this verdict or a worse one: actionable (actionable or suspicious) or suspicious.",
+    };
+
+    public Option<string?> TimeFormat { get; } = new("--time-format")
+    {
+        Description = "Times in the table and JSON: epoch (seconds since 1970, as Zeek writes them) or iso (ISO 8601 UTC). Default: iso in the table, epoch in JSON. CSV has both; conn.log is always epoch.",
+    };
+
+    public Option<string?> RaceWindow { get; } = new("--race-window")
+    {
+        Description = "How close two SYNs to ports 139 and 445 must be to form a race (default 1s; e.g. 500ms, 2s).",
+    };
+
+    public Option<string?> IdleGap { get; } = new("--idle-gap")
+    {
+        Description = "Silence before a RST that counts as an idle timeout (default 230s, below Windows' 240 s and common firewall timeouts).",
+    };
+
+    public Option<bool> IncludeVlan { get; } = new("--include-vlan")
+    {
+        Description = "Make VLAN ids part of the connection key (Zeek's vlan_fivetuple); by default the same 5-tuple on several VLANs is one connection.",
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "No summary on standard error when the output is an export, and no progress bar.",
+    };
+
+    public OutputOptions()
+    {
+        Format.AcceptOnlyFromAmong("table", "csv", "json", "zeek");
+        FailOn.AcceptOnlyFromAmong("actionable", "suspicious");
+        TimeFormat.AcceptOnlyFromAmong("epoch", "iso");
+        Verdict.Validators.Add(result => ValidateList(result, value => Enum.TryParse<Verdict>(value, ignoreCase: true, out _),
+            "verdict", "benign, actionable, suspicious"));
+        Cause.Validators.Add(result => ValidateList(result, value => DiagnosisNames.TryParseCause(value, out _),
+            "cause", string.Join(", ", Enum.GetValues<ResetCause>().Select(c => c.ToKebabCase()))));
+        RaceWindow.Validators.Add(ValidateDuration);
+        IdleGap.Validators.Add(ValidateDuration);
+    }
+
+    /// <summary>Every shared option, to add to a command.</summary>
+    public IEnumerable<Option> Each => [Format, Output, All, Verdict, Cause, FailOn, TimeFormat, RaceWindow, IdleGap, IncludeVlan, Quiet];
+
+    /// <summary>Reads the parsed values (already validated) into settings.</summary>
+    public OutputSettings Read(ParseResult parse)
+    {
+        string? output = parse.GetValue(Output);
+        return new OutputSettings
+        {
+            Format = ChooseFormat(parse.GetValue(Format), output),
+            OutputPath = output is "-" ? null : output,
+            Selection = new FlowSelection
+            {
+                All = parse.GetValue(All),
+                Verdicts = Split(parse.GetValue(Verdict)).Select(v => Enum.Parse<Verdict>(v, ignoreCase: true)).ToHashSet(),
+                Causes = Split(parse.GetValue(Cause)).Select(c => DiagnosisNames.TryParseCause(c, out var cause) ? cause : default).ToHashSet(),
+            },
+            FailOn = parse.GetValue(FailOn) switch
+            {
+                "actionable" => Core.Diagnosis.Verdict.Actionable,
+                "suspicious" => Core.Diagnosis.Verdict.Suspicious,
+                _ => null,
+            },
+            TimeFormat = parse.GetValue(TimeFormat) switch
+            {
+                "iso" => Core.Export.TimeFormat.Iso,
+                "epoch" => Core.Export.TimeFormat.Epoch,
+                _ => null,
+            },
+            Diagnosis = new DiagnosisOptions
+            {
+                RaceWindow = DurationOr(parse.GetValue(RaceWindow), TimeSpan.FromSeconds(1)),
+                IdleGap = DurationOr(parse.GetValue(IdleGap), TimeSpan.FromSeconds(230)),
+            },
+            IncludeVlan = parse.GetValue(IncludeVlan),
+            Quiet = parse.GetValue(Quiet),
+        };
+    }
+
+    /// <summary>An explicit --format wins; otherwise the output file's extension decides, as users name files.</summary>
+    public static OutputFormat ChooseFormat(string? format, string? outputPath)
+    {
+        if (format is not null)
+            return Enum.Parse<OutputFormat>(format, ignoreCase: true);
+        string extension = Path.GetExtension(outputPath ?? "").ToLowerInvariant();
+        return extension switch
+        {
+            ".csv" => OutputFormat.Csv,
+            ".json" or ".jsonl" or ".ndjson" => OutputFormat.Json,
+            ".log" => OutputFormat.Zeek,
+            _ => OutputFormat.Table,
+        };
+    }
+
+    private static IEnumerable<string> Split(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static TimeSpan DurationOr(string? text, TimeSpan fallback) =>
+        text is not null && DurationText.TryParse(text, out TimeSpan value) ? value : fallback;
+
+    private static void ValidateList(OptionResult result, Func<string, bool> isValid, string what, string choices)
+    {
+        foreach (var token in result.Tokens)
+        {
+            foreach (string value in Split([token.Value]))
+            {
+                if (!isValid(value))
+                    result.AddError($"Unknown {what} '{value}' for {result.Option.Name}; one of: {choices}.");
+            }
+        }
+    }
+
+    private static void ValidateDuration(OptionResult result)
+    {
+        foreach (var token in result.Tokens)
+        {
+            if (!DurationText.TryParse(token.Value, out TimeSpan value) || value <= TimeSpan.Zero)
+                result.AddError($"Invalid duration '{token.Value}' for {result.Option.Name}; use e.g. 500ms, 2s, 5m.");
+        }
+    }
+}
+
+/// <summary>The shared output settings, independent of how they were parsed.</summary>
+public sealed class OutputSettings
+{
+    public OutputFormat Format { get; init; } = OutputFormat.Table;
+    public string? OutputPath { get; init; }
+    public FlowSelection Selection { get; init; } = new();
+    public Verdict? FailOn { get; init; }
+    /// <summary>Null: each format's own default (ISO in the table, epoch in JSON as Zeek writes it).</summary>
+    public TimeFormat? TimeFormat { get; init; }
+    public DiagnosisOptions Diagnosis { get; init; } = new();
+    public bool IncludeVlan { get; init; }
+    public bool Quiet { get; init; }
+
+    /// <summary>--fail-on: whether a listed diagnosis with this verdict trips it.</summary>
+    public bool Trips(Verdict verdict) => FailOn is { } threshold &&
+        (threshold == Verdict.Actionable ? verdict is Verdict.Actionable or Verdict.Suspicious : verdict == Verdict.Suspicious);
+}

@@ -1,0 +1,299 @@
+using System.Globalization;
+using PcapResetInspector.Cli.Commands;
+using PcapResetInspector.Core.Analysis;
+using PcapResetInspector.Core.Decoding;
+using PcapResetInspector.Core.Diagnosis;
+using PcapResetInspector.Core.Export;
+using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Net;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace PcapResetInspector.Cli.Reporting;
+
+/// <summary>Everything the report shows, gathered by the command that ran.</summary>
+public sealed class ReportData
+{
+    public required CaptureStatistics Capture { get; init; }
+    public required FlowTracker Tracker { get; init; }
+    public required ConnectionCounter Connections { get; init; }
+    public required ResetStatistics Resets { get; init; }
+    public required ReportRows Rows { get; init; }
+    public required TimeSpan Elapsed { get; init; }
+    public required bool Interrupted { get; init; }
+    public required FlowSelection Selection { get; init; }
+    public required int RaceGroups { get; init; }
+
+    /// <summary>False when the rows went to an export: the report then only summarises.</summary>
+    public required bool ListRows { get; init; }
+
+    /// <summary>Packets written by --write-flagged, if it was given.</summary>
+    public long? FlaggedPackets { get; init; }
+}
+
+/// <summary>
+/// The report for people: totals, resets by cause and verdict, race groups, the hosts with the most
+/// resets to act on, what could not be decoded; then the listed connections, most serious first, each
+/// with its evidence. Colour only on a terminal and never with NO_COLOR; plain ASCII tables elsewhere,
+/// so the report reads the same in a file, a pipe or an e-mail.
+/// </summary>
+public sealed class TerminalReport
+{
+    private const int TopHosts = 5;
+    private readonly IAnsiConsole _console;
+    private readonly TimeFormat _timeFormat;
+    private readonly TableBorder _border;
+    private readonly TextWriter _target;
+    private readonly StringWriter? _plain;
+
+    public TerminalReport(TextWriter writer, bool isTerminal, int width, TimeFormat timeFormat, bool colourAllowed = true)
+    {
+        bool colour = isTerminal && colourAllowed;
+        _target = writer;
+        // Off a terminal the report is rendered into a buffer first, to drop the padding Spectre puts at line ends.
+        _plain = isTerminal ? null : new StringWriter { NewLine = "\n" };
+        _console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = colour ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = colour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(_plain ?? writer),
+        });
+        // Off a terminal nothing is wrapped: a line per fact reads better in files and greps well.
+        _console.Profile.Width = isTerminal ? width : 100_000;
+        _console.Profile.Capabilities.Unicode = isTerminal;
+        _border = isTerminal ? TableBorder.Rounded : TableBorder.Markdown;
+        _timeFormat = timeFormat;
+    }
+
+    public void Write(ReportData data)
+    {
+        WriteTotals(data);
+        WriteResets(data);
+        WriteHosts(data.Resets);
+        if (data.ListRows)
+            WriteRows(data);
+        if (_plain is not null)
+            CopyTrimmed(_plain.ToString(), _target);
+    }
+
+    /// <summary>Line ends without trailing blanks, and never two empty lines in a row.</summary>
+    private static void CopyTrimmed(string text, TextWriter target)
+    {
+        bool previousEmpty = false;
+        foreach (string raw in text.TrimEnd('\n').Split('\n'))
+        {
+            string line = raw.TrimEnd(' ', '\r');
+            if (line.Length == 0 && previousEmpty)
+                continue;
+            previousEmpty = line.Length == 0;
+            target.Write(line);
+            target.Write('\n');
+        }
+    }
+
+    private void WriteTotals(ReportData data)
+    {
+        CaptureStatistics stats = data.Capture;
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
+        string elapsed = data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
+        Row(grid, "Packets", $"{N(stats.Packets)} ({N(stats.CapturedBytes)} bytes captured) from {stats.FilesRead} input(s) in {elapsed} s" +
+                             (data.Interrupted ? " [yellow](interrupted)[/]" : ""), markup: true);
+        if (stats.Packets > 0)
+        {
+            double span = (stats.LastTimestamp - stats.FirstTimestamp) / 1e9;
+            Row(grid, "Time span", $"{Time(stats.FirstTimestamp)} to {Time(stats.LastTimestamp)} ({span.ToString("0.###", CultureInfo.InvariantCulture)} s)");
+        }
+        Row(grid, "TCP segments", $"{N(stats.TcpSegments)} (SYN {N(stats.SynSegments)}, FIN {N(stats.FinSegments)}, RST {N(stats.RstSegments)}; " +
+                                  $"IPv6 {N(stats.Ipv6Segments)}, VLAN-tagged {N(stats.VlanSegments)}, payload cut by snaplen {N(stats.SnaplenTruncatedSegments)})");
+        long skipped = stats.Decode.Total - stats.Decode[DecodeStatus.Tcp];
+        if (skipped > 0)
+        {
+            var reasons = Enum.GetValues<DecodeStatus>()
+                .Where(s => s != DecodeStatus.Tcp && stats.Decode[s] > 0)
+                .Select(s => $"{Describe(s)} {N(stats.Decode[s])}");
+            Row(grid, "Not analysed", $"{N(skipped)} ({string.Join(", ", reasons)})");
+        }
+        FlowTracker tracker = data.Tracker;
+        if (tracker.TimestampsBackwards > 0 || tracker.TimestampOutliers > 0)
+            Row(grid, "Timestamps", $"{N(tracker.TimestampsBackwards)} packet(s) more than 1 s older than earlier ones, " +
+                                    $"{N(tracker.TimestampOutliers)} isolated leap(s) ahead ignored; timeouts follow the newest time");
+        if (tracker.BadChecksumPackets > 0)
+            Row(grid, "Bad checksums", $"{N(tracker.BadChecksumPackets)} packet(s) dropped (--verify-checksums)");
+        ConnectionCounter connections = data.Connections;
+        Row(grid, "Connections", $"{N(connections.Total)}, of which {N(connections.SawRst)} saw a RST (peak {N(tracker.PeakConnections)} open at once)");
+        if (connections.ByConnState.Count > 0)
+        {
+            var states = connections.ByConnState.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => $"{p.Key} {N(p.Value)}");
+            Row(grid, "conn_state", string.Join(", ", states));
+        }
+        if (data.FlaggedPackets is { } written)
+            Row(grid, "Flagged packets", $"{N(written)} written (--write-flagged)");
+        _console.Write(grid);
+    }
+
+    private void WriteResets(ReportData data)
+    {
+        ResetStatistics resets = data.Resets;
+        _console.WriteLine();
+        if (resets.Total == 0)
+        {
+            _console.MarkupLine("[green]No resets:[/] no connection in this capture was reset.");
+            return;
+        }
+
+        string verdicts = string.Join(", ", resets.ByVerdict.Select(p => $"{VerdictMarkup(p.Key, p.Key.ToKebabCase())} {N(p.Value)}"));
+        _console.MarkupLine($"[bold]Flagged {N(resets.Total)}[/] ({verdicts}); {N(data.RaceGroups)} race group(s)");
+        var table = new Table().Border(_border).AddColumn("cause").AddColumn(new TableColumn("benign").RightAligned())
+            .AddColumn(new TableColumn("actionable").RightAligned()).AddColumn(new TableColumn("suspicious").RightAligned())
+            .AddColumn(new TableColumn("total").RightAligned());
+        foreach (var (cause, total) in resets.ByCause.OrderByDescending(p => Severity(p.Key.UsualVerdict())).ThenByDescending(p => p.Value))
+        {
+            table.AddRow(
+                new Text(cause.ToKebabCase()),
+                Cell(resets.Count(cause, Verdict.Benign)),
+                Cell(resets.Count(cause, Verdict.Actionable)),
+                Cell(resets.Count(cause, Verdict.Suspicious)),
+                new Text(N(total)));
+        }
+        _console.Write(table);
+    }
+
+    private void WriteHosts(ResetStatistics resets)
+    {
+        WriteHostTable("Servers with the most resets to act on", resets.Servers);
+        WriteHostTable("Clients with the most resets to act on", resets.Clients);
+    }
+
+    private void WriteHostTable(string title, IReadOnlyList<HostResetStatistics> hosts)
+    {
+        var top = hosts.Where(h => h.Count(Verdict.Actionable) + h.Count(Verdict.Suspicious) > 0)
+            .OrderByDescending(h => h.Count(Verdict.Actionable) + h.Count(Verdict.Suspicious))
+            .ThenByDescending(h => h.PeakResetsPerSecond).ThenBy(h => h.Address)
+            .Take(TopHosts).ToList();
+        if (top.Count == 0)
+            return;
+        _console.MarkupLine($"[bold]{title}[/]");
+        var table = new Table().Border(_border).AddColumn("host")
+            .AddColumn(new TableColumn("actionable").RightAligned()).AddColumn(new TableColumn("suspicious").RightAligned())
+            .AddColumn(new TableColumn("benign").RightAligned()).AddColumn(new TableColumn("sent").RightAligned())
+            .AddColumn(new TableColumn("received").RightAligned()).AddColumn(new TableColumn("peak/s").RightAligned())
+            .AddColumn("main cause");
+        foreach (HostResetStatistics host in top)
+        {
+            var mainCause = host.ByCause.OrderByDescending(p => p.Value).First();
+            table.AddRow(
+                new Text(IpAddress128.Format(host.Address)),
+                Cell(host.Count(Verdict.Actionable)),
+                Cell(host.Count(Verdict.Suspicious)),
+                Cell(host.Count(Verdict.Benign)),
+                Cell(host.ResetsSent),
+                Cell(host.ResetsReceived),
+                Cell(host.PeakResetsPerSecond),
+                new Text($"{mainCause.Key.ToKebabCase()} ({N(mainCause.Value)})"));
+        }
+        _console.Write(table);
+    }
+
+    private void WriteRows(ReportData data)
+    {
+        ReportRows rows = data.Rows;
+        if (rows.Total == 0)
+        {
+            if (data.Selection.HasFilter && data.Resets.Total > 0)
+                _console.MarkupLine("No flagged connection matches the --verdict/--cause filter.");
+            return;
+        }
+
+        var flagged = rows.Kept.Where(r => r.Diagnosis is not null)
+            .OrderBy(r => Severity(r.Diagnosis!.Verdict)).ThenBy(r => r.Connection.StartTime).ThenBy(r => r.Connection.Ordinal).ToList();
+        if (flagged.Count > 0)
+        {
+            _console.WriteLine();
+            _console.MarkupLine("[bold]Flagged connections, most serious first[/]");
+            foreach (var (connection, diagnosis) in flagged)
+                WriteDiagnosis(connection, diagnosis!);
+        }
+
+        var others = rows.Kept.Where(r => r.Diagnosis is null).OrderBy(r => r.Connection.StartTime).ThenBy(r => r.Connection.Ordinal).ToList();
+        if (others.Count > 0)
+            WriteOtherConnections(others.Select(r => r.Connection));
+
+        if (rows.NotKept > 0)
+            _console.MarkupLine($"... and {N(rows.NotKept)} more; export them all with [bold]-o FILE.csv[/] (or .json, .log)");
+    }
+
+    private void WriteDiagnosis(ConnectionSummary c, ResetDiagnosis d)
+    {
+        string client = FlowText.Endpoint(d.Client.Address, d.Client.Port);
+        string server = FlowText.Endpoint(d.Server.Address, d.Server.Port);
+        string verdict = VerdictMarkup(d.Verdict, d.Verdict.ToKebabCase().ToUpperInvariant());
+        _console.WriteLine();
+        _console.MarkupLine($"  {verdict}  [bold]{Esc(d.Cause.ToKebabCase())}[/]  {c.Uid}  {Esc(client)} -> {Esc(server)}  " +
+                            $"{Esc(c.ConnState)} {Esc(c.History)}  at {Time(d.ResetTime != 0 ? d.ResetTime : c.StartTime)}");
+        string who = d.ResetByRole is { } role && d.ResetBy is { } party
+            ? $"reset by the {role.ToKebabCase()} ({party.ToKebabCase()})"
+            : "no RST";
+        string stage = d.Stage is { } st ? $", {st.ToKebabCase()}" : "";
+        string race = d.RaceGroupId is { } g ? $", race group {g}{(d.SiblingUid is null ? "" : $" with {d.SiblingUid}")}" : "";
+        string trailing = d.TrailingRstAfterCleanClose ? ", RST after a clean close" : "";
+        Indented($"{who}{stage}{race}{trailing}; confidence {d.Confidence.ToKebabCase()}");
+        Indented($"evidence: {d.Evidence}");
+        Indented($"log hint: {d.LogHint}");
+    }
+
+    private void WriteOtherConnections(IEnumerable<ConnectionSummary> connections)
+    {
+        _console.WriteLine();
+        _console.MarkupLine("[bold]Other connections[/]");
+        var table = new Table().Border(_border).AddColumn("uid").AddColumn("start").AddColumn("originator")
+            .AddColumn("responder").AddColumn("state").AddColumn("history").AddColumn(new TableColumn("pkts").RightAligned());
+        foreach (ConnectionSummary c in connections)
+        {
+            table.AddRow(c.Uid, Time(c.StartTime), Esc(FlowText.Endpoint(c.Originator.Address, c.Originator.Port)),
+                Esc(FlowText.Endpoint(c.Responder.Address, c.Responder.Port)), Esc(c.ConnState), Esc(c.History),
+                $"{c.Originator.Packets}/{c.Responder.Packets}");
+        }
+        _console.Write(table);
+    }
+
+    /// <summary>A paragraph indented under its connection; on a terminal it wraps inside the indentation.</summary>
+    private void Indented(string text) => _console.Write(new Padder(new Text(text), new Padding(6, 0, 0, 0)));
+
+    private static void Row(Grid grid, string label, string value, bool markup = false) =>
+        grid.AddRow(new Text(label + ":"), markup ? new Markup(value) : new Text(value));
+
+    private static IRenderable Cell(long value) => new Text(value == 0 ? "." : N(value));
+
+    private static string VerdictMarkup(Verdict verdict, string text) => verdict switch
+    {
+        Verdict.Suspicious => $"[bold red]{Esc(text)}[/]",
+        Verdict.Actionable => $"[bold yellow]{Esc(text)}[/]",
+        _ => $"[green]{Esc(text)}[/]",
+    };
+
+    private static int Severity(Verdict verdict) => verdict switch
+    {
+        Verdict.Suspicious => 0,
+        Verdict.Actionable => 1,
+        _ => 2,
+    };
+
+    private string Time(long nanos) => FlowText.FormatTime(nanos, _timeFormat);
+
+    private static string Esc(string text) => Markup.Escape(text);
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Describe(DecodeStatus status) => status switch
+    {
+        DecodeStatus.NotIp => "not IP",
+        DecodeStatus.NotTcp => "not TCP",
+        DecodeStatus.Fragment => "non-first fragments",
+        DecodeStatus.Truncated => "truncated",
+        DecodeStatus.Malformed => "malformed",
+        DecodeStatus.UnsupportedLinkType => "unsupported link type",
+        _ => status.ToString(),
+    };
+}

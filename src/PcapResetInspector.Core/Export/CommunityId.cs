@@ -1,0 +1,44 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using PcapResetInspector.Core.Net;
+
+namespace PcapResetInspector.Core.Export;
+
+/// <summary>
+/// The Community ID flow hash, version 1 (corelight/community-id-spec), so rows can be joined with
+/// Zeek, Suricata, Arkime and Elastic records of the same connection. The hash input is
+/// seed (16 bit), source address, destination address, protocol, one zero byte, source port,
+/// destination port, all in network byte order, with the endpoints ordered so that both directions
+/// give the same value; the result is "1:" and the base64 of its SHA-1.
+/// </summary>
+public static class CommunityId
+{
+    public const byte ProtocolTcp = 6;
+
+    public static string Compute(UInt128 addressA, ushort portA, UInt128 addressB, ushort portB, byte protocol = ProtocolTcp, ushort seed = 0)
+    {
+        // The lower endpoint goes first: by address, then by port (the spec's flow-tuple ordering).
+        if (addressA > addressB || (addressA == addressB && portA > portB))
+        {
+            (addressA, addressB) = (addressB, addressA);
+            (portA, portB) = (portB, portA);
+        }
+
+        Span<byte> input = stackalloc byte[2 + (2 * 16) + 2 + 4];
+        int offset = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(input[offset..], seed);
+        offset += 2;
+        offset += IpAddress128.WriteBytes(addressA, input[offset..]);
+        offset += IpAddress128.WriteBytes(addressB, input[offset..]);
+        input[offset++] = protocol;
+        input[offset++] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(input[offset..], portA);
+        offset += 2;
+        BinaryPrimitives.WriteUInt16BigEndian(input[offset..], portB);
+        offset += 2;
+
+        Span<byte> digest = stackalloc byte[SHA1.HashSizeInBytes];
+        SHA1.HashData(input[..offset], digest);
+        return "1:" + Convert.ToBase64String(digest);
+    }
+}

@@ -1,0 +1,135 @@
+using PcapResetInspector.Core.Capture;
+using PcapResetInspector.Core.Decoding;
+using PcapResetInspector.Core.Flows;
+
+namespace PcapResetInspector.Core.Export;
+
+/// <summary>
+/// Writes every packet of the flagged connections (not only their RSTs) to a new capture, for
+/// Wireshark. A connection is known to be flagged only after it ended and was diagnosed, so this is a
+/// second pass: <see cref="Remember"/> collects each flagged connection's 5-tuple and time span during
+/// the analysis, <see cref="Extract"/> then reads the inputs again and copies the packets that fall
+/// in one of them. Memory grows with flagged connections only (one small entry each).
+/// </summary>
+public sealed class FlaggedPacketExtractor
+{
+    private readonly Dictionary<FlowKey, List<(long Start, long End)>> _spans = new();
+    private readonly bool _includeVlan;
+
+    public FlaggedPacketExtractor(bool includeVlan)
+    {
+        _includeVlan = includeVlan;
+    }
+
+    public int ConnectionsRemembered { get; private set; }
+
+    public long PacketsWritten { get; private set; }
+
+    public void Remember(ConnectionSummary connection)
+    {
+        var key = FlowKey.Of(connection.Originator.Address, connection.Originator.Port,
+            connection.Responder.Address, connection.Responder.Port, _includeVlan ? connection.Vlan : (ushort)0);
+        if (!_spans.TryGetValue(key, out var spans))
+            _spans[key] = spans = [];
+        spans.Add((connection.StartTime, connection.LastTime));
+        ConnectionsRemembered++;
+    }
+
+    /// <summary>True when the segment belongs to a remembered connection (same tuple, inside its time span).</summary>
+    public bool Wants(in TcpSegment segment)
+    {
+        var key = FlowKey.Of(segment.SourceAddress, segment.SourcePort, segment.DestinationAddress, segment.DestinationPort,
+            _includeVlan ? segment.Vlan : (ushort)0);
+        if (!_spans.TryGetValue(key, out var spans))
+            return false;
+        foreach (var (start, end) in spans)
+        {
+            if (segment.TimestampNanos >= start && segment.TimestampNanos <= end)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Copies the wanted packets of <paramref name="source"/> to <paramref name="output"/>, in pcap when
+    /// all of them share one link type and pcapng otherwise (or when asked for), keeping each packet's
+    /// original length and nanosecond timestamp.
+    /// </summary>
+    public void Extract(IPacketSource source, FlaggedCaptureOutput output, CancellationToken cancellation = default)
+    {
+        if (_spans.Count == 0)
+            return;
+        long packets = 0;
+        while (source.TryReadNext(out PacketRecord packet))
+        {
+            if ((++packets & 0xFFF) == 0 && cancellation.IsCancellationRequested)
+                return;
+            if (PacketDecoder.Decode(in packet, out TcpSegment segment) != DecodeStatus.Tcp || !Wants(in segment))
+                continue;
+            output.Write(in packet);
+            PacketsWritten++;
+        }
+    }
+
+    private readonly record struct FlowKey(UInt128 LowAddress, UInt128 HighAddress, ushort LowPort, ushort HighPort, ushort Vlan)
+    {
+        /// <summary>The same key for both directions: the lower endpoint first.</summary>
+        public static FlowKey Of(UInt128 a, ushort aPort, UInt128 b, ushort bPort, ushort vlan) =>
+            a < b || (a == b && aPort <= bPort)
+                ? new FlowKey(a, b, aPort, bPort, vlan)
+                : new FlowKey(b, a, bPort, aPort, vlan);
+    }
+}
+
+/// <summary>
+/// The capture the flagged packets go to. Classic pcap holds one link type, so a capture mixing link
+/// types (pcapng inputs with several interfaces, or files of different kinds) is written as pcapng.
+/// </summary>
+public sealed class FlaggedCaptureOutput : IDisposable
+{
+    private readonly Stream _stream;
+    private readonly PcapWriter? _pcap;
+    private readonly Dictionary<int, int> _interfaceByLinkType = new();
+    private PcapNgWriter? _pcapNg;
+
+    /// <param name="linkTypes">Every link type the inputs carry (from the first pass).</param>
+    public FlaggedCaptureOutput(Stream stream, IReadOnlyCollection<int> linkTypes, bool preferPcapNg)
+    {
+        _stream = stream;
+        if (!preferPcapNg && linkTypes.Count <= 1)
+            _pcap = new PcapWriter(stream, linkTypes.Count == 1 ? linkTypes.First() : LinkTypes.Ethernet, nanosecondResolution: true, leaveOpen: true);
+    }
+
+    public bool IsPcapNg => _pcap is null;
+
+    public void Write(in PacketRecord packet)
+    {
+        if (_pcap is not null)
+        {
+            _pcap.WritePacket(packet.TimestampNanos, packet.Data, packet.OriginalLength);
+            return;
+        }
+        _pcapNg ??= new PcapNgWriter(_stream, leaveOpen: true);
+        if (!_interfaceByLinkType.TryGetValue(packet.LinkType, out int id))
+            _interfaceByLinkType[packet.LinkType] = id = _pcapNg.AddInterface(packet.LinkType, tsResolution: 9);
+        _pcapNg.WritePacket(id, packet.TimestampNanos, packet.Data, packet.OriginalLength);
+    }
+
+    /// <summary>Writes out what is buffered; a pcapng output that got no packet still gets its section header.</summary>
+    public void Flush()
+    {
+        if (_pcap is not null)
+        {
+            _pcap.Flush();
+            return;
+        }
+        _pcapNg ??= new PcapNgWriter(_stream, leaveOpen: true);
+        _pcapNg.Flush();
+    }
+
+    public void Dispose()
+    {
+        _pcap?.Dispose();
+        _pcapNg?.Dispose();
+    }
+}
