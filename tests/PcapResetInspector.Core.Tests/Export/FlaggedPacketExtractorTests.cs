@@ -1,0 +1,81 @@
+using PcapResetInspector.Core.Capture;
+using PcapResetInspector.Core.Decoding;
+using PcapResetInspector.Core.Export;
+using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Synthesis;
+
+namespace PcapResetInspector.Core.Tests.Export;
+
+public class FlaggedPacketExtractorTests
+{
+    private static List<ConnectionSummary> Track(byte[] capture)
+    {
+        var list = new ConnectionList();
+        var tracker = new FlowTracker(list);
+        using CaptureFileSource source = CaptureFile.Open(new MemoryStream(capture), "memory");
+        while (source.TryReadNext(out PacketRecord packet))
+        {
+            if (PacketDecoder.Decode(in packet, out TcpSegment segment) == DecodeStatus.Tcp)
+                tracker.Process(in segment, packet.Data);
+        }
+        tracker.Drain();
+        return list.Connections;
+    }
+
+    private static List<(long Time, int Length)> Extract(byte[] capture, IEnumerable<ConnectionSummary> wanted, bool preferPcapNg, out bool wasPcapNg)
+    {
+        var extractor = new FlaggedPacketExtractor(includeVlan: false);
+        foreach (ConnectionSummary c in wanted)
+            extractor.Remember(c);
+        var output = new MemoryStream();
+        using (var capture2 = new FlaggedCaptureOutput(output, [LinkTypes.Ethernet], preferPcapNg))
+        {
+            using CaptureFileSource source = CaptureFile.Open(new MemoryStream(capture), "memory");
+            extractor.Extract(source, capture2);
+            capture2.Flush();
+            wasPcapNg = capture2.IsPcapNg;
+        }
+        var packets = new List<(long, int)>();
+        using CaptureFileSource written = CaptureFile.Open(new MemoryStream(output.ToArray()), "written");
+        while (written.TryReadNext(out PacketRecord packet))
+            packets.Add((packet.TimestampNanos, packet.OriginalLength));
+        Assert.Null(written.StopProblem);
+        Assert.Equal(extractor.PacketsWritten, packets.Count);
+        return packets;
+    }
+
+    [Fact]
+    public void WritesEveryPacketOfTheRememberedConnections_AndNoOther()
+    {
+        byte[] capture = SampleCaptures.Refused().ToPcapBytes();
+        List<ConnectionSummary> connections = Track(capture);
+        var refused = connections.Where(c => c.ConnState == "REJ").ToList();
+        Assert.Equal(3, refused.Count);
+
+        var packets = Extract(capture, refused, preferPcapNg: false, out bool pcapNg);
+        Assert.False(pcapNg);
+        ulong expected = refused.Aggregate(0UL, (sum, c) => sum + c.Originator.Packets + c.Responder.Packets);
+        Assert.Equal((int)expected, packets.Count);
+        Assert.All(packets, p => Assert.Contains(refused, c => p.Time >= c.StartTime && p.Time <= c.LastTime));
+    }
+
+    [Fact]
+    public void PortReuse_KeepsOnlyTheRememberedConnectionOfTheTuple()
+    {
+        // The three refused attempts share one 5-tuple: remembering one must not pull in the others.
+        byte[] capture = SampleCaptures.Refused().ToPcapBytes();
+        var second = Track(capture).Where(c => c.ConnState == "REJ").OrderBy(c => c.StartTime).ElementAt(1);
+        var packets = Extract(capture, [second], preferPcapNg: true, out bool pcapNg);
+        Assert.True(pcapNg);
+        Assert.Equal(2, packets.Count);
+        Assert.All(packets, p => Assert.InRange(p.Time, second.StartTime, second.LastTime));
+    }
+
+    [Fact]
+    public void NothingRemembered_StillLeavesAValidEmptyCapture()
+    {
+        byte[] capture = SampleCaptures.NormalSession().ToPcapBytes();
+        Assert.Empty(Extract(capture, [], preferPcapNg: false, out _));
+        Assert.Empty(Extract(capture, [], preferPcapNg: true, out _));
+    }
+}
