@@ -28,6 +28,11 @@ public enum CaptureProblemKind
     SuspiciousRecord,
     /// <summary>The operating system or the decompressor failed to deliver the bytes.</summary>
     IoError,
+    /// <summary>
+    /// The source works with less than was asked for: a packet filter that cannot apply to a link type, a live
+    /// interface that could not be put into promiscuous mode.
+    /// </summary>
+    CaptureSetup,
 }
 
 /// <summary>
