@@ -156,6 +156,7 @@ public sealed class AnalyzeWorker
         try
         {
             exporter?.Complete(analyzer.Statistics.LastTimestamp);
+            var filterCounts = filter is null ? ((string, long, long)?)null : (filter.Expression, filter.PacketsMatched, filter.PacketsMatched + filter.PacketsRejected);
             if (extractor is not null && !cancellation.IsCancellationRequested)
                 exitCode = MoreSevere(exitCode, WriteFlaggedPackets(settings, inputs, filter, extractor, analyzer.Statistics, outputs, cancellation));
             if (summaryOutput is not null)
@@ -174,6 +175,7 @@ public sealed class AnalyzeWorker
                     RaceGroups = raceGrouper.RaceGroups,
                     ListRows = !isExport,
                     FlaggedPackets = extractor?.PacketsWritten,
+                    Filter = filterCounts,
                 });
                 summaryOutput.Flush();
             }

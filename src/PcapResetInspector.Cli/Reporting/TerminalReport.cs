@@ -29,6 +29,9 @@ public sealed class ReportData
 
     /// <summary>Packets written by --write-flagged, if it was given.</summary>
     public long? FlaggedPackets { get; init; }
+
+    /// <summary>The -f expression with the packets it kept out of those read, if one was given.</summary>
+    public (string Expression, long Matched, long Read)? Filter { get; init; }
 }
 
 /// <summary>
@@ -99,6 +102,8 @@ public sealed class TerminalReport
         string elapsed = data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
         Row(grid, "Packets", $"{N(stats.Packets)} ({N(stats.CapturedBytes)} bytes captured) from {stats.FilesRead} input(s) in {elapsed} s" +
                              (data.Interrupted ? " [yellow](interrupted)[/]" : ""), markup: true);
+        if (data.Filter is { } filter)
+            Row(grid, "Filter", $"\"{filter.Expression}\" kept {N(filter.Matched)} of {N(filter.Read)} packets");
         if (stats.Packets > 0)
         {
             double span = (stats.LastTimestamp - stats.FirstTimestamp) / 1e9;
