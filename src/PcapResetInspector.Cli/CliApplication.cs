@@ -12,6 +12,8 @@ public static class CliApplication
             "PcapResetInspector: finds the TCP connections in a capture that ended in a reset, says who reset them, " +
             "at which stage and why, and tells the benign (such as Windows' SMB 139/445 race) from the ones to act on.");
         root.Subcommands.Add(AnalyzeCommand.Create(output, error));
+        root.Subcommands.Add(CaptureCommand.Create(output, error));
+        root.Subcommands.Add(InterfacesCommand.Create(output, error));
         return root;
     }
 
@@ -21,6 +23,8 @@ public static class CliApplication
         if (args.Length == 0)
             return args;
         string first = args[0];
+        if (first == "-D" || first == "--list-interfaces")
+            return ["interfaces", .. args[1..]];
         if (first is "-h" or "--help" or "-?" or "/?" or "--version" || first.StartsWith('['))
             return args;
         foreach (Command sub in root.Subcommands)
@@ -28,7 +32,10 @@ public static class CliApplication
             if (sub.Name == first || sub.Aliases.Contains(first))
                 return args;
         }
-        return ["analyze", .. args];
+        // tcpdump -i IFACE: an interface and no file to read means a live capture.
+        bool live = args.Any(a => a is "-i" or "--interface" || a.StartsWith("--interface=", StringComparison.Ordinal));
+        bool reads = args.Any(a => a is "-r" or "--read");
+        return live && !reads ? ["capture", .. args] : ["analyze", .. args];
     }
 
     public static int Run(string[] args, TextWriter output, TextWriter error)

@@ -26,6 +26,8 @@ public static class ExitCodes
     public const int WriteError = 15;
     /// <summary>tshark: capture error.</summary>
     public const int CaptureError = 17;
+    /// <summary>Capturing is not permitted: not root and no CAP_NET_RAW (EX_NOPERM in sysexits.h).</summary>
+    public const int NoPermission = 77;
     /// <summary>Invalid command-line usage (EX_USAGE).</summary>
     public const int UsageError = 64;
     /// <summary>A bug in this tool (EX_SOFTWARE); reported in one line, never as a stack trace.</summary>

@@ -16,7 +16,7 @@ public sealed class AnalyzeCommandTests : IDisposable
     {
         CliResult r = CliRunner.Run("analyze", Sample("refused.pcap"));
         Assert.Equal(0, r.ExitCode);
-        Assert.StartsWith("16 (1,116 bytes captured) from 1 input(s)", Report.Value(r.Output, "Packets"), StringComparison.Ordinal);
+        Assert.StartsWith("16 (1,116 bytes captured) from 1 file", Report.Value(r.Output, "Packets"), StringComparison.Ordinal);
         Assert.StartsWith("16 (SYN 5, FIN 2, RST 3;", Report.Value(r.Output, "TCP segments"), StringComparison.Ordinal);
         Assert.StartsWith("4, of which 3 saw a RST", Report.Value(r.Output, "Connections"), StringComparison.Ordinal);
         Assert.Equal(3, r.Output.Split('\n').Count(l => l.Contains("  REJ Sr  ", StringComparison.Ordinal)));
@@ -62,7 +62,7 @@ public sealed class AnalyzeCommandTests : IDisposable
         CliResult r = CliRunner.Run("analyze", Sample("refused.pcap"), Sample("server-abort.pcap"));
         Assert.Equal(0, r.ExitCode);
         Assert.StartsWith("28 ", Report.Value(r.Output, "Packets"), StringComparison.Ordinal);
-        Assert.Contains("from 2 input(s)", Report.Value(r.Output, "Packets"), StringComparison.Ordinal);
+        Assert.Contains("from 2 files", Report.Value(r.Output, "Packets"), StringComparison.Ordinal);
         Assert.StartsWith("5, of which 4 saw a RST", Report.Value(r.Output, "Connections"), StringComparison.Ordinal);
     }
 

@@ -27,6 +27,9 @@ public sealed class ReportData
     /// <summary>False when the rows went to an export: the report then only summarises.</summary>
     public required bool ListRows { get; init; }
 
+    /// <summary>Where the packets came from, for the first line: "1 file", "interface eth0".</summary>
+    public string? Source { get; init; }
+
     /// <summary>Packets written by --write-flagged, if it was given.</summary>
     public long? FlaggedPackets { get; init; }
 
@@ -100,7 +103,7 @@ public sealed class TerminalReport
         CaptureStatistics stats = data.Capture;
         var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
         string elapsed = data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
-        Row(grid, "Packets", $"{N(stats.Packets)} ({N(stats.CapturedBytes)} bytes captured) from {stats.FilesRead} input(s) in {elapsed} s" +
+        Row(grid, "Packets", $"{N(stats.Packets)} ({N(stats.CapturedBytes)} bytes captured) from {data.Source ?? (stats.FilesRead == 1 ? "1 file" : $"{stats.FilesRead} files")} in {elapsed} s" +
                              (data.Interrupted ? " [yellow](interrupted)[/]" : ""), markup: true);
         if (data.Filter is { } filter)
             Row(grid, "Filter", $"\"{filter.Expression}\" kept {N(filter.Matched)} of {N(filter.Read)} packets");

@@ -13,6 +13,7 @@ public sealed unsafe class LiveCapture : IPacketSource
     private readonly bool nanosecondTimestamps;
     private readonly List<CaptureProblem> problems;
     private volatile bool stopRequested;
+    private volatile bool wakeRequested;
     private CaptureProblem? stopProblem;
 
     private LiveCapture(SafePcapHandle handle, LiveCaptureOptions options, int linkType, bool nanosecondTimestamps, List<CaptureProblem> problems)
@@ -118,9 +119,20 @@ public sealed unsafe class LiveCapture : IPacketSource
             }
 
             if (status == 0)
-                continue;   // the packet buffer timeout expired with nothing to deliver: wait again
+            {
+                // The packet buffer timeout expired with nothing to deliver: let the reader do its chores, then wait again.
+                Idle?.Invoke();
+                continue;
+            }
             if (status == Interop.PCAP_ERROR_BREAK)
-                break;      // Stop called pcap_breakloop
+            {
+                if (stopRequested)
+                    break;      // Stop called pcap_breakloop
+                // Wake called it: libpcap has cleared its break flag, so the handle reads on afterwards.
+                wakeRequested = false;
+                Idle?.Invoke();
+                continue;
+            }
 
             string detail = Interop.LastError(handle);
             stopProblem = new CaptureProblem(Name, 0, CaptureProblemKind.IoError, ProblemSeverity.Error,
@@ -130,6 +142,32 @@ public sealed unsafe class LiveCapture : IPacketSource
 
         packet = default;
         return false;
+    }
+
+    /// <summary>
+    /// Called on the reading thread, inside <see cref="TryReadNext"/>, when the read timeout expires with
+    /// nothing to deliver or after <see cref="Wake"/>. A reader uses it to move its timers on while the
+    /// interface is quiet: with TPACKET_V3 an idle read does not time out, so only a wake-up returns.
+    /// </summary>
+    public Action? Idle { get; set; }
+
+    /// <summary>
+    /// Makes a read blocked on a quiet interface call <see cref="Idle"/> and carry on waiting. Safe from any
+    /// thread (a one-second timer); it uses pcap_breakloop(3PCAP), whose flag libpcap clears when the read
+    /// returns PCAP_ERROR_BREAK, so the capture goes on.
+    /// </summary>
+    public void Wake()
+    {
+        if (stopRequested || wakeRequested)
+            return;
+        wakeRequested = true;
+        try
+        {
+            Interop.pcap_breakloop(handle);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     /// <summary>

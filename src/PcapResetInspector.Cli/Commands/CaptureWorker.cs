@@ -1,0 +1,318 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using PcapResetInspector.Cli.Options;
+using PcapResetInspector.Cli.Reporting;
+using PcapResetInspector.Core.Analysis;
+using PcapResetInspector.Core.Capture;
+using PcapResetInspector.Core.Diagnosis;
+using PcapResetInspector.Core.Export;
+using PcapResetInspector.LibPcap;
+
+namespace PcapResetInspector.Cli.Commands;
+
+/// <summary>
+/// The `capture` command's work: a live interface through the same pipeline as a file. Flagged
+/// connections are appended to the exports as they end and flushed at once, so a killed process loses
+/// nothing already reported; the raw packets (-w) are flushed every second. Ctrl+C, SIGTERM, -c and
+/// the duration stop reading promptly even on a quiet interface, then the open connections are drained
+/// and the final report and libpcap's counters are printed.
+/// </summary>
+public sealed class CaptureWorker
+{
+    /// <summary>How long a race loser may wait for its winner before it is judged alone (a live capture has no end of input).</summary>
+    private static readonly TimeSpan LiveRaceHoldLimit = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Housekeeping = TimeSpan.FromSeconds(1);
+
+    private readonly TextWriter _output;
+    private readonly TextWriter _error;
+    private readonly TerminalInfo _terminal;
+
+    public CaptureWorker(TextWriter output, TextWriter error, TerminalInfo? terminal = null)
+    {
+        _output = output;
+        _error = error;
+        _terminal = terminal ?? TerminalInfo.FromConsole(output, error);
+    }
+
+    public static int ExitCodeFor(LiveCaptureErrorKind kind) => kind switch
+    {
+        LiveCaptureErrorKind.PermissionDenied => ExitCodes.NoPermission,
+        LiveCaptureErrorKind.NoSuchDevice or LiveCaptureErrorKind.InterfaceNotUp => ExitCodes.InvalidInterface,
+        LiveCaptureErrorKind.BadFilter => ExitCodes.InvalidFilter,
+        LiveCaptureErrorKind.LibPcapMissing => ExitCodes.PcapError,
+        _ => ExitCodes.CaptureError,
+    };
+
+    public int Run(CaptureSettings settings, CancellationToken cancellation)
+    {
+        if (!LibPcapRuntime.IsAvailable)
+        {
+            _error.WriteLine("pcap-reset-inspector: live capture needs libpcap, and none was found: " +
+                             LibPcapLibrary.InstallHint(LibPcapLibrary.CurrentPlatform));
+            return ExitCodes.PcapError;
+        }
+
+        LiveCapture capture;
+        try
+        {
+            capture = LiveCapture.Open(new LiveCaptureOptions(settings.Interface)
+            {
+                SnapLength = settings.SnapLength,
+                Promiscuous = settings.Promiscuous,
+                Filter = settings.Filter,
+                BufferSize = settings.BufferSizeKiB * 1024,
+            });
+        }
+        catch (LiveCaptureException e)
+        {
+            _error.WriteLine("pcap-reset-inspector: " + e.Message);
+            return ExitCodeFor(e.Kind);
+        }
+        catch (LibPcapUnavailableException e)
+        {
+            _error.WriteLine("pcap-reset-inspector: " + e.Message);
+            return ExitCodes.PcapError;
+        }
+
+        using (capture)
+        {
+            foreach (CaptureProblem problem in capture.Problems)
+                _error.WriteLine("pcap-reset-inspector: " + problem.Message);
+            return Capture(settings, capture, cancellation);
+        }
+    }
+
+    private int Capture(CaptureSettings settings, LiveCapture capture, CancellationToken cancellation)
+    {
+        OutputSettings output = settings.Output;
+        var files = new List<IDisposable>();
+        try
+        {
+            // Live outputs are written in place, not renamed at the end: a killed capture keeps every row flushed so far.
+            if (!TryCreate(settings.RawOutputPath, files, out FileStream? rawStream) ||
+                !TryCreate(settings.CsvPath, files, out FileStream? csvStream) ||
+                !TryCreate(output.OutputPath, files, out FileStream? mainStream))
+                return ExitCodes.WriteError;
+
+            PcapWriter? raw = rawStream is null ? null
+                : new PcapWriter(rawStream, capture.LinkType, settings.SnapLength, capture.HasNanosecondTimestamps, leaveOpen: true);
+            var exporters = new List<IFlowExporter>();
+            if (csvStream is not null)
+                exporters.Add(new CsvFlowWriter(TextFor(csvStream, files), leaveOpen: true));
+            TextWriter mainOutput = mainStream is null ? _output : TextFor(mainStream, files);
+            bool isExport = output.Format != OutputFormat.Table;
+            if (isExport)
+            {
+                exporters.Add(output.Format switch
+                {
+                    OutputFormat.Csv => new CsvFlowWriter(mainOutput, leaveOpen: true),
+                    OutputFormat.Json => new JsonLinesFlowWriter(mainOutput, output.TimeFormat ?? TimeFormat.Epoch, leaveOpen: true),
+                    _ => new ZeekConnLogWriter(mainOutput, leaveOpen: true),
+                });
+            }
+            TextWriter? summaryOutput = !isExport ? mainOutput : output.Quiet ? null : mainStream is null ? _error : _output;
+            bool summaryIsTerminal = !isExport ? mainStream is null && _terminal.OutputIsTerminal
+                : mainStream is null ? _terminal.ErrorIsTerminal : _terminal.OutputIsTerminal;
+
+            var connections = new ConnectionCounter();
+            var resets = new ResetStatistics();
+            var rows = new ReportRows();
+            bool findings = false;
+            var selected = new SelectedFlowSink(output.Selection, exporters, flushEachRow: true);
+            selected.Selected += (connection, diagnosis) =>
+            {
+                rows.Add(connection, diagnosis);
+                if (diagnosis is not null && output.Trips(diagnosis.Verdict))
+                    findings = true;
+            };
+            DiagnosisOptions diagnosisOptions = output.Diagnosis;
+            diagnosisOptions.RaceHoldLimit ??= LiveRaceHoldLimit;
+            var raceGrouper = new RaceGrouper(new DiagnosisTee(resets, selected), diagnosisOptions);
+            var analyzer = new CaptureAnalyzer(new ConnectionTee(connections, raceGrouper),
+                new Core.Flows.FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan });
+
+            var clock = Stopwatch.StartNew();
+            var status = new LiveStatus(_error, _terminal.ErrorIsTerminal && !output.Quiet, output.Quiet ? null : settings.ReportEvery);
+            long lastChores = 0;
+            void Chores()
+            {
+                long nowTicks = clock.ElapsedTicks;
+                if (nowTicks - lastChores < Stopwatch.Frequency / 4)
+                    return;
+                lastChores = nowTicks;
+                // Timers run on the packets' clock; on a quiet interface the wall clock moves them on.
+                long now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+                analyzer.Tracker.AdvanceTime(now);
+                raceGrouper.AdvanceTime(now);
+                raw?.Flush();
+                status.Update(clock.Elapsed, analyzer.Statistics.Packets, analyzer.Tracker.ActiveConnections, resets, capture);
+            }
+            capture.Idle = Chores;
+
+            using CancellationTokenRegistration onInterrupt = cancellation.Register(capture.Stop);
+            using var stopAfter = settings.TimeLimit is { } limit ? new Timer(_ => capture.Stop(), null, limit, Timeout.InfiniteTimeSpan) : null;
+            using var wakeUp = new Timer(_ => capture.Wake(), null, Housekeeping, Housekeeping);
+
+            long limitPackets = settings.PacketLimit ?? long.MaxValue;
+            long packets = 0;
+            while (packets < limitPackets && capture.TryReadNext(out PacketRecord packet))
+            {
+                raw?.WritePacket(packet.TimestampNanos, packet.Data, packet.OriginalLength);
+                analyzer.Process(in packet);
+                packets++;
+                if ((packets & 0x3FF) == 0)
+                    Chores();
+            }
+            capture.Idle = null;
+            capture.Stop();
+            LiveCaptureStatistics? counters = TryStatistics(capture);
+            status.Clear();
+
+            analyzer.Finish();
+            raceGrouper.Complete();
+            foreach (IFlowExporter exporter in exporters)
+                exporter.Complete(analyzer.Statistics.LastTimestamp);
+            raw?.Flush();
+
+            int exitCode = ExitCodes.Success;
+            if (capture.StopProblem is { } failure)
+            {
+                _error.WriteLine("pcap-reset-inspector: " + failure.Message);
+                exitCode = ExitCodes.CaptureError;
+            }
+
+            if (summaryOutput is not null)
+            {
+                new TerminalReport(summaryOutput, summaryIsTerminal, _terminal.Width, output.TimeFormat ?? TimeFormat.Iso, _terminal.ColourAllowed)
+                    .Write(new ReportData
+                    {
+                        Capture = analyzer.Statistics,
+                        Tracker = analyzer.Tracker,
+                        Connections = connections,
+                        Resets = resets,
+                        Rows = rows,
+                        Elapsed = clock.Elapsed,
+                        Interrupted = false,
+                        Source = "interface " + settings.Interface,
+                        Selection = output.Selection,
+                        RaceGroups = raceGrouper.RaceGroups,
+                        ListRows = !isExport,
+                    });
+                summaryOutput.Flush();
+            }
+            mainOutput.Flush();
+
+            // tcpdump's closing lines, so the drop counters are where sysadmins look for them.
+            _error.WriteLine($"{N(packets)} packets captured");
+            if (counters is { } c)
+            {
+                _error.WriteLine($"{N(c.Received)} packets received by filter");
+                _error.WriteLine($"{N(c.Dropped)} packets dropped by kernel");
+                if (c.InterfaceDropped > 0)
+                    _error.WriteLine($"{N(c.InterfaceDropped)} packets dropped by interface");
+            }
+            if (exitCode == ExitCodes.Success && findings)
+                exitCode = ExitCodes.FindingsFound;
+            return exitCode;
+        }
+        catch (IOException e)
+        {
+            _error.WriteLine($"pcap-reset-inspector: cannot write: {OutputFiles.Reason(e)}");
+            return ExitCodes.WriteError;
+        }
+        finally
+        {
+            for (int i = files.Count - 1; i >= 0; i--)
+            {
+                try { files[i].Dispose(); } catch (IOException) { }
+            }
+        }
+    }
+
+    private bool TryCreate(string? path, List<IDisposable> files, out FileStream? stream)
+    {
+        stream = null;
+        if (path is null)
+            return true;
+        try
+        {
+            stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            files.Add(stream);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            _error.WriteLine($"pcap-reset-inspector: cannot write '{path}': {OutputFiles.Reason(e)}");
+            return false;
+        }
+    }
+
+    private static TextWriter TextFor(FileStream stream, List<IDisposable> files)
+    {
+        var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+        files.Add(writer);
+        return writer;
+    }
+
+    private static LiveCaptureStatistics? TryStatistics(LiveCapture capture)
+    {
+        try
+        {
+            return capture.GetStatistics();
+        }
+        catch (LiveCaptureException)
+        {
+            return null;
+        }
+    }
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The live status: one line redrawn on standard error when it is a terminal; otherwise a summary line
+/// every <c>--report-every</c>, so a capture running under systemd or nohup still says how it is doing.
+/// </summary>
+public sealed class LiveStatus(TextWriter error, bool isTerminal, TimeSpan? reportEvery)
+{
+    private TimeSpan _lastReport;
+    private bool _drawn;
+
+    public void Update(TimeSpan elapsed, long packets, int openConnections, ResetStatistics resets, LiveCapture capture)
+    {
+        string dropped = "?";
+        try
+        {
+            dropped = capture.GetStatistics().Dropped.ToString("N0", CultureInfo.InvariantCulture);
+        }
+        catch (LiveCaptureException)
+        {
+        }
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"{elapsed:hh\\:mm\\:ss}  {packets:N0} packets, {openConnections:N0} connections open, resets: " +
+            $"{resets.Count(Verdict.Benign):N0} benign, {resets.Count(Verdict.Actionable):N0} actionable, " +
+            $"{resets.Count(Verdict.Suspicious):N0} suspicious; {dropped} dropped");
+        if (isTerminal)
+        {
+            error.Write("\r" + line + "\u001b[K");
+            error.Flush();
+            _drawn = true;
+        }
+        else if (reportEvery is { } period && elapsed - _lastReport >= period)
+        {
+            _lastReport = elapsed;
+            error.WriteLine("pcap-reset-inspector: " + line);
+            error.Flush();
+        }
+    }
+
+    public void Clear()
+    {
+        if (!_drawn)
+            return;
+        error.Write("\r\u001b[K");
+        error.Flush();
+        _drawn = false;
+    }
+}
