@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PcapResetInspector.Core.Decoding;
 
@@ -34,7 +35,13 @@ public sealed class FlowTracker
     private readonly bool[] _longInactivityPort = new bool[65536];
     private readonly long _attemptDelay, _closeDelay, _linger, _synTimeout, _sessionTimer;
     private readonly long _initialInactivity, _inactivity, _longInactivity;
-    private Connection[] _slots = new Connection[1024];
+    // Connections live in fixed-size chunks rather than one array: the table grows without copying
+    // (no moment with the old and the new array both alive) and without doubling's unused half, so
+    // its memory stays close to what the live connections need. Chunks never move, so a ref into
+    // one stays valid while others are added.
+    private const int ChunkShift = 10;
+    private const int ChunkSize = 1 << ChunkShift;
+    private Connection[][] _chunks = new Connection[16][];
     private int[] _freeSlots = new int[1024];
     private int _freeCount;
     private int _slotHighWater;
@@ -97,7 +104,7 @@ public sealed class FlowTracker
         else
         {
             slot = slotRef;
-            ref Connection existing = ref _slots[slot];
+            ref Connection existing = ref Slot(slot);
             if (IsReuse(ref existing, in segment))
             {
                 Emit(slot, ref existing, RemovalReason.Reused, _networkTime, remember: true);
@@ -106,7 +113,7 @@ public sealed class FlowTracker
             }
         }
 
-        ref Connection c = ref _slots[slot];
+        ref Connection c = ref Slot(slot);
         ProcessPacket(ref c, in segment, frame);
         Schedule(slot, ref c);
         if (_table.Count > PeakConnections)
@@ -164,10 +171,10 @@ public sealed class FlowTracker
         var remaining = new List<int>(_table.Count);
         foreach (int slot in _table.Values)
             remaining.Add(slot);
-        remaining.Sort((x, y) => _slots[x].Ordinal.CompareTo(_slots[y].Ordinal));
+        remaining.Sort((x, y) => Slot(x).Ordinal.CompareTo(Slot(y).Ordinal));
         foreach (int slot in remaining)
         {
-            ref Connection c = ref _slots[slot];
+            ref Connection c = ref Slot(slot);
             Emit(slot, ref c, RemovalReason.EndOfInput, _networkTime, remember: false);
             FreeSlot(slot);
         }
@@ -186,12 +193,14 @@ public sealed class FlowTracker
         }
         else
         {
-            if (_slotHighWater == _slots.Length)
-                Array.Resize(ref _slots, _slots.Length * 2);
             slot = _slotHighWater++;
+            int chunk = slot >> ChunkShift;
+            if (chunk == _chunks.Length)
+                Array.Resize(ref _chunks, _chunks.Length * 2);
+            _chunks[chunk] ??= new Connection[ChunkSize];
         }
 
-        ref Connection c = ref _slots[slot];
+        ref Connection c = ref Slot(slot);
         int generation = c.Generation + 1;
         c = default;
         c.Generation = generation;
@@ -286,7 +295,7 @@ public sealed class FlowTracker
 
     private void FreeSlot(int slot)
     {
-        ref Connection c = ref _slots[slot];
+        ref Connection c = ref Slot(slot);
         c.InUse = false;
         c.Generation++;
         if (_freeCount == _freeSlots.Length)
@@ -296,11 +305,14 @@ public sealed class FlowTracker
 
     private void Remove(int slot, RemovalReason reason, long when)
     {
-        ref Connection c = ref _slots[slot];
+        ref Connection c = ref Slot(slot);
         _table.Remove(c.Key);
         Emit(slot, ref c, reason, when, remember: true);
         FreeSlot(slot);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Connection Slot(int slot) => ref _chunks[slot >> ChunkShift][slot & (ChunkSize - 1)];
 
     // ---------------------------------------------------------------- timers
 
@@ -333,7 +345,7 @@ public sealed class FlowTracker
         while (_timers.TryPeek(out TimerEntry entry, out long due) && due <= now)
         {
             _timers.Dequeue();
-            ref Connection c = ref _slots[entry.Slot];
+            ref Connection c = ref Slot(entry.Slot);
             if (!c.InUse || c.Generation != entry.Generation || c.QueuedDeadline != due)
                 continue; // stale: the slot was reused, or a newer entry stands for this connection
             c.QueuedDeadline = long.MaxValue;
