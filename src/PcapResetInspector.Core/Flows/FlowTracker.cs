@@ -53,6 +53,18 @@ public sealed class FlowTracker
 
     private readonly record struct TimerEntry(int Slot, int Generation);
 
+    // The flow-table cap (FlowTrackerOptions.MaxConnections): one intrusive doubly-linked list per
+    // eviction tier, least recently active at the head. Moving a connection to its tail on each packet
+    // and taking a victim from a head are O(1) and allocate nothing. Index 0 (EvictionTier.None) is unused.
+    private readonly int _maxConnections;
+    private readonly int[] _lruHead = [NoSlot, NoSlot, NoSlot, NoSlot];
+    private readonly int[] _lruTail = [NoSlot, NoSlot, NoSlot, NoSlot];
+    private const int NoSlot = -1;
+
+    // Scratch for compacting the timer queue (kept, so compaction allocates nothing once grown).
+    private (TimerEntry Entry, long Due)[] _timerScratch = [];
+    private const int TimerCompactionSlack = 1024;
+
     public FlowTracker(IConnectionSink sink, FlowTrackerOptions? options = null)
     {
         _sink = sink;
@@ -69,6 +81,8 @@ public sealed class FlowTracker
         _initialInactivity = Nanos(_options.InitialInactivityTimeout);
         _inactivity = Nanos(_options.InactivityTimeout);
         _longInactivity = Nanos(_options.LongInactivityTimeout);
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxConnections, "options.MaxConnections");
+        _maxConnections = _options.MaxConnections;
     }
 
     /// <summary>Connections in the table now.</summary>
@@ -80,8 +94,23 @@ public sealed class FlowTracker
     /// <summary>The largest number of connections held at once.</summary>
     public int PeakConnections { get; private set; }
 
+    /// <summary>Entries in the timer queue, stale ones included (for tests of its bound).</summary>
+    internal int QueuedTimers => _timers.Count;
+
     /// <summary>Packets dropped for a bad TCP checksum (only with <see cref="FlowTrackerOptions.VerifyChecksums"/>).</summary>
     public long BadChecksumPackets { get; private set; }
+
+    /// <summary>Connections pushed out by <see cref="FlowTrackerOptions.MaxConnections"/> (the sum of the three kinds below).</summary>
+    public long EvictedConnections => EvictedHalfOpen + EvictedFinished + EvictedActive;
+
+    /// <summary>Evicted connections where only one host had sent anything: unanswered SYNs (S0), backscatter, one-sided probes.</summary>
+    public long EvictedHalfOpen { get; private set; }
+
+    /// <summary>Evicted connections that had already closed or been reset and were only waiting out the close delay.</summary>
+    public long EvictedFinished { get; private set; }
+
+    /// <summary>Evicted connections that both hosts had taken part in and that were still open.</summary>
+    public long EvictedActive { get; private set; }
 
     private static long Nanos(TimeSpan span) => span.Ticks * 100;
 
@@ -100,6 +129,9 @@ public sealed class FlowTracker
         if (!exists)
         {
             slot = slotRef = NewConnection(in key, in segment);
+            // slotRef is not used again: evicting removes another key, which may invalidate it.
+            if (_maxConnections > 0 && _table.Count > _maxConnections)
+                EvictOne();
         }
         else
         {
@@ -116,6 +148,8 @@ public sealed class FlowTracker
         ref Connection c = ref Slot(slot);
         ProcessPacket(ref c, in segment, frame);
         Schedule(slot, ref c);
+        if (_maxConnections > 0)
+            Touch(slot, ref c);
         if (_table.Count > PeakConnections)
             PeakConnections = _table.Count;
     }
@@ -296,6 +330,7 @@ public sealed class FlowTracker
     private void FreeSlot(int slot)
     {
         ref Connection c = ref Slot(slot);
+        Unlink(slot, ref c);
         c.InUse = false;
         c.Generation++;
         if (_freeCount == _freeSlots.Length)
@@ -314,6 +349,77 @@ public sealed class FlowTracker
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref Connection Slot(int slot) => ref _chunks[slot >> ChunkShift][slot & (ChunkSize - 1)];
 
+    // ---------------------------------------------------------------- the table cap
+
+    /// <summary>
+    /// Which eviction list a connection belongs in. Only one host having sent anything marks the
+    /// cheapest loss (an unanswered SYN from a flood, backscatter, a one-sided probe); a connection
+    /// already closed or reset has its final state and only waits out the close delay.
+    /// </summary>
+    private static EvictionTier TierOf(ref Connection c)
+    {
+        if (c.A.PacketsSent == 0 || c.B.PacketsSent == 0)
+            return EvictionTier.HalfOpen;
+        return c.CloseDeleteDeadline != 0 ? EvictionTier.Finished : EvictionTier.Active;
+    }
+
+    /// <summary>After a packet: the connection becomes the most recently active of its tier.</summary>
+    private void Touch(int slot, ref Connection c)
+    {
+        EvictionTier tier = TierOf(ref c);
+        if (c.Tier == tier && _lruTail[(int)tier] == slot)
+            return;
+        Unlink(slot, ref c);
+        int t = (int)tier;
+        c.Tier = tier;
+        c.LruNext = NoSlot;
+        c.LruPrev = _lruTail[t];
+        if (c.LruPrev == NoSlot)
+            _lruHead[t] = slot;
+        else
+            Slot(c.LruPrev).LruNext = slot;
+        _lruTail[t] = slot;
+    }
+
+    private void Unlink(int slot, ref Connection c)
+    {
+        if (c.Tier == EvictionTier.None)
+            return;
+        int t = (int)c.Tier;
+        if (c.LruPrev == NoSlot)
+            _lruHead[t] = c.LruNext;
+        else
+            Slot(c.LruPrev).LruNext = c.LruNext;
+        if (c.LruNext == NoSlot)
+            _lruTail[t] = c.LruPrev;
+        else
+            Slot(c.LruNext).LruPrev = c.LruPrev;
+        c.Tier = EvictionTier.None;
+    }
+
+    /// <summary>
+    /// Makes room for a new connection: the least recently active half-open one leaves first, then the
+    /// least recently active finished one, then the least recently active of the rest. It goes to the
+    /// sink like any other (Removal = Evicted), so nothing is lost from the output.
+    /// </summary>
+    private void EvictOne()
+    {
+        for (int t = (int)EvictionTier.HalfOpen; t <= (int)EvictionTier.Active; t++)
+        {
+            int victim = _lruHead[t];
+            if (victim == NoSlot)
+                continue;
+            switch ((EvictionTier)t)
+            {
+                case EvictionTier.HalfOpen: EvictedHalfOpen++; break;
+                case EvictionTier.Finished: EvictedFinished++; break;
+                default: EvictedActive++; break;
+            }
+            Remove(victim, RemovalReason.Evicted, _networkTime);
+            return;
+        }
+    }
+
     // ---------------------------------------------------------------- timers
 
     private void Schedule(int slot, ref Connection c)
@@ -321,8 +427,38 @@ public sealed class FlowTracker
         long deadline = NextDeadline(ref c, out _);
         if (deadline < c.QueuedDeadline)
         {
+            if (_timers.Count >= 2 * _table.Count + TimerCompactionSlack)
+                CompactTimers();
             c.QueuedDeadline = deadline;
             _timers.Enqueue(new TimerEntry(slot, c.Generation), deadline);
+        }
+    }
+
+    /// <summary>
+    /// Drops stale entries (connections removed before their deadline, as evicted or reused ones are,
+    /// and deadlines superseded by earlier ones), so that the queue stays proportional to the table
+    /// rather than to the rate of new connections. It runs only once stale entries outnumber the live
+    /// connections, so its O(n log n) is spread over at least as many enqueues.
+    /// </summary>
+    private void CompactTimers()
+    {
+        int kept = 0;
+        foreach ((TimerEntry entry, long due) in _timers.UnorderedItems)
+        {
+            ref Connection c = ref Slot(entry.Slot);
+            if (!c.InUse || c.Generation != entry.Generation || c.QueuedDeadline != due)
+                continue;
+            c.QueuedDeadline = ~due; // marked: a duplicate entry with the same deadline is not kept twice
+            if (kept == _timerScratch.Length)
+                Array.Resize(ref _timerScratch, Math.Max(2 * kept, _table.Count + 16));
+            _timerScratch[kept++] = (entry, due);
+        }
+        _timers.Clear();
+        for (int i = 0; i < kept; i++)
+        {
+            (TimerEntry entry, long due) = _timerScratch[i];
+            Slot(entry.Slot).QueuedDeadline = due;
+            _timers.Enqueue(entry, due);
         }
     }
 
