@@ -255,7 +255,7 @@ public sealed class FlowTracker
         c.TimerLastTime = Math.Max(s.TimestampNanos, _networkTime);
         c.InactivityTimeout = _initialInactivity;
         c.IsActive = true;
-        c.ExpireTick = _networkTime + _synTimeout;
+        c.ExpireTick = After(_networkTime, _synTimeout);
         c.QueuedDeadline = long.MaxValue;
 
         if (WantsFlip(s.SourcePort, s.DestinationPort, s.Flags))
@@ -464,9 +464,19 @@ public sealed class FlowTracker
 
     private enum TimerKind { Inactivity, Attempt, CloseDelete, Expire, Expire2 }
 
+    /// <summary>A deadline past the end of the nanosecond range (year 2262): it never comes, and is never queued.</summary>
+    private const long Never = long.MaxValue;
+
+    /// <summary>
+    /// <paramref name="time"/> + <paramref name="delay"/>, held at <see cref="Never"/> rather than wrapping into
+    /// the past: readers clamp timestamps they cannot hold to long.MaxValue, and a wrapped deadline would
+    /// expire a connection at its next packet.
+    /// </summary>
+    private static long After(long time, long delay) => delay > 0 && time > Never - delay ? Never : time + delay;
+
     private static long NextDeadline(ref Connection c, out TimerKind kind)
     {
-        long deadline = c.TimerLastTime + c.InactivityTimeout;
+        long deadline = After(c.TimerLastTime, c.InactivityTimeout);
         kind = TimerKind.Inactivity;
         if (c.AttemptDeadline != 0 && c.AttemptDeadline < deadline) { deadline = c.AttemptDeadline; kind = TimerKind.Attempt; }
         if (c.CloseDeleteDeadline != 0 && c.CloseDeleteDeadline < deadline) { deadline = c.CloseDeleteDeadline; kind = TimerKind.CloseDelete; }
@@ -497,7 +507,7 @@ public sealed class FlowTracker
         while (true)
         {
             long at = NextDeadline(ref c, out TimerKind kind);
-            if (at > now)
+            if (at > now || at == Never)
                 return false;
             switch (kind)
             {
@@ -528,7 +538,7 @@ public sealed class FlowTracker
                         Remove(slot, RemovalReason.Expired, at);
                         return true;
                     }
-                    if (kind == TimerKind.Expire) c.ExpireTick = at + _sessionTimer; else c.ExpireTick2 = at + _sessionTimer;
+                    if (kind == TimerKind.Expire) c.ExpireTick = After(at, _sessionTimer); else c.ExpireTick2 = After(at, _sessionTimer);
                     break;
             }
         }
@@ -537,7 +547,7 @@ public sealed class FlowTracker
     /// <summary>TCPSessionAdapter::ExpireTimer's removal test.</summary>
     private bool ExpireTimerRemoves(ref Connection c, long at)
     {
-        if (c.TimerLastTime + _linger >= at)
+        if (After(c.TimerLastTime, _linger) >= at)
             return false;
         ref TcpEndpoint orig = ref Orig(ref c);
         ref TcpEndpoint resp = ref Resp(ref c);
@@ -1039,7 +1049,7 @@ public sealed class FlowTracker
             {
                 SetState(ref c, ref ep, ref peer, ack ? EndpointState.SynAckSent : EndpointState.SynSent);
                 if (_attemptDelay > 0)
-                    c.AttemptDeadline = c.TimerLastTime + _attemptDelay;
+                    c.AttemptDeadline = After(c.TimerLastTime, _attemptDelay);
             }
             else
             {
@@ -1120,14 +1130,14 @@ public sealed class FlowTracker
             c.AttemptDeadline = 0;
             c.ExpireTick = 0;
             c.ExpireTick2 = 0;
-            long deleteAt = c.TimerLastTime + _closeDelay;
+            long deleteAt = After(c.TimerLastTime, _closeDelay);
             if (c.CloseDeleteDeadline == 0 || deleteAt < c.CloseDeleteDeadline)
                 c.CloseDeleteDeadline = deleteAt;
         }
         else if (ep.PreviousState != EndpointState.Inactive)
         {
             // A half close by a side seen before: look for the other side closing too.
-            c.ExpireTick2 = c.TimerLastTime + _sessionTimer;
+            c.ExpireTick2 = After(c.TimerLastTime, _sessionTimer);
         }
     }
 
