@@ -49,6 +49,37 @@ public class TimeRangeTests
     }
 
     [Fact]
+    public void AJumpOfCenturies_DoesNotReplayEveryMissedExpireTick()
+    {
+        // A corrupt interface puts one connection's packets two centuries ahead. Its first packet is an
+        // outlier (network time stays put), so its expire timer is armed on the old clock; when a second
+        // packet confirms the jump, the timer must not walk the 6 s ticks between the two clocks one by
+        // one (about 10^9 of them).
+        const long Now = 1_700_000_000_000_000_000, Later = Now + 200L * 365 * 86_400 * 1_000_000_000;
+        var b = new TrafficBuilder();
+        b.Tcp("10.0.0.1", 40004, "10.0.0.2", 80).Syn().SynAck();
+        b.Tcp("10.0.0.3", 40005, "10.0.0.4", 80).Data(Side.Client, 10);
+        b.Tcp("10.0.0.5", 40006, "10.0.0.6", 80).Data(Side.Client, 10);
+        long[] times = [Now, Now + 1_000_000, Later, Later + 1_000_000];
+
+        var sink = new ConnectionList();
+        var tracker = new FlowTracker(sink);
+        for (int i = 0; i < b.Frames.Count; i++)
+        {
+            BuiltFrame frame = b.Frames[i];
+            Assert.Equal(DecodeStatus.Tcp, PacketDecoder.Decode(frame.Data, frame.LinkType, times[i], out TcpSegment segment));
+            tracker.Process(in segment, frame.Data);
+        }
+        Assert.True(tracker.ExpireTimerRuns < 100, $"{tracker.ExpireTimerRuns} expire timer runs");
+        // The handshake's connection idled out long ago; the one whose packet came first from the new clock lives on.
+        ConnectionSummary old = Assert.Single(sink.Connections);
+        Assert.Equal((ushort)40004, old.Originator.Port);
+        tracker.Drain();
+        Assert.Equal([40004, 40005, 40006], sink.Connections.Select(c => (int)c.Originator.Port));
+        Assert.Equal(RemovalReason.EndOfInput, sink.Connections[1].Removal);
+    }
+
+    [Fact]
     public void TimersStillFireJustBeforeTheEndOfTheRange()
     {
         var b = new TrafficBuilder(long.MaxValue - 20_000_000_000L);
