@@ -14,6 +14,7 @@ internal enum FieldKind
     /// <summary>A TCP sequence or acknowledgment number.</summary>
     Sequence,
     Port,
+    OptionCode,
     /// <summary>The low or high four bits of one byte (IPv4 IHL, TCP data offset, IP version).</summary>
     LowNibble,
     HighNibble,
@@ -23,8 +24,8 @@ internal enum FieldKind
 /// <summary>A field of a capture file or of a packet in it: where, how wide, which byte order.</summary>
 internal readonly record struct CaptureField(int Offset, int Width, bool BigEndian, FieldKind Kind, string Name);
 
-/// <summary>A pcap record or a pcapng block, headers included.</summary>
-internal readonly record struct CaptureRecord(int Offset, int Length, string Name);
+/// <summary>A pcap record or a pcapng block (<paramref name="BlockType"/>; -1 for pcap), headers included.</summary>
+internal readonly record struct CaptureRecord(int Offset, int Length, string Name, long BlockType = -1, bool BigEndian = false);
 
 /// <summary>
 /// The structure of a pcap or pcapng file as far as it can be walked: records or blocks, their length
@@ -117,7 +118,7 @@ internal sealed class CaptureLayout
             Fields.Add(new CaptureField(offset + 4, 4, be, FieldKind.Length, name + " total length"));
             if (length < 12 || length % 4 != 0 || length > data.Length - offset)
                 return;
-            Records.Add(new CaptureRecord(offset, (int)length, name));
+            Records.Add(new CaptureRecord(offset, (int)length, name, type, be));
             Fields.Add(new CaptureField(offset + (int)length - 4, 4, be, FieldKind.Length, name + " trailing total length"));
             int end = offset + (int)length - 4;
             switch (type)
@@ -170,7 +171,10 @@ internal sealed class CaptureLayout
         {
             ushort code = (ushort)Read(data, offset, 2, be);
             int length = (int)Read(data, offset + 2, 2, be);
+            Fields.Add(new CaptureField(offset, 2, be, FieldKind.OptionCode, $"{blockName} option {code} code"));
             Fields.Add(new CaptureField(offset + 2, 2, be, FieldKind.Length, $"{blockName} option {code} length"));
+            if (length > 0 && offset + 4 < end)
+                Fields.Add(new CaptureField(offset + 4, 1, be, FieldKind.Byte, $"{blockName} option {code} first value byte"));
             if (code == 0)
                 return;
             offset += 4 + ((length + 3) & ~3);

@@ -18,6 +18,9 @@ internal sealed record CaptureVariant(int Index, string Source, byte[] Data, str
 /// </summary>
 internal sealed class CaptureMutator
 {
+    /// <summary>At most this many bytes are added by duplication, so that variants stay quick to run.</summary>
+    private const int MaxGrowth = 4 << 20;
+
     private readonly int _seed;
     private readonly IReadOnlyList<MutationSource> _sources;
 
@@ -77,8 +80,12 @@ internal sealed class CaptureMutator
             return SetTimestamp(data, rng, layout, applied);
         if (roll < 88)
             return ShiftAllTimestamps(data, rng, layout, applied);
-        if (roll < 94)
+        if (roll < 92)
             return InsertJunk(data, rng, layout, applied);
+        if (roll < 95)
+            return ShrinkBlock(data, rng, layout, applied);
+        if (roll < 97)
+            return AddInterfaceOption(data, rng, layout, applied);
         return Splice(data, rng, layout, applied);
     }
 
@@ -164,6 +171,8 @@ internal sealed class CaptureMutator
                                              old + 0x8000_0000, (uint)rng.Next()]),
             // Server ports that flip roles (zeek-conn-semantics §4.4), 0, the top, or the next port.
             FieldKind.Port => Pick(rng, [0, 21, 80, 139, 445, 8080, 65535, old + 1]),
+            // pcapng §4.2: if_name, if_tsresol, if_fcslen, if_tsoffset; custom options; the end marker.
+            FieldKind.OptionCode => Pick(rng, [0, 1, 2, 9, 13, 14, 2988, 2989, 0x8000, 0xFFFF]),
             _ => rng.Next(8) == 0 ? (ulong)rng.NextInt64() : rng.Next(2) == 0 ? common[rng.Next(common.Length)] : wide[rng.Next(wide.Length)],
         };
         return value & mask;
@@ -213,6 +222,78 @@ internal sealed class CaptureMutator
         return result;
     }
 
+    /// <summary>A pcapng block made shorter with both its length fields agreeing, so only the body is too short for its type.</summary>
+    private static byte[] ShrinkBlock(byte[] data, Random rng, CaptureLayout layout, List<string> applied)
+    {
+        List<CaptureRecord> blocks = layout.Records.Where(r => r.BlockType >= 0 && r.Length > 12).ToList();
+        if (blocks.Count == 0)
+            return Truncate(data, rng, layout, applied);
+        CaptureRecord block = blocks[rng.Next(blocks.Count)];
+        int[] sizes = [12, 16, 20, 24, 28, 32, block.Length - 4];
+        int size = Math.Max(12, Math.Min(block.Length - 4, sizes[rng.Next(sizes.Length)]));
+        var shrunk = new byte[size];
+        data.AsSpan(block.Offset, size - 4).CopyTo(shrunk);
+        CaptureLayout.Write(shrunk, 4, 4, block.BigEndian, (ulong)size);
+        CaptureLayout.Write(shrunk, size - 4, 4, block.BigEndian, (ulong)size);
+        applied.Add($"shrink {block.Name} at {Hex(block.Offset)} from {block.Length} to {size} bytes");
+        return [.. data.AsSpan(0, block.Offset), .. shrunk, .. data.AsSpan(block.Offset + block.Length)];
+    }
+
+    /// <summary>
+    /// An option added to an interface description block (pcapng §4.2): a time resolution or offset that
+    /// pushes timestamps to the ends of the range, an FCS length, or one of the wrong length.
+    /// </summary>
+    private static byte[] AddInterfaceOption(byte[] data, Random rng, CaptureLayout layout, List<string> applied)
+    {
+        List<CaptureRecord> interfaces = layout.Records.Where(r => r.BlockType == 1 && r.Length >= 20).ToList();
+        if (interfaces.Count == 0)
+            return SetField(data, rng, layout, applied, packetFields: false);
+        CaptureRecord idb = interfaces[rng.Next(interfaces.Count)];
+        bool be = idb.BigEndian;
+        byte[] value;
+        ushort code;
+        switch (rng.Next(4))
+        {
+            case 0:
+                code = 9;   // if_tsresol: a power of 10 or, with the top bit, of 2
+                value = [(byte)Pick(rng, [0, 3, 6, 9, 10, 12, 19, 20, 29, 30, 127, 0x80, 0x81, 0x8A, 0x9E, 0xBF, 0xC0, 0xFF])];
+                break;
+            case 1:
+                code = 14;  // if_tsoffset: seconds added to every timestamp
+                value = new byte[8];
+                ulong seconds = Pick(rng, [0, 1, 0x7FFF_FFFF_FFFF_FFFF, 0x8000_0000_0000_0000, 0xFFFF_FFFF_FFFF_FFFF,
+                                           9_223_372_036, 0xFFFF_FFFF_DDDD_DDDD, (ulong)rng.NextInt64()]);
+                CaptureLayout.Write(value, 0, 8, be, seconds);
+                break;
+            case 2:
+                code = 13;  // if_fcslen, in bits
+                value = [(byte)Pick(rng, [0, 4, 8, 16, 32, 3, 255])];
+                break;
+            default:
+                code = (ushort)Pick(rng, [9, 13, 14]);   // the right code with the wrong length
+                value = new byte[rng.Next(0, 12)];
+                rng.NextBytes(value);
+                break;
+        }
+
+        // The options end at opt_endofopt or at the block's end; the new one goes just before either.
+        int optionsStart = idb.Offset + 16, blockEnd = idb.Offset + idb.Length - 4, at = optionsStart;
+        while (at + 4 <= blockEnd && CaptureLayout.Read(data, at, 2, be) != 0)
+            at += 4 + (((int)CaptureLayout.Read(data, at + 2, 2, be) + 3) & ~3);
+        at = Math.Min(at, blockEnd);
+        var option = new byte[4 + ((value.Length + 3) & ~3)];
+        CaptureLayout.Write(option, 0, 2, be, code);
+        CaptureLayout.Write(option, 2, 2, be, (ulong)value.Length);
+        value.CopyTo(option, 4);
+        byte[] end = at + 4 <= blockEnd ? [] : new byte[4];   // keep or add an opt_endofopt after it
+        byte[] result = [.. data.AsSpan(0, at), .. option, .. end, .. data.AsSpan(at)];
+        int newLength = idb.Length + option.Length + end.Length;
+        CaptureLayout.Write(result, idb.Offset + 4, 4, be, (ulong)newLength);
+        CaptureLayout.Write(result, idb.Offset + newLength - 4, 4, be, (ulong)newLength);
+        applied.Add($"add option {code} ({value.Length} bytes: {Convert.ToHexString(value)}) to {idb.Name} at {Hex(idb.Offset)}");
+        return result;
+    }
+
     private static byte[] Truncate(byte[] data, Random rng, CaptureLayout layout, List<string> applied)
     {
         int at = rng.Next(2) == 0 && layout.Boundaries.Count > 0
@@ -230,6 +311,7 @@ internal sealed class CaptureMutator
         // Now and then many copies: one connection's packet repeated, or one block type over and over.
         int copies = rng.Next(10) == 0 ? rng.Next(2, 2_000) : 1;
         byte[] bytes = data.AsSpan(record.Offset, record.Length).ToArray();
+        copies = Math.Max(1, Math.Min(copies, MaxGrowth / Math.Max(1, bytes.Length)));   // a "record" may be the rest of the file
         int at = record.Offset + record.Length;
         var result = new byte[data.Length + copies * bytes.Length];
         data.AsSpan(0, at).CopyTo(result);

@@ -13,7 +13,7 @@ namespace PcapResetInspector.Core.Tests.Fuzzing;
 /// <para>
 /// 300 variants by default. Environment: MUTATION_COUNT (e.g. 10000), MUTATION_SEED, MUTATION_FIRST (the
 /// first variant index, to replay one: MUTATION_FIRST=i MUTATION_COUNT=1), MUTATION_SAVE (a folder where
-/// failing variants are written).
+/// failing variants, or the one variant replayed, are written).
 /// </para>
 /// </summary>
 public class MutationTests(ITestOutputHelper output)
@@ -24,6 +24,12 @@ public class MutationTests(ITestOutputHelper output)
 
     /// <summary>Per variant; a corpus file takes milliseconds, so only a loop that never ends comes near it.</summary>
     private static readonly TimeSpan VariantTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A variant that finishes but takes this long has found a slow path: variants of these small captures
+    /// take 30 ms at most, so this leaves a wide margin for a loaded machine.
+    /// </summary>
+    private static readonly TimeSpan SlowVariant = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Allocation allowed per variant: the pipeline's fixed costs (the 1 MiB read buffer, the first chunk of
@@ -46,18 +52,35 @@ public class MutationTests(ITestOutputHelper output)
         var stopwatch = Stopwatch.StartNew();
         long packets = 0, connections = 0, diagnoses = 0, largestAllocation = 0, inputBytes = 0;
         int run = 0;
+        (TimeSpan Took, string Where) slowest = (TimeSpan.Zero, "");
         for (int index = first; index < first + count && failures.Count < MaxFailuresReported; index++)
         {
-            CaptureVariant variant = mutator.Make(index);
+            CaptureVariant variant;
+            try
+            {
+                variant = mutator.Make(index);
+            }
+            catch (Exception e)
+            {
+                failures.Add($"seed {seed}, variant {index}: the mutator itself threw {e}");
+                continue;
+            }
             (FlowTrackerOptions? options, string optionsText) = OptionsFor(index);
             string where = $"seed {seed}, variant {index} (replay: MUTATION_SEED={seed} MUTATION_FIRST={index} MUTATION_COUNT=1), " +
                 $"source {variant.Source}, mutation: {variant.Mutation}; tracker options: {optionsText}";
             run++;
             inputBytes += variant.Data.Length;
 
+            long started = Stopwatch.GetTimestamp();
             (bool finished, PipelineOutcome? outcome, Exception? error) = RunWithWatchdog(variant, options);
+            TimeSpan took = Stopwatch.GetElapsedTime(started);
+            if (took > slowest.Took)
+                slowest = (took, where);
+            if (count == 1)
+                Save(saveFolder, seed, variant);
             string? failure = !finished ? $"did not finish within {VariantTimeout.TotalSeconds} s"
                 : error is not null ? "threw " + error
+                : took > SlowVariant ? $"took {took.TotalMilliseconds:F0} ms for a {variant.Data.Length:N0}-byte input: a slow path"
                 : outcome!.AllocatedBytes > AllocationBound(variant.Data.Length)
                     ? $"allocated {outcome.AllocatedBytes:N0} bytes for a {variant.Data.Length:N0}-byte input"
                     : null;
@@ -77,7 +100,8 @@ public class MutationTests(ITestOutputHelper output)
 
         output.WriteLine($"{run} variants of {sources.Count} captures ({from}), seed {seed}, first {first}: " +
             $"{stopwatch.Elapsed.TotalSeconds:F1} s, {inputBytes:N0} input bytes, {packets:N0} packets, {connections:N0} connections, " +
-            $"{diagnoses:N0} diagnoses, at most {largestAllocation:N0} bytes allocated by one variant; {failures.Count} failed");
+            $"{diagnoses:N0} diagnoses, at most {largestAllocation:N0} bytes allocated by one variant; {failures.Count} failed. " +
+            $"Slowest, {slowest.Took.TotalMilliseconds:F0} ms: {slowest.Where}");
         Assert.True(failures.Count == 0, $"{failures.Count} variant(s) failed:\n" + string.Join("\n\n", failures));
     }
 
