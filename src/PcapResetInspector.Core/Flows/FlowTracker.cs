@@ -654,8 +654,10 @@ public sealed class FlowTracker
         UpdateWindow(ref c, fromA, ref ep, ref peer, s.Window, flags);
 
         if (!c.A.DidClose || !c.B.DidClose)
+        {
             c.LastTime = t;
             c.TimerLastTime = Math.Max(t, _networkTime);
+        }
 
         if (syn)
             InitWindow(ref ep, ref peer, flags, (s.Options & TcpOptionsSeen.WindowScale) != 0 ? s.WindowScale : -1);
