@@ -6,13 +6,13 @@ namespace PcapResetInspector.Cli;
 /// <summary>Builds the command tree and runs it; parse errors get one line each and <see cref="ExitCodes.UsageError"/>.</summary>
 public static class CliApplication
 {
-    public static RootCommand BuildRootCommand(TextWriter output, TextWriter error)
+    public static RootCommand BuildRootCommand(TextWriter output, TextWriter error, Reporting.TerminalInfo? terminal = null)
     {
         var root = new RootCommand(
             "PcapResetInspector: finds the TCP connections in a capture that ended in a reset, says who reset them, " +
             "at which stage and why, and tells the benign (such as Windows' SMB 139/445 race) from the ones to act on.");
-        root.Subcommands.Add(AnalyzeCommand.Create(output, error));
-        root.Subcommands.Add(CaptureCommand.Create(output, error));
+        root.Subcommands.Add(AnalyzeCommand.Create(output, error, terminal));
+        root.Subcommands.Add(CaptureCommand.Create(output, error, terminal));
         root.Subcommands.Add(InterfacesCommand.Create(output, error));
         return root;
     }
@@ -38,9 +38,10 @@ public static class CliApplication
         return live && !reads ? ["capture", .. args] : ["analyze", .. args];
     }
 
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <param name="terminal">What the writers are; null for writers that are not a terminal (tests).</param>
+    public static int Run(string[] args, TextWriter output, TextWriter error, Reporting.TerminalInfo? terminal = null)
     {
-        RootCommand root = BuildRootCommand(output, error);
+        RootCommand root = BuildRootCommand(output, error, terminal);
         ParseResult parse = root.Parse(WithDefaultCommand(root, args));
         if (parse.Errors.Count > 0)
         {

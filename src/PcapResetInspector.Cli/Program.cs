@@ -1,3 +1,21 @@
+using System.Text;
 using PcapResetInspector.Cli;
+using PcapResetInspector.Cli.Reporting;
 
-return CliApplication.Run(args, Console.Out, Console.Error);
+// Standard output is buffered (Console.Out flushes every write, which made a million-row export
+// take seconds of system time); whatever streams rows live flushes them itself.
+var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16)
+{
+    AutoFlush = false,
+    NewLine = "\n",
+};
+int code = CliApplication.Run(args, output, Console.Error, TerminalInfo.ForConsole());
+try
+{
+    output.Flush();
+}
+catch (IOException)
+{
+    // The reader went away (`| head`): what it wanted was written; nothing to report.
+}
+return code;

@@ -17,7 +17,7 @@ public static class AnalyzeCommand
           tcpdump -i eth0 -w - 'tcp' | pcap-reset-inspector analyze - --fail-on actionable
         """;
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, Reporting.TerminalInfo? terminal = null)
     {
         var files = new Argument<string[]>("FILE")
         {
@@ -78,7 +78,7 @@ public static class AnalyzeCommand
                 ShowProgress = !parse.GetValue(progress),
             };
             using var interrupt = new InterruptSignal();
-            return new AnalyzeWorker(output, error).Run(settings, interrupt.Token);
+            return new AnalyzeWorker(output, error, terminal: terminal).Run(settings, interrupt.Token);
         });
         return command;
     }

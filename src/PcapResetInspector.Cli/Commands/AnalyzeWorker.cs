@@ -26,7 +26,7 @@ public sealed class AnalyzeWorker
         _output = output;
         _error = error;
         _openStandardInput = openStandardInput ?? Console.OpenStandardInput;
-        _terminal = terminal ?? TerminalInfo.FromConsole(output, error);
+        _terminal = terminal ?? TerminalInfo.None;
     }
 
     public int Run(AnalyzeSettings settings, CancellationToken cancellation)
@@ -121,7 +121,7 @@ public sealed class AnalyzeWorker
         var raceGrouper = new RaceGrouper(new DiagnosisTee(resetStatistics, selected), output.Diagnosis);
         IConnectionSink[] sinks = zeekInRemovalOrder ? [connections, (ZeekConnLogWriter)exporter!, raceGrouper] : [connections, raceGrouper];
         var analyzer = new CaptureAnalyzer(new ConnectionTee(sinks),
-            new FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums });
+            new FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums, MaxConnections = output.MaxConnections });
 
         var stopwatch = Stopwatch.StartNew();
         int exitCode = ExitCodes.Success;

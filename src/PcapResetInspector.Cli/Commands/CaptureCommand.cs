@@ -22,7 +22,7 @@ public static class CaptureCommand
           pcap-reset-inspector capture -i eth0 --format json -o flagged.json --report-every 5m
         """;
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, Reporting.TerminalInfo? terminal = null)
     {
         var iface = new Option<string>("--interface", "-i")
         {
@@ -149,7 +149,7 @@ public static class CaptureCommand
                 Output = shared.Read(parse),
             };
             using var interrupt = new InterruptSignal();
-            return new CaptureWorker(output, error).Run(settings, interrupt.Token);
+            return new CaptureWorker(output, error, terminal).Run(settings, interrupt.Token);
         });
         return command;
     }

@@ -32,7 +32,7 @@ public sealed class CaptureWorker
     {
         _output = output;
         _error = error;
-        _terminal = terminal ?? TerminalInfo.FromConsole(output, error);
+        _terminal = terminal ?? TerminalInfo.None;
     }
 
     public static int ExitCodeFor(LiveCaptureErrorKind kind) => kind switch
@@ -130,7 +130,7 @@ public sealed class CaptureWorker
             diagnosisOptions.RaceHoldLimit ??= LiveRaceHoldLimit;
             var raceGrouper = new RaceGrouper(new DiagnosisTee(resets, selected), diagnosisOptions);
             var analyzer = new CaptureAnalyzer(new ConnectionTee(connections, raceGrouper),
-                new Core.Flows.FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan });
+                new Core.Flows.FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, MaxConnections = output.MaxConnections });
 
             var clock = Stopwatch.StartNew();
             var status = new LiveStatus(_error, _terminal.ErrorIsTerminal && !output.Quiet, output.Quiet ? null : settings.ReportEvery);

@@ -71,6 +71,11 @@ public sealed class OutputOptions
         Description = "Make VLAN ids part of the connection key (Zeek's vlan_fivetuple); by default the same 5-tuple on several VLANs is one connection.",
     };
 
+    public Option<int?> MaxConnections { get; } = new("--max-connections")
+    {
+        Description = "Flow-table cap: beyond it the oldest half-open attempts are evicted first (still reported, and counted). Default 150000; 0 for none.",
+    };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q")
     {
         Description = "No summary on standard error when the output is an export, and no progress bar.",
@@ -86,11 +91,16 @@ public sealed class OutputOptions
         Cause.Validators.Add(result => ValidateList(result, value => DiagnosisNames.TryParseCause(value, out _),
             "cause", string.Join(", ", Enum.GetValues<ResetCause>().Select(c => c.ToKebabCase()))));
         RaceWindow.Validators.Add(ValidateDuration);
+        MaxConnections.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0)
+                result.AddError("--max-connections cannot be negative (0 means no cap).");
+        });
         IdleGap.Validators.Add(ValidateDuration);
     }
 
     /// <summary>Every shared option, to add to a command.</summary>
-    public IEnumerable<Option> Each => [Format, Output, All, Verdict, Cause, FailOn, TimeFormat, RaceWindow, IdleGap, IncludeVlan, Quiet];
+    public IEnumerable<Option> Each => [Format, Output, All, Verdict, Cause, FailOn, TimeFormat, RaceWindow, IdleGap, IncludeVlan, MaxConnections, Quiet];
 
     /// <summary>Reads the parsed values (already validated) into settings.</summary>
     public OutputSettings Read(ParseResult parse)
@@ -124,6 +134,7 @@ public sealed class OutputOptions
                 IdleGap = DurationOr(parse.GetValue(IdleGap), TimeSpan.FromSeconds(230)),
             },
             IncludeVlan = parse.GetValue(IncludeVlan),
+            MaxConnections = parse.GetValue(MaxConnections) ?? Core.Flows.FlowTrackerOptions.DefaultMaxConnections,
             Quiet = parse.GetValue(Quiet),
         };
     }
@@ -182,6 +193,7 @@ public sealed class OutputSettings
     public TimeFormat? TimeFormat { get; init; }
     public DiagnosisOptions Diagnosis { get; init; } = new();
     public bool IncludeVlan { get; init; }
+    public int MaxConnections { get; init; } = Core.Flows.FlowTrackerOptions.DefaultMaxConnections;
     public bool Quiet { get; init; }
 
     /// <summary>--fail-on: whether a listed diagnosis with this verdict trips it.</summary>

@@ -9,10 +9,11 @@ public sealed record TerminalInfo(bool OutputIsTerminal, bool ErrorIsTerminal, i
     /// <summary>For writers that are not the console (tests, files): no terminal, no colour.</summary>
     public static TerminalInfo None { get; } = new(false, false, 120, false);
 
-    public static TerminalInfo FromConsole(TextWriter output, TextWriter error)
+    /// <summary>The process's own standard output and error.</summary>
+    public static TerminalInfo ForConsole()
     {
-        bool outputIsConsole = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        bool errorIsConsole = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
+        bool outputIsConsole = !Console.IsOutputRedirected;
+        bool errorIsConsole = !Console.IsErrorRedirected;
         int width = 120;
         if (outputIsConsole || errorIsConsole)
         {

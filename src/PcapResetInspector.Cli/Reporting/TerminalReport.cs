@@ -136,6 +136,9 @@ public sealed class TerminalReport
                 .Select(p => $"{p.Key} {N(p.Value)}");
             Row(grid, "conn_state", string.Join(", ", states));
         }
+        if (stats.EvictedConnections > 0)
+            Row(grid, "Evicted", $"{N(stats.EvictedConnections)} connection(s) pushed out by the flow-table cap ({N(stats.EvictedHalfOpen)} half-open, " +
+                                 $"{N(stats.EvictedFinished)} finished, {N(stats.EvictedActive)} active); they are still listed, marked as evicted");
         if (data.FlaggedPackets is { } written)
             Row(grid, "Flagged packets", $"{N(written)} written (--write-flagged)");
         _console.Write(grid);

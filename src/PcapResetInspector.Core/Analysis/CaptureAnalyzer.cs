@@ -68,6 +68,13 @@ public sealed class CaptureAnalyzer
         if (segment.CapturedPayloadLength < segment.PayloadLength) stats.SnaplenTruncatedSegments++;
 
         _tracker.Process(in segment, packet.Data);
+        if (_tracker.EvictedConnections != stats.EvictedConnections)
+        {
+            stats.EvictedConnections = _tracker.EvictedConnections;
+            stats.EvictedHalfOpen = _tracker.EvictedHalfOpen;
+            stats.EvictedFinished = _tracker.EvictedFinished;
+            stats.EvictedActive = _tracker.EvictedActive;
+        }
     }
 
     /// <summary>End of all input: the connections still open leave the table.</summary>

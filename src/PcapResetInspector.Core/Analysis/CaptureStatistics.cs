@@ -36,4 +36,16 @@ public sealed class CaptureStatistics
         if (!_linkTypes.Contains(linkType))
             _linkTypes.Add(linkType);
     }
+
+    /// <summary>
+    /// Connections the flow-table cap (<see cref="Flows.FlowTrackerOptions.MaxConnections"/>) pushed out of
+    /// the table before their time; they are still reported, marked as evicted.
+    /// </summary>
+    public long EvictedConnections { get; internal set; }
+    /// <summary>Of <see cref="EvictedConnections"/>: half-open ones, where only one host had sent anything (a SYN flood's attempts).</summary>
+    public long EvictedHalfOpen { get; internal set; }
+    /// <summary>Of <see cref="EvictedConnections"/>: ones already closed or reset, waiting out the close delay.</summary>
+    public long EvictedFinished { get; internal set; }
+    /// <summary>Of <see cref="EvictedConnections"/>: open connections both hosts had taken part in.</summary>
+    public long EvictedActive { get; internal set; }
 }

@@ -18,9 +18,36 @@ public sealed class AtomicFileWriter : IDisposable
     public AtomicFileWriter(string targetPath)
     {
         _targetPath = Path.GetFullPath(targetPath);
+        if (IsSpecialFile(_targetPath))
+        {
+            // /dev/null, /dev/stdout, a terminal: written in place; renaming over them would replace the device.
+            _temporaryPath = _targetPath;
+            _inPlace = true;
+            _stream = new FileStream(_targetPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+            return;
+        }
         string directory = Path.GetDirectoryName(_targetPath) ?? ".";
         _temporaryPath = Path.Combine(directory, "." + Path.GetFileName(_targetPath) + "." + Environment.ProcessId + ".partial");
         _stream = new FileStream(_temporaryPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+    }
+
+    private readonly bool _inPlace;
+
+    /// <summary>Device and process files (after following links): nothing there is a regular file to replace.</summary>
+    private static bool IsSpecialFile(string fullPath)
+    {
+        string resolved = fullPath;
+        try
+        {
+            if (File.ResolveLinkTarget(fullPath, returnFinalTarget: true) is { } target)
+                resolved = target.FullName;
+        }
+        catch (IOException)
+        {
+        }
+        return OperatingSystem.IsWindows()
+            ? resolved.StartsWith(@"\\.\", StringComparison.Ordinal) || Path.GetFileNameWithoutExtension(resolved).Equals("NUL", StringComparison.OrdinalIgnoreCase)
+            : resolved.StartsWith("/dev/", StringComparison.Ordinal) || resolved.StartsWith("/proc/", StringComparison.Ordinal);
     }
 
     /// <summary>UTF-8 without a byte order mark, "\n" line ends (CSV writes its own CRLF).</summary>
@@ -39,7 +66,8 @@ public sealed class AtomicFileWriter : IDisposable
         _stream.Flush(flushToDisk: true);
         _writer?.Dispose();
         _stream.Dispose();
-        File.Move(_temporaryPath, _targetPath, overwrite: true);
+        if (!_inPlace)
+            File.Move(_temporaryPath, _targetPath, overwrite: true);
         _committed = true;
     }
 
@@ -57,6 +85,9 @@ public sealed class AtomicFileWriter : IDisposable
         {
             // A full disk fails the final flush too; the file is removed all the same.
         }
-        try { File.Delete(_temporaryPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (!_inPlace)
+        {
+            try { File.Delete(_temporaryPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 }

@@ -9,6 +9,17 @@ internal struct HistoryBuffer
     private byte _element0;
 }
 
+/// <summary>Which list of the table cap's eviction order a connection is in; evicted from the lowest non-empty one.</summary>
+internal enum EvictionTier : byte
+{
+    None = 0,
+    /// <summary>Only one host has sent anything.</summary>
+    HalfOpen = 1,
+    /// <summary>Closed or reset: only the close delay keeps it in the table.</summary>
+    Finished = 2,
+    Active = 3,
+}
+
 /// <summary>
 /// A connection in the flow table. Host A is the source of the packet that created it; which of
 /// A and B is the originator can change (Zeek's role flips, zeek-conn-semantics §4.4).
@@ -32,6 +43,11 @@ internal struct Connection
     public long Ordinal;          // creation order, for the deterministic uid
     public int Generation;        // bumped when the slot is reused, so stale timer entries are ignored
     public bool InUse;
+
+    // --- place in the eviction order (FlowTracker's lists per tier; only kept under a table cap) ---
+    public EvictionTier Tier;     // None: in no list
+    public int LruPrev;           // slot of the less recently active neighbour, or -1
+    public int LruNext;           // slot of the more recently active neighbour, or -1
 
     public long StartTime;
     public long LastTime;         // Zeek's Conn()->LastTime(): frozen once both sides did_close

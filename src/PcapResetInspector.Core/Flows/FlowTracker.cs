@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PcapResetInspector.Core.Decoding;
 
@@ -34,7 +35,13 @@ public sealed class FlowTracker
     private readonly bool[] _longInactivityPort = new bool[65536];
     private readonly long _attemptDelay, _closeDelay, _linger, _synTimeout, _sessionTimer;
     private readonly long _initialInactivity, _inactivity, _longInactivity;
-    private Connection[] _slots = new Connection[1024];
+    // Connections live in fixed-size chunks rather than one array: the table grows without copying
+    // (no moment with the old and the new array both alive) and without doubling's unused half, so
+    // its memory stays close to what the live connections need. Chunks never move, so a ref into
+    // one stays valid while others are added.
+    private const int ChunkShift = 10;
+    private const int ChunkSize = 1 << ChunkShift;
+    private Connection[][] _chunks = new Connection[16][];
     private int[] _freeSlots = new int[1024];
     private int _freeCount;
     private int _slotHighWater;
@@ -45,6 +52,18 @@ public sealed class FlowTracker
     private readonly Dictionary<int, PriorConnection> _priorBySlot = new();
 
     private readonly record struct TimerEntry(int Slot, int Generation);
+
+    // The flow-table cap (FlowTrackerOptions.MaxConnections): one intrusive doubly-linked list per
+    // eviction tier, least recently active at the head. Moving a connection to its tail on each packet
+    // and taking a victim from a head are O(1) and allocate nothing. Index 0 (EvictionTier.None) is unused.
+    private readonly int _maxConnections;
+    private readonly int[] _lruHead = [NoSlot, NoSlot, NoSlot, NoSlot];
+    private readonly int[] _lruTail = [NoSlot, NoSlot, NoSlot, NoSlot];
+    private const int NoSlot = -1;
+
+    // Scratch for compacting the timer queue (kept, so compaction allocates nothing once grown).
+    private (TimerEntry Entry, long Due)[] _timerScratch = [];
+    private const int TimerCompactionSlack = 1024;
 
     public FlowTracker(IConnectionSink sink, FlowTrackerOptions? options = null)
     {
@@ -62,6 +81,8 @@ public sealed class FlowTracker
         _initialInactivity = Nanos(_options.InitialInactivityTimeout);
         _inactivity = Nanos(_options.InactivityTimeout);
         _longInactivity = Nanos(_options.LongInactivityTimeout);
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxConnections, "options.MaxConnections");
+        _maxConnections = _options.MaxConnections;
     }
 
     /// <summary>Connections in the table now.</summary>
@@ -73,8 +94,26 @@ public sealed class FlowTracker
     /// <summary>The largest number of connections held at once.</summary>
     public int PeakConnections { get; private set; }
 
+    /// <summary>How many times an expire timer ran (for tests that its work stays bounded).</summary>
+    internal long ExpireTimerRuns { get; private set; }
+
+    /// <summary>Entries in the timer queue, stale ones included (for tests of its bound).</summary>
+    internal int QueuedTimers => _timers.Count;
+
     /// <summary>Packets dropped for a bad TCP checksum (only with <see cref="FlowTrackerOptions.VerifyChecksums"/>).</summary>
     public long BadChecksumPackets { get; private set; }
+
+    /// <summary>Connections pushed out by <see cref="FlowTrackerOptions.MaxConnections"/> (the sum of the three kinds below).</summary>
+    public long EvictedConnections => EvictedHalfOpen + EvictedFinished + EvictedActive;
+
+    /// <summary>Evicted connections where only one host had sent anything: unanswered SYNs (S0), backscatter, one-sided probes.</summary>
+    public long EvictedHalfOpen { get; private set; }
+
+    /// <summary>Evicted connections that had already closed or been reset and were only waiting out the close delay.</summary>
+    public long EvictedFinished { get; private set; }
+
+    /// <summary>Evicted connections that both hosts had taken part in and that were still open.</summary>
+    public long EvictedActive { get; private set; }
 
     private static long Nanos(TimeSpan span) => span.Ticks * 100;
 
@@ -93,11 +132,14 @@ public sealed class FlowTracker
         if (!exists)
         {
             slot = slotRef = NewConnection(in key, in segment);
+            // slotRef is not used again: evicting removes another key, which may invalidate it.
+            if (_maxConnections > 0 && _table.Count > _maxConnections)
+                EvictOne();
         }
         else
         {
             slot = slotRef;
-            ref Connection existing = ref _slots[slot];
+            ref Connection existing = ref Slot(slot);
             if (IsReuse(ref existing, in segment))
             {
                 Emit(slot, ref existing, RemovalReason.Reused, _networkTime, remember: true);
@@ -106,9 +148,11 @@ public sealed class FlowTracker
             }
         }
 
-        ref Connection c = ref _slots[slot];
+        ref Connection c = ref Slot(slot);
         ProcessPacket(ref c, in segment, frame);
         Schedule(slot, ref c);
+        if (_maxConnections > 0)
+            Touch(slot, ref c);
         if (_table.Count > PeakConnections)
             PeakConnections = _table.Count;
     }
@@ -164,10 +208,10 @@ public sealed class FlowTracker
         var remaining = new List<int>(_table.Count);
         foreach (int slot in _table.Values)
             remaining.Add(slot);
-        remaining.Sort((x, y) => _slots[x].Ordinal.CompareTo(_slots[y].Ordinal));
+        remaining.Sort((x, y) => Slot(x).Ordinal.CompareTo(Slot(y).Ordinal));
         foreach (int slot in remaining)
         {
-            ref Connection c = ref _slots[slot];
+            ref Connection c = ref Slot(slot);
             Emit(slot, ref c, RemovalReason.EndOfInput, _networkTime, remember: false);
             FreeSlot(slot);
         }
@@ -186,12 +230,14 @@ public sealed class FlowTracker
         }
         else
         {
-            if (_slotHighWater == _slots.Length)
-                Array.Resize(ref _slots, _slots.Length * 2);
             slot = _slotHighWater++;
+            int chunk = slot >> ChunkShift;
+            if (chunk == _chunks.Length)
+                Array.Resize(ref _chunks, _chunks.Length * 2);
+            _chunks[chunk] ??= new Connection[ChunkSize];
         }
 
-        ref Connection c = ref _slots[slot];
+        ref Connection c = ref Slot(slot);
         int generation = c.Generation + 1;
         c = default;
         c.Generation = generation;
@@ -212,7 +258,7 @@ public sealed class FlowTracker
         c.TimerLastTime = Math.Max(s.TimestampNanos, _networkTime);
         c.InactivityTimeout = _initialInactivity;
         c.IsActive = true;
-        c.ExpireTick = _networkTime + _synTimeout;
+        c.ExpireTick = After(_networkTime, _synTimeout);
         c.QueuedDeadline = long.MaxValue;
 
         if (WantsFlip(s.SourcePort, s.DestinationPort, s.Flags))
@@ -286,7 +332,8 @@ public sealed class FlowTracker
 
     private void FreeSlot(int slot)
     {
-        ref Connection c = ref _slots[slot];
+        ref Connection c = ref Slot(slot);
+        Unlink(slot, ref c);
         c.InUse = false;
         c.Generation++;
         if (_freeCount == _freeSlots.Length)
@@ -296,10 +343,84 @@ public sealed class FlowTracker
 
     private void Remove(int slot, RemovalReason reason, long when)
     {
-        ref Connection c = ref _slots[slot];
+        ref Connection c = ref Slot(slot);
         _table.Remove(c.Key);
         Emit(slot, ref c, reason, when, remember: true);
         FreeSlot(slot);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Connection Slot(int slot) => ref _chunks[slot >> ChunkShift][slot & (ChunkSize - 1)];
+
+    // ---------------------------------------------------------------- the table cap
+
+    /// <summary>
+    /// Which eviction list a connection belongs in. Only one host having sent anything marks the
+    /// cheapest loss (an unanswered SYN from a flood, backscatter, a one-sided probe); a connection
+    /// already closed or reset has its final state and only waits out the close delay.
+    /// </summary>
+    private static EvictionTier TierOf(ref Connection c)
+    {
+        if (c.A.PacketsSent == 0 || c.B.PacketsSent == 0)
+            return EvictionTier.HalfOpen;
+        return c.CloseDeleteDeadline != 0 ? EvictionTier.Finished : EvictionTier.Active;
+    }
+
+    /// <summary>After a packet: the connection becomes the most recently active of its tier.</summary>
+    private void Touch(int slot, ref Connection c)
+    {
+        EvictionTier tier = TierOf(ref c);
+        if (c.Tier == tier && _lruTail[(int)tier] == slot)
+            return;
+        Unlink(slot, ref c);
+        int t = (int)tier;
+        c.Tier = tier;
+        c.LruNext = NoSlot;
+        c.LruPrev = _lruTail[t];
+        if (c.LruPrev == NoSlot)
+            _lruHead[t] = slot;
+        else
+            Slot(c.LruPrev).LruNext = slot;
+        _lruTail[t] = slot;
+    }
+
+    private void Unlink(int slot, ref Connection c)
+    {
+        if (c.Tier == EvictionTier.None)
+            return;
+        int t = (int)c.Tier;
+        if (c.LruPrev == NoSlot)
+            _lruHead[t] = c.LruNext;
+        else
+            Slot(c.LruPrev).LruNext = c.LruNext;
+        if (c.LruNext == NoSlot)
+            _lruTail[t] = c.LruPrev;
+        else
+            Slot(c.LruNext).LruPrev = c.LruPrev;
+        c.Tier = EvictionTier.None;
+    }
+
+    /// <summary>
+    /// Makes room for a new connection: the least recently active half-open one leaves first, then the
+    /// least recently active finished one, then the least recently active of the rest. It goes to the
+    /// sink like any other (Removal = Evicted), so nothing is lost from the output.
+    /// </summary>
+    private void EvictOne()
+    {
+        for (int t = (int)EvictionTier.HalfOpen; t <= (int)EvictionTier.Active; t++)
+        {
+            int victim = _lruHead[t];
+            if (victim == NoSlot)
+                continue;
+            switch ((EvictionTier)t)
+            {
+                case EvictionTier.HalfOpen: EvictedHalfOpen++; break;
+                case EvictionTier.Finished: EvictedFinished++; break;
+                default: EvictedActive++; break;
+            }
+            Remove(victim, RemovalReason.Evicted, _networkTime);
+            return;
+        }
     }
 
     // ---------------------------------------------------------------- timers
@@ -309,16 +430,56 @@ public sealed class FlowTracker
         long deadline = NextDeadline(ref c, out _);
         if (deadline < c.QueuedDeadline)
         {
+            if (_timers.Count >= 2 * _table.Count + TimerCompactionSlack)
+                CompactTimers();
             c.QueuedDeadline = deadline;
             _timers.Enqueue(new TimerEntry(slot, c.Generation), deadline);
         }
     }
 
+    /// <summary>
+    /// Drops stale entries (connections removed before their deadline, as evicted or reused ones are,
+    /// and deadlines superseded by earlier ones), so that the queue stays proportional to the table
+    /// rather than to the rate of new connections. It runs only once stale entries outnumber the live
+    /// connections, so its O(n log n) is spread over at least as many enqueues.
+    /// </summary>
+    private void CompactTimers()
+    {
+        int kept = 0;
+        foreach ((TimerEntry entry, long due) in _timers.UnorderedItems)
+        {
+            ref Connection c = ref Slot(entry.Slot);
+            if (!c.InUse || c.Generation != entry.Generation || c.QueuedDeadline != due)
+                continue;
+            c.QueuedDeadline = ~due; // marked: a duplicate entry with the same deadline is not kept twice
+            if (kept == _timerScratch.Length)
+                Array.Resize(ref _timerScratch, Math.Max(2 * kept, _table.Count + 16));
+            _timerScratch[kept++] = (entry, due);
+        }
+        _timers.Clear();
+        for (int i = 0; i < kept; i++)
+        {
+            (TimerEntry entry, long due) = _timerScratch[i];
+            Slot(entry.Slot).QueuedDeadline = due;
+            _timers.Enqueue(entry, due);
+        }
+    }
+
     private enum TimerKind { Inactivity, Attempt, CloseDelete, Expire, Expire2 }
+
+    /// <summary>A deadline past the end of the nanosecond range (year 2262): it never comes, and is never queued.</summary>
+    private const long Never = long.MaxValue;
+
+    /// <summary>
+    /// <paramref name="time"/> + <paramref name="delay"/>, held at <see cref="Never"/> rather than wrapping into
+    /// the past: readers clamp timestamps they cannot hold to long.MaxValue, and a wrapped deadline would
+    /// expire a connection at its next packet.
+    /// </summary>
+    private static long After(long time, long delay) => delay > 0 && time > Never - delay ? Never : time + delay;
 
     private static long NextDeadline(ref Connection c, out TimerKind kind)
     {
-        long deadline = c.TimerLastTime + c.InactivityTimeout;
+        long deadline = After(c.TimerLastTime, c.InactivityTimeout);
         kind = TimerKind.Inactivity;
         if (c.AttemptDeadline != 0 && c.AttemptDeadline < deadline) { deadline = c.AttemptDeadline; kind = TimerKind.Attempt; }
         if (c.CloseDeleteDeadline != 0 && c.CloseDeleteDeadline < deadline) { deadline = c.CloseDeleteDeadline; kind = TimerKind.CloseDelete; }
@@ -333,7 +494,7 @@ public sealed class FlowTracker
         while (_timers.TryPeek(out TimerEntry entry, out long due) && due <= now)
         {
             _timers.Dequeue();
-            ref Connection c = ref _slots[entry.Slot];
+            ref Connection c = ref Slot(entry.Slot);
             if (!c.InUse || c.Generation != entry.Generation || c.QueuedDeadline != due)
                 continue; // stale: the slot was reused, or a newer entry stands for this connection
             c.QueuedDeadline = long.MaxValue;
@@ -349,7 +510,7 @@ public sealed class FlowTracker
         while (true)
         {
             long at = NextDeadline(ref c, out TimerKind kind);
-            if (at > now)
+            if (at > now || at == Never)
                 return false;
             switch (kind)
             {
@@ -373,24 +534,40 @@ public sealed class FlowTracker
                 case TimerKind.Expire:
                 case TimerKind.Expire2:
                     if (kind == TimerKind.Expire) c.ExpireTick = 0; else c.ExpireTick2 = 0;
+                    ExpireTimerRuns++;
                     if (!c.IsActive)
                         break; // ExpireTimer returns without re-arming once the analyzer is done
-                    if (ExpireTimerRemoves(ref c, at))
+                    bool closing = ExpireStateAllowsRemoval(ref c);
+                    long idleFrom = After(c.TimerLastTime, _linger);
+                    if (closing && idleFrom < at)
                     {
                         Remove(slot, RemovalReason.Expired, at);
                         return true;
                     }
-                    if (kind == TimerKind.Expire) c.ExpireTick = at + _sessionTimer; else c.ExpireTick2 = at + _sessionTimer;
+                    // No packet arrives while timers run, so the ticks up to `quietUntil` would each find the same
+                    // state, or a connection not yet idle long enough: go straight to the first tick after them.
+                    // After a jump in network time this is one step instead of one per 6 s missed.
+                    long quietUntil = closing ? Math.Min(now, idleFrom) : now;
+                    long next = FirstTickAfter(at, quietUntil);
+                    if (kind == TimerKind.Expire) c.ExpireTick = next; else c.ExpireTick2 = next;
                     break;
             }
         }
     }
 
-    /// <summary>TCPSessionAdapter::ExpireTimer's removal test.</summary>
-    private bool ExpireTimerRemoves(ref Connection c, long at)
+    /// <summary>The first of the expire timer's ticks (<paramref name="at"/> + k * tcp_session_timer, k &gt;= 1) later than <paramref name="time"/>.</summary>
+    private long FirstTickAfter(long at, long time)
     {
-        if (c.TimerLastTime + _linger >= at)
-            return false;
+        long period = Math.Max(_sessionTimer, 1);
+        if (time < at)
+            return After(at, period);
+        long ticks = (time - at) / period + 1;
+        return ticks > (Never - at) / period ? Never : at + ticks * period;
+    }
+
+    /// <summary>TCPSessionAdapter::ExpireTimer's removal test, less its idle condition: is the connection in a state it removes?</summary>
+    private static bool ExpireStateAllowsRemoval(ref Connection c)
+    {
         ref TcpEndpoint orig = ref Orig(ref c);
         ref TcpEndpoint resp = ref Resp(ref c);
         if (orig.DidClose || resp.DidClose)
@@ -477,8 +654,10 @@ public sealed class FlowTracker
         UpdateWindow(ref c, fromA, ref ep, ref peer, s.Window, flags);
 
         if (!c.A.DidClose || !c.B.DidClose)
+        {
             c.LastTime = t;
             c.TimerLastTime = Math.Max(t, _networkTime);
+        }
 
         if (syn)
             InitWindow(ref ep, ref peer, flags, (s.Options & TcpOptionsSeen.WindowScale) != 0 ? s.WindowScale : -1);
@@ -891,7 +1070,7 @@ public sealed class FlowTracker
             {
                 SetState(ref c, ref ep, ref peer, ack ? EndpointState.SynAckSent : EndpointState.SynSent);
                 if (_attemptDelay > 0)
-                    c.AttemptDeadline = c.TimerLastTime + _attemptDelay;
+                    c.AttemptDeadline = After(c.TimerLastTime, _attemptDelay);
             }
             else
             {
@@ -972,14 +1151,14 @@ public sealed class FlowTracker
             c.AttemptDeadline = 0;
             c.ExpireTick = 0;
             c.ExpireTick2 = 0;
-            long deleteAt = c.TimerLastTime + _closeDelay;
+            long deleteAt = After(c.TimerLastTime, _closeDelay);
             if (c.CloseDeleteDeadline == 0 || deleteAt < c.CloseDeleteDeadline)
                 c.CloseDeleteDeadline = deleteAt;
         }
         else if (ep.PreviousState != EndpointState.Inactive)
         {
             // A half close by a side seen before: look for the other side closing too.
-            c.ExpireTick2 = c.TimerLastTime + _sessionTimer;
+            c.ExpireTick2 = After(c.TimerLastTime, _sessionTimer);
         }
     }
 

@@ -27,6 +27,23 @@ public sealed class FlowTrackerOptions
     /// </summary>
     public bool VerifyChecksums { get; set; }
 
+    /// <summary>
+    /// The default <see cref="MaxConnections"/>. A live connection costs about 1,200 bytes (its
+    /// 1,072-byte record, its hash-table entry and its timer-queue entry), so 150,000 keep the table
+    /// near 180 MB whatever a SYN flood sends (about 200 MB with the memory of recently removed
+    /// connections). That is more connections than a busy server keeps open at once, and a flood's
+    /// unanswered attempts are the first to be evicted.
+    /// </summary>
+    public const int DefaultMaxConnections = 150_000;
+
+    /// <summary>
+    /// Most connections held at once; 0 means no limit. A new connection beyond it evicts one: the least
+    /// recently active half-open one (only one host has sent anything) first, then the least recently
+    /// active one that already closed, and only then the least recently active of any kind. Evicted
+    /// connections reach the sink like the others, with <see cref="RemovalReason.Evicted"/>.
+    /// </summary>
+    public int MaxConnections { get; set; } = DefaultMaxConnections;
+
     public IReadOnlyList<ushort> LikelyServerPorts { get; set; } = DefaultLikelyServerPorts;
     public IReadOnlyList<ushort> LongInactivityPorts { get; set; } = DefaultLongInactivityPorts;
 

@@ -45,6 +45,81 @@ public class SteadyStateAllocationTests
         Assert.Equal(50, tracker.ActiveConnections);
     }
 
+    [Fact]
+    public void SynFloodAtTheCap_AllocatesNothingBeyondTheSummariesOfEvictedConnections()
+    {
+        const int Cap = 1_000, Slice = 5_000, WarmUp = 20_000;
+        BuiltFrame[] flood = SynFlood(0, WarmUp + 3 * Slice);
+        var tracker = new FlowTracker(new CountingSink(), new FlowTrackerOptions { MaxConnections = Cap }) { RecentlyRemovedCapacity = 256 };
+        // Warm-up: fills the table, then evicts long enough for the timer queue to be compacted
+        // several times and for the memory of removed connections to be full.
+        int next = 0;
+        for (; next < WarmUp; next++)
+            Feed(tracker, flood[next]);
+        long atCap = SteadyStateAllocation.SmallestOf(3, () =>
+        {
+            for (int end = next + Slice; next < end; next++)
+                Feed(tracker, flood[next]);
+        });
+        Assert.Equal(Cap, tracker.ActiveConnections);
+
+        // The same attempts leaving by the attempt timer instead, without a cap: what a connection's
+        // summary costs (ConnectionSummary, uid, history, the memory of it), and nothing else.
+        BuiltFrame[] timedOut = SynFlood(WarmUp + 3 * Slice, 7 * Slice);
+        var reference = new FlowTracker(new CountingSink(), new FlowTrackerOptions { MaxConnections = 0 }) { RecentlyRemovedCapacity = 256 };
+        int round = 0;
+        void Round()
+        {
+            for (int i = round * Slice; i < (round + 1) * Slice; i++)
+                Feed(reference, timedOut[i]);
+            reference.AdvanceTime(timedOut[(round + 1) * Slice - 1].TimestampNanos + 10_000_000_000L * (round + 1));
+            round++;
+        }
+        for (int i = 0; i < 4; i++)
+            Round();
+        long bySummaries = SteadyStateAllocation.SmallestOf(3, Round);
+        Assert.Equal(0, reference.ActiveConnections);
+
+        Assert.True(bySummaries > 0);
+        Assert.True(atCap == bySummaries,
+            $"{atCap} bytes for {Slice} attempts evicted at the cap, {bySummaries} for as many timed out: eviction itself allocates");
+
+        // Packets of the attempts held (retransmitted SYNs) move them in the eviction order: nothing allocated.
+        long retransmissions = SteadyStateAllocation.SmallestOf(3, () =>
+        {
+            for (int i = next - Cap; i < next; i++)
+                Feed(tracker, flood[i]);
+        });
+        Assert.True(retransmissions == 0, $"{retransmissions} bytes allocated over {Cap} retransmitted SYNs");
+        Assert.Equal(Cap, tracker.ActiveConnections);
+    }
+
+    /// <summary>Distinct SYNs 50 µs apart, made by patching one builder frame (addresses, not checksums, matter here).</summary>
+    private static BuiltFrame[] SynFlood(int first, int count)
+    {
+        var builder = new TrafficBuilder();
+        builder.Tcp("172.16.0.1", 40000, "10.0.0.2", 80).Syn();
+        BuiltFrame template = builder.Frames[0];
+        const int SourceAddressOffset = 14 + 12, SourcePortOffset = 14 + 20;
+        var frames = new BuiltFrame[count];
+        for (int i = 0; i < count; i++)
+        {
+            int n = first + i;
+            byte[] data = (byte[])template.Data.Clone();
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(SourceAddressOffset), 0xAC10_0000u + (uint)(n >> 4));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(SourcePortOffset), (ushort)(40000 + (n & 15)));
+            frames[i] = template with { Data = data, TimestampNanos = template.TimestampNanos + n * 50_000L };
+        }
+        return frames;
+    }
+
+    private sealed class CountingSink : IConnectionSink
+    {
+        public long Count { get; private set; }
+
+        public void Add(ConnectionSummary connection) => Count++;
+    }
+
     private static void Feed(FlowTracker tracker, BuiltFrame frame)
     {
         var record = new PacketRecord(frame.Data, frame.TimestampNanos, frame.Data.Length, frame.LinkType, 0);
