@@ -79,8 +79,18 @@ public sealed class DiagnosisOptions
     /// </summary>
     public TimeSpan ParallelSiblingRetention { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>The most connections held back at once; beyond it the oldest is judged with what is known.</summary>
-    public int MaxHeldConnections { get; set; } = 100_000;
+    /// <summary>
+    /// The most connections held back at once; beyond it the oldest is judged with what is known. A held
+    /// connection keeps its whole summary (about 1 KB), so this bounds the stage's memory under a flood
+    /// of refused SYNs.
+    /// </summary>
+    public int MaxHeldConnections { get; set; } = 20_000;
+
+    /// <summary>
+    /// The most probe-shaped connects remembered for scan detection; beyond it the oldest are forgotten.
+    /// A SYN flood from spoofed sources would otherwise keep one per source for the whole scan window.
+    /// </summary>
+    public int MaxRememberedProbes { get; set; } = 100_000;
 
     internal void Validate()
     {
@@ -96,9 +106,9 @@ public sealed class DiagnosisOptions
         {
             throw new ArgumentOutOfRangeException(nameof(DiagnosisOptions), "A scan fans out to at least 2 ports or hosts.");
         }
-        if (TtlTolerance < 0 || IpIdContinuationWindow < 1 || MaxHeldConnections < 1)
+        if (TtlTolerance < 0 || IpIdContinuationWindow < 1 || MaxHeldConnections < 1 || MaxRememberedProbes < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(DiagnosisOptions), "TtlTolerance must be >= 0, IpIdContinuationWindow and MaxHeldConnections >= 1.");
+            throw new ArgumentOutOfRangeException(nameof(DiagnosisOptions), "TtlTolerance must be >= 0; IpIdContinuationWindow, MaxHeldConnections and MaxRememberedProbes >= 1.");
         }
     }
 

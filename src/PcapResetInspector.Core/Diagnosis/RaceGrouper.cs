@@ -36,6 +36,7 @@ public sealed class RaceGrouper : IConnectionSink
     private readonly PriorityQueue<Action, long> _expiries = new();
     private readonly Dictionary<BookKey, Book> _books = new();
     private readonly Dictionary<UInt128, Queue<ProbeRecord>> _probes = new();
+    private readonly Queue<(UInt128 Client, long ForgetAt)> _probeOrder = new();
     private long _now;
     private long _sequence;
     private int _nextGroupId;
@@ -142,6 +143,7 @@ public sealed class RaceGrouper : IConnectionSink
         _expiries.Clear();
         _books.Clear();
         _probes.Clear();
+        _probeOrder.Clear();
     }
 
     // ---------------------------------------------------------------- waiting connections
@@ -267,6 +269,13 @@ public sealed class RaceGrouper : IConnectionSink
         {
             _expiries.Dequeue();
             expire();
+        }
+
+        // Probes arrive nearly in time order, so a queue (not a heap of closures) says which to forget.
+        while (_probeOrder.TryPeek(out var probe) && probe.ForgetAt <= _now)
+        {
+            _probeOrder.Dequeue();
+            ForgetOldestProbe(probe.Client);
         }
     }
 
@@ -455,16 +464,20 @@ public sealed class RaceGrouper : IConnectionSink
         probes.Enqueue(new ProbeRecord(facts.ClientSynTime, facts.Server.Address, facts.Server.Port));
         // A probe counts for others whose SYNs are within a window of its own; they are checked a settle time after theirs.
         long forgetAt = facts.ClientSynTime + 2 * _scanWindow + _probeSettle;
-        _expiries.Enqueue(() => ForgetProbes(client), forgetAt);
+        _probeOrder.Enqueue((client, forgetAt));
+        while (_probeOrder.Count > _options.MaxRememberedProbes)
+            ForgetOldestProbe(_probeOrder.Dequeue().Client);
     }
 
-    private void ForgetProbes(UInt128 client)
+    /// <summary>
+    /// Each entry of the order queue stands for its client's oldest remaining record (both are in
+    /// arrival order), so forgetting one entry, on time or over the cap, drops exactly that record.
+    /// </summary>
+    private void ForgetOldestProbe(UInt128 client)
     {
         if (!_probes.TryGetValue(client, out Queue<ProbeRecord>? probes))
             return;
-        long horizon = 2 * _scanWindow + _probeSettle;
-        while (probes.TryPeek(out ProbeRecord oldest) && oldest.SynTime + horizon <= _now)
-            probes.Dequeue();
+        probes.TryDequeue(out _);
         if (probes.Count == 0)
             _probes.Remove(client);
     }

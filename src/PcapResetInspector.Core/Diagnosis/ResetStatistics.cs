@@ -7,9 +7,26 @@ namespace PcapResetInspector.Core.Diagnosis;
 /// </summary>
 public sealed class ResetStatistics : IDiagnosisSink
 {
+    /// <summary>Hosts tracked per role by default; a flood from spoofed sources would otherwise keep one entry per source.</summary>
+    public const int DefaultMaxHostsPerRole = 20_000;
+
     private readonly Dictionary<UInt128, HostResetStatistics> _servers = new();
     private readonly Dictionary<UInt128, HostResetStatistics> _clients = new();
     private readonly CauseVerdictCounts _counts = new();
+    private readonly int _maxHostsPerRole;
+
+    /// <param name="maxHostsPerRole">
+    /// Beyond it, the half of the hosts with the fewest diagnoses is dropped (their counts stay in the
+    /// totals): the hosts that stand out are the ones with many resets, and they keep their place.
+    /// </param>
+    public ResetStatistics(int maxHostsPerRole = DefaultMaxHostsPerRole)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxHostsPerRole, 2);
+        _maxHostsPerRole = maxHostsPerRole;
+    }
+
+    /// <summary>Hosts dropped from the per-host view to keep it within its cap.</summary>
+    public long HostsDropped { get; private set; }
 
     /// <summary>Diagnoses counted.</summary>
     public int Total { get; private set; }
@@ -50,11 +67,24 @@ public sealed class ResetStatistics : IDiagnosisSink
         Host(_clients, diagnosis.Client.Address, HostRole.Client).Add(diagnosis);
     }
 
-    private static HostResetStatistics Host(Dictionary<UInt128, HostResetStatistics> hosts, UInt128 address, HostRole role)
+    private HostResetStatistics Host(Dictionary<UInt128, HostResetStatistics> hosts, UInt128 address, HostRole role)
     {
-        if (!hosts.TryGetValue(address, out HostResetStatistics? host))
-            hosts[address] = host = new HostResetStatistics(address, role);
+        if (hosts.TryGetValue(address, out HostResetStatistics? host))
+            return host;
+        if (hosts.Count >= _maxHostsPerRole)
+            Prune(hosts);
+        hosts[address] = host = new HostResetStatistics(address, role);
         return host;
+    }
+
+    /// <summary>Drops the half with the fewest diagnoses (then the lowest peak rate): O(n log n) once per n/2 new hosts.</summary>
+    private void Prune(Dictionary<UInt128, HostResetStatistics> hosts)
+    {
+        var weakest = hosts.Values.OrderBy(h => h.Diagnoses).ThenBy(h => h.PeakResetsPerSecond).ThenBy(h => h.LastResetTime)
+            .Take(hosts.Count / 2).Select(h => h.Address).ToList();
+        foreach (UInt128 address in weakest)
+            hosts.Remove(address);
+        HostsDropped += weakest.Count;
     }
 
     private static HostResetStatistics[] Ordered(IEnumerable<HostResetStatistics> hosts) =>

@@ -179,6 +179,32 @@ public class RaceGrouperBufferingTests
     }
 
     [Fact]
+    public void SpoofedSynFlood_RemembersAtMostTheProbeCap()
+    {
+        // 2,000 refused SYNs from 2,000 sources within half a second: one probe each, all inside one scan window.
+        var b = new TrafficBuilder();
+        for (int i = 0; i < 2000; i++)
+        {
+            b.Tcp($"198.18.{i / 250}.{(i % 250) + 1}", (ushort)(30000 + i), "10.0.0.2", 80).Syn().RefuseWithRst();
+            b.Advance(TimeSpan.FromMilliseconds(0.25));
+        }
+        var pipeline = new DiagnosisPipeline(b, new DiagnosisOptions { MaxRememberedProbes = 100, MaxHeldConnections = 50 });
+        long first = b.Frames[0].TimestampNanos;
+        int mostSources = 0, mostHeld = 0;
+        for (int step = 1; step <= 80; step++)
+        {
+            pipeline.FeedUntil(first + Seconds(step * 0.1)).AdvanceTo(first + Seconds(step * 0.1));
+            mostSources = Math.Max(mostSources, pipeline.Grouper.ProbeSourceCount);
+            mostHeld = Math.Max(mostHeld, pipeline.Grouper.HeldConnections);
+        }
+        pipeline.Finish();
+        Assert.True(mostSources is >= 1 and <= 100 && mostHeld is >= 1 and <= 50, $"sources {mostSources}, held {mostHeld}");
+        // Bounded memory loses no connection: each is still diagnosed, and none is taken for a scan.
+        Assert.Equal(2000, pipeline.Diagnoses.Count);
+        Assert.All(pipeline.Diagnoses, d => Assert.Equal(ResetCause.Refused, d.Cause));
+    }
+
+    [Fact]
     public void AdvanceTime_ReleasesWhatIsDue_WithoutNewConnections()
     {
         var b = new TrafficBuilder();

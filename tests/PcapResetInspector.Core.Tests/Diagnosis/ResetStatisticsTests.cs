@@ -98,4 +98,25 @@ public class ResetStatisticsTests
         Assert.Equal((1, 0, 0, 0), (server.Diagnoses, server.ResetsSent, server.ResetsReceived, server.PeakResetsPerSecond));
         Assert.Equal(0, server.PeakSecondStart);
     }
+
+    [Fact]
+    public void HostCap_KeepsTheHostThatStandsOut_AndCountsWhatItDropped()
+    {
+        // One client refused 30 times, then 200 clients refused once each, over a cap of 20 clients.
+        var b = new TrafficBuilder();
+        for (int i = 0; i < 30; i++)
+            b.Tcp("10.9.9.9", (ushort)(40000 + i), "10.0.0.2", 3306).Syn().RefuseWithRst();
+        for (int i = 0; i < 200; i++)
+            b.Tcp($"10.8.{i / 200}.{(i % 200) + 1}", 50000, "10.0.0.2", 3306).Syn().RefuseWithRst();
+        var stats = new ResetStatistics(maxHostsPerRole: 20);
+        foreach (ResetDiagnosis d in DiagnosisHarness.Run(b).Diagnoses)
+            stats.Add(d);
+
+        Assert.Equal(230, stats.Total);
+        Assert.InRange(stats.Clients.Count, 1, 20);
+        Assert.Equal(201 - stats.Clients.Count, stats.HostsDropped);
+        HostResetStatistics top = stats.Clients[0];
+        Assert.Equal((IpAddress128.Parse("10.9.9.9"), 30), (top.Address, top.Diagnoses));
+        Assert.Equal(230, stats.Server(IpAddress128.Parse("10.0.0.2"))!.Diagnoses);
+    }
 }
