@@ -210,7 +210,13 @@ public sealed class RaceGrouper : IConnectionSink
                 if (Matches(held, winner))
                     held.Candidates.Add(winner);
             }
-            book.Waiting.Add(held);
+            // Kept in SYN order, so a winner looks only at the losers whose SYNs fall in its window
+            // (a per-port book under a SYN flood holds thousands). Holds come nearly in SYN order,
+            // so the insert is almost always at the end.
+            int at = book.Waiting.Count;
+            while (at > 0 && book.Waiting[at - 1].Facts.ClientSynTime > syn)
+                at--;
+            book.Waiting.Insert(at, held);
         }
         HeldConnections++;
         _arrivalOrder.Enqueue(held);
@@ -345,8 +351,19 @@ public sealed class RaceGrouper : IConnectionSink
         var winner = new Winner(facts.ToSibling());
         var key = BookKey.For(facts, kind == RaceKind.Smb139And445 ? HoldKind.Smb : HoldKind.Parallel);
         Book book = BookFor(key);
-        foreach (Held held in book.Waiting)
+        List<Held> waiting = book.Waiting;
+        // A parallel-connect loser pairs only within the window of the winner's SYN; 139/445 books are
+        // per client and server (small), and their "fresh" pairing looks at end times, so they are read whole.
+        int start = 0, end = waiting.Count;
+        if (!key.Smb)
         {
+            long from = facts.ClientSynTime - _parallelWindow, to = facts.ClientSynTime + _parallelWindow;
+            start = FirstWithSynAtOrAfter(waiting, from);
+            end = FirstWithSynAtOrAfter(waiting, to + 1);
+        }
+        for (int i = start; i < end; i++)
+        {
+            Held held = waiting[i];
             if (!held.Released && Matches(held, winner))
             {
                 held.Candidates.Add(winner);
@@ -403,9 +420,9 @@ public sealed class RaceGrouper : IConnectionSink
     {
         ConnectionFacts loser = held.Facts;
         SiblingInfo w = winner.Info;
+        long synGap = Math.Abs(w.SynTime - loser.ClientSynTime);
         if (w.Uid == loser.Summary.Uid)
             return Pairing.None;
-        long synGap = Math.Abs(w.SynTime - loser.ClientSynTime);
         if (held.Kind == HoldKind.Smb)
         {
             bool samePort = w.ServerPort == loser.Server.Port;
@@ -423,6 +440,21 @@ public sealed class RaceGrouper : IConnectionSink
     }
 
     private bool Matches(Held held, Winner winner) => Pair(held, winner) != Pairing.None;
+
+    /// <summary>Binary search in a list kept in SYN order.</summary>
+    private static int FirstWithSynAtOrAfter(List<Held> waiting, long syn)
+    {
+        int low = 0, high = waiting.Count;
+        while (low < high)
+        {
+            int middle = (low + high) >>> 1;
+            if (waiting[middle].Facts.ClientSynTime < syn)
+                low = middle + 1;
+            else
+                high = middle;
+        }
+        return low;
+    }
 
     /// <summary>
     /// The sibling that carried on. 139/445: a racing sibling before a same-port one before a fresh
