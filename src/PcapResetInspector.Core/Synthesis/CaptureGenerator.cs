@@ -90,12 +90,14 @@ public static class CaptureGenerator
                         cutShort = true;
                         break;
                     }
-                    writer.WritePacket(current.Time, frame.AsSpan(0, length), length);
+                    // The file keeps microseconds; the summary reports what the file holds.
+                    long stamp = current.Time - current.Time % 1000;
+                    writer.WritePacket(stamp, frame.AsSpan(0, length), length);
                     packets++;
                     bytes += PcapWriter.RecordHeaderLength + length;
                     if (packets == 1)
-                        first = current.Time;
-                    last = current.Time;
+                        first = stamp;
+                    last = stamp;
 
                     if (current.Advance())
                     {
