@@ -68,7 +68,7 @@ internal sealed class SyntheticConnection
         _startNanos = startNanos;
         _client = new Endpoint(client, clientPort, ipv6, random);
         _server = new Endpoint(server, serverPort, ipv6, random);
-        // Half the round trip on each side of the capture point: the client is near, the server is not.
+        // The farther host sets the round trip; 40 µs more for the two stacks' own turnaround.
         Rtt = Math.Max(2 * server.OneWayDelay, 2 * client.OneWayDelay) + 40_000;
     }
 
