@@ -1,0 +1,87 @@
+namespace PcapResetInspector.Core.Synthesis;
+
+/// <summary>What kind of network a generated capture shows.</summary>
+public enum CaptureProfile
+{
+    /// <summary>
+    /// An office network's uplink and server trunk: web, SMB and database sessions closed with FIN,
+    /// bulk transfers, refused connects, aborts by either side, Windows clients racing 445 against 139,
+    /// a port scan now and then, IPv6, 802.1Q-tagged segments, retransmissions, keep-alives and
+    /// middlebox idle-timeout resets.
+    /// </summary>
+    Mixed,
+
+    /// <summary>
+    /// Servers under a SYN flood from spoofed sources: half-open attempts answered by SYN-ACKs (some
+    /// retransmitted, some reset by the hosts whose addresses were forged, some dropped), plus a little
+    /// normal web traffic.
+    /// </summary>
+    Synflood,
+}
+
+/// <summary>
+/// Settings of <see cref="CaptureGenerator"/>. The same settings give the same bytes on every run
+/// and machine. At least one limit must be set; generation stops at the first one reached.
+/// </summary>
+public sealed class CaptureGeneratorOptions
+{
+    /// <summary>2024-03-11T08:00:00Z, a Monday morning.</summary>
+    public const long DefaultStartNanos = 1_710_144_000_000_000_000;
+
+    public CaptureProfile Profile { get; set; } = CaptureProfile.Mixed;
+
+    public ulong Seed { get; set; } = 1;
+
+    /// <summary>
+    /// Largest file size in bytes, pcap header included. Like a capture stopped by size
+    /// (tcpdump -C), the file ends where the next packet would not fit, in the middle of conversations.
+    /// </summary>
+    public long? MaxBytes { get; set; }
+
+    /// <summary>Exact packet count, like a capture stopped by count (tcpdump -c).</summary>
+    public long? MaxPackets { get; set; }
+
+    /// <summary>
+    /// Connections to start; those under way when the count is reached run to their end. Scripts that
+    /// open several connections (races, scans) may pass the count by the rest of their group.
+    /// </summary>
+    public long? MaxConnections { get; set; }
+
+    /// <summary>Time of the first packet, ns since the Unix epoch.</summary>
+    public long StartNanos { get; set; } = DefaultStartNanos;
+
+    internal void Validate()
+    {
+        if (MaxBytes is null && MaxPackets is null && MaxConnections is null)
+            throw new ArgumentException("Set MaxBytes, MaxPackets or MaxConnections: the generator needs to know when to stop.");
+        if (MaxBytes is < Capture.PcapWriter.FileHeaderLength)
+            throw new ArgumentOutOfRangeException(nameof(MaxBytes), "The pcap file header alone takes 24 bytes.");
+        if (MaxPackets is < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxPackets));
+        if (MaxConnections is < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxConnections));
+        // Leave room for a long run before pcap's 32-bit seconds end in 2106.
+        if (StartNanos < 0 || StartNanos > 4_000_000_000L * 1_000_000_000)
+            throw new ArgumentOutOfRangeException(nameof(StartNanos));
+        if (!Enum.IsDefined(Profile))
+            throw new ArgumentOutOfRangeException(nameof(Profile));
+    }
+}
+
+/// <summary>What <see cref="CaptureGenerator"/> wrote.</summary>
+public sealed class CaptureGenerationSummary
+{
+    public required long Packets { get; init; }
+    /// <summary>File size in bytes, pcap header included.</summary>
+    public required long Bytes { get; init; }
+    /// <summary>TCP connections opened (each 4-tuple of a script once; a retried SYN is not a new one).</summary>
+    public required long Connections { get; init; }
+    /// <summary>Scripts started, by scenario name (web, smb-race-b, port-scan, syn-flood, ...).</summary>
+    public required IReadOnlyDictionary<string, long> Scenarios { get; init; }
+    public required long FirstTimestampNanos { get; init; }
+    public required long LastTimestampNanos { get; init; }
+    /// <summary>A byte or packet limit ended the file with conversations still under way.</summary>
+    public required bool CutShort { get; init; }
+    /// <summary>Most scripts under way at once: what the generator kept in memory.</summary>
+    public required int PeakActiveScripts { get; init; }
+}
