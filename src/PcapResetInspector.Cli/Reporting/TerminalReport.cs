@@ -117,9 +117,7 @@ public sealed class TerminalReport
         long skipped = stats.Decode.Total - stats.Decode[DecodeStatus.Tcp];
         if (skipped > 0)
         {
-            var reasons = Enum.GetValues<DecodeStatus>()
-                .Where(s => s != DecodeStatus.Tcp && stats.Decode[s] > 0)
-                .Select(s => $"{Describe(s)} {N(stats.Decode[s])}");
+            var reasons = stats.Decode.SkipReasons().Select(p => $"{Describe(p.Key)} {N(p.Value)}");
             Row(grid, "Not analysed", $"{N(skipped)} ({string.Join(", ", reasons)})");
         }
         FlowTracker tracker = data.Tracker;
