@@ -77,7 +77,6 @@ public sealed class AnalyzeWorker
         finally
         {
             outputs.Dispose();
-            filter?.Dispose();
             if (spooledInput is not null)
                 TryDelete(spooledInput);
         }
@@ -89,18 +88,7 @@ public sealed class AnalyzeWorker
         OutputSettings output = settings.Output;
         TextWriter mainOutput = mainFile ?? _output;
         bool isExport = output.Format != OutputFormat.Table;
-        // An export on standard output leaves the summary to standard error; with -o FILE it goes to standard output.
-        TextWriter? summaryOutput = !isExport ? mainOutput : output.Quiet ? null : mainFile is null ? _error : _output;
-        bool summaryIsTerminal = !isExport ? mainFile is null && _terminal.OutputIsTerminal
-            : mainFile is null ? _terminal.ErrorIsTerminal : _terminal.OutputIsTerminal;
-
-        IFlowExporter? exporter = output.Format switch
-        {
-            OutputFormat.Csv => new CsvFlowWriter(mainOutput, leaveOpen: true),
-            OutputFormat.Json => new JsonLinesFlowWriter(mainOutput, output.TimeFormat ?? TimeFormat.Epoch, leaveOpen: true),
-            OutputFormat.Zeek => new ZeekConnLogWriter(mainOutput, leaveOpen: true),
-            _ => null,
-        };
+        IFlowExporter? exporter = OutputRouting.CreateExporter(output, mainOutput);
 
         var connections = new ConnectionCounter();
         var resetStatistics = new ResetStatistics();
@@ -159,26 +147,21 @@ public sealed class AnalyzeWorker
             var filterCounts = filter is null ? ((string, long, long)?)null : (filter.Expression, filter.PacketsMatched, filter.PacketsMatched + filter.PacketsRejected);
             if (extractor is not null && !cancellation.IsCancellationRequested)
                 exitCode = MoreSevere(exitCode, WriteFlaggedPackets(settings, inputs, filter, extractor, analyzer.Statistics, outputs, cancellation));
-            if (summaryOutput is not null)
+            OutputRouting.CreateReport(output, mainOutput, mainFile is not null, _output, _error, _terminal)?.Write(new ReportData
             {
-                var report = new TerminalReport(summaryOutput, summaryIsTerminal, _terminal.Width, output.TimeFormat ?? TimeFormat.Iso, _terminal.ColourAllowed);
-                report.Write(new ReportData
-                {
-                    Capture = analyzer.Statistics,
-                    Tracker = analyzer.Tracker,
-                    Connections = connections,
-                    Resets = resetStatistics,
-                    Rows = rows,
-                    Elapsed = stopwatch.Elapsed,
-                    Interrupted = interrupted,
-                    Selection = output.Selection,
-                    RaceGroups = raceGrouper.RaceGroups,
-                    ListRows = !isExport,
-                    FlaggedPackets = extractor?.PacketsWritten,
-                    Filter = filterCounts,
-                });
-                summaryOutput.Flush();
-            }
+                Capture = analyzer.Statistics,
+                Tracker = analyzer.Tracker,
+                Connections = connections,
+                Resets = resetStatistics,
+                Rows = rows,
+                Elapsed = stopwatch.Elapsed,
+                Interrupted = interrupted,
+                Selection = output.Selection,
+                RaceGroups = raceGrouper.RaceGroups,
+                ListRows = !isExport,
+                FlaggedPackets = extractor?.PacketsWritten,
+                Filter = filterCounts,
+            });
             mainOutput.Flush();
             outputs.CommitAll();
         }

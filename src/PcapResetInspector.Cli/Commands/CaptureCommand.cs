@@ -77,7 +77,7 @@ public static class CaptureCommand
         };
         var shared = new OutputOptions();
 
-        duration.Validators.Add(ValidateDuration);
+        duration.Validators.Add(DurationText.ValidatePositive);
         reportEvery.Validators.Add(result =>
         {
             foreach (var token in result.Tokens)
@@ -175,15 +175,6 @@ public static class CaptureCommand
             return true;
         }
         return false;
-    }
-
-    private static void ValidateDuration(OptionResult result)
-    {
-        foreach (var token in result.Tokens)
-        {
-            if (!DurationText.TryParse(token.Value, out TimeSpan value) || value <= TimeSpan.Zero)
-                result.AddError($"Invalid duration '{token.Value}' for {result.Option.Name}; use e.g. 90s, 10m, 2h.");
-        }
     }
 }
 

@@ -102,18 +102,8 @@ public sealed class CaptureWorker
                 exporters.Add(new CsvFlowWriter(TextFor(csvStream, files), leaveOpen: true));
             TextWriter mainOutput = mainStream is null ? _output : TextFor(mainStream, files);
             bool isExport = output.Format != OutputFormat.Table;
-            if (isExport)
-            {
-                exporters.Add(output.Format switch
-                {
-                    OutputFormat.Csv => new CsvFlowWriter(mainOutput, leaveOpen: true),
-                    OutputFormat.Json => new JsonLinesFlowWriter(mainOutput, output.TimeFormat ?? TimeFormat.Epoch, leaveOpen: true),
-                    _ => new ZeekConnLogWriter(mainOutput, leaveOpen: true),
-                });
-            }
-            TextWriter? summaryOutput = !isExport ? mainOutput : output.Quiet ? null : mainStream is null ? _error : _output;
-            bool summaryIsTerminal = !isExport ? mainStream is null && _terminal.OutputIsTerminal
-                : mainStream is null ? _terminal.ErrorIsTerminal : _terminal.OutputIsTerminal;
+            if (OutputRouting.CreateExporter(output, mainOutput) is { } mainExporter)
+                exporters.Add(mainExporter);
 
             var connections = new ConnectionCounter();
             var resets = new ResetStatistics();
@@ -182,25 +172,20 @@ public sealed class CaptureWorker
                 exitCode = ExitCodes.CaptureError;
             }
 
-            if (summaryOutput is not null)
+            OutputRouting.CreateReport(output, mainOutput, mainStream is not null, _output, _error, _terminal)?.Write(new ReportData
             {
-                new TerminalReport(summaryOutput, summaryIsTerminal, _terminal.Width, output.TimeFormat ?? TimeFormat.Iso, _terminal.ColourAllowed)
-                    .Write(new ReportData
-                    {
-                        Capture = analyzer.Statistics,
-                        Tracker = analyzer.Tracker,
-                        Connections = connections,
-                        Resets = resets,
-                        Rows = rows,
-                        Elapsed = clock.Elapsed,
-                        Interrupted = false,
-                        Source = "interface " + settings.Interface,
-                        Selection = output.Selection,
-                        RaceGroups = raceGrouper.RaceGroups,
-                        ListRows = !isExport,
-                    });
-                summaryOutput.Flush();
-            }
+                Capture = analyzer.Statistics,
+                Tracker = analyzer.Tracker,
+                Connections = connections,
+                Resets = resets,
+                Rows = rows,
+                Elapsed = clock.Elapsed,
+                Interrupted = false,
+                Source = "interface " + settings.Interface,
+                Selection = output.Selection,
+                RaceGroups = raceGrouper.RaceGroups,
+                ListRows = !isExport,
+            });
             mainOutput.Flush();
 
             // tcpdump's closing lines, so the drop counters are where sysadmins look for them.

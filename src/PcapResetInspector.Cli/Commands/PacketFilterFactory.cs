@@ -8,7 +8,7 @@ namespace PcapResetInspector.Cli.Commands;
 /// Ethernet), then each input is wrapped in a <see cref="FilteredPacketSource"/> that compiles it per
 /// link type as packets arrive.
 /// </summary>
-public sealed class PacketFilterFactory : IDisposable
+public sealed class PacketFilterFactory
 {
     private PacketFilterFactory(string expression)
     {
@@ -55,9 +55,5 @@ public sealed class PacketFilterFactory : IDisposable
         var filtered = new FilteredPacketSource(source, Expression);
         _wrapped.Add(filtered);
         return filtered;
-    }
-
-    public void Dispose()
-    {
     }
 }

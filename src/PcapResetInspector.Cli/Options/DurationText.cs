@@ -1,3 +1,4 @@
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace PcapResetInspector.Cli.Options;
@@ -37,4 +38,14 @@ public static class DurationText
         duration.TotalSeconds < 1 && duration > TimeSpan.Zero
             ? duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms"
             : duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
+
+    /// <summary>An option validator: every value a positive duration.</summary>
+    public static void ValidatePositive(OptionResult result)
+    {
+        foreach (var token in result.Tokens)
+        {
+            if (!TryParse(token.Value, out TimeSpan value) || value <= TimeSpan.Zero)
+                result.AddError($"Invalid duration '{token.Value}' for {result.Option.Name}; use e.g. 500ms, 90s, 10m, 2h.");
+        }
+    }
 }

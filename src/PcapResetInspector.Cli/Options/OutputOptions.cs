@@ -90,13 +90,13 @@ public sealed class OutputOptions
             "verdict", "benign, actionable, suspicious"));
         Cause.Validators.Add(result => ValidateList(result, value => DiagnosisNames.TryParseCause(value, out _),
             "cause", string.Join(", ", Enum.GetValues<ResetCause>().Select(c => c.ToKebabCase()))));
-        RaceWindow.Validators.Add(ValidateDuration);
+        RaceWindow.Validators.Add(DurationText.ValidatePositive);
         MaxConnections.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int?>() is < 0)
                 result.AddError("--max-connections cannot be negative (0 means no cap).");
         });
-        IdleGap.Validators.Add(ValidateDuration);
+        IdleGap.Validators.Add(DurationText.ValidatePositive);
     }
 
     /// <summary>Every shared option, to add to a command.</summary>
@@ -169,15 +169,6 @@ public sealed class OutputOptions
                 if (!isValid(value))
                     result.AddError($"Unknown {what} '{value}' for {result.Option.Name}; one of: {choices}.");
             }
-        }
-    }
-
-    private static void ValidateDuration(OptionResult result)
-    {
-        foreach (var token in result.Tokens)
-        {
-            if (!DurationText.TryParse(token.Value, out TimeSpan value) || value <= TimeSpan.Zero)
-                result.AddError($"Invalid duration '{token.Value}' for {result.Option.Name}; use e.g. 500ms, 2s, 5m.");
         }
     }
 }

@@ -81,6 +81,7 @@ public sealed class TerminalReport
             WriteRows(data);
         if (_plain is not null)
             CopyTrimmed(_plain.ToString(), _target);
+        _target.Flush();
     }
 
     /// <summary>Line ends without trailing blanks, and never two empty lines in a row.</summary>

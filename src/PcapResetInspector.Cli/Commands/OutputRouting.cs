@@ -1,0 +1,35 @@
+using PcapResetInspector.Cli.Options;
+using PcapResetInspector.Cli.Reporting;
+using PcapResetInspector.Core.Export;
+
+namespace PcapResetInspector.Cli.Commands;
+
+/// <summary>Where `analyze` and `capture` send the rows and the summary: one rule for both commands.</summary>
+internal static class OutputRouting
+{
+    /// <summary>The exporter for an export format writing to <paramref name="writer"/>; null for the table.</summary>
+    public static IFlowExporter? CreateExporter(OutputSettings output, TextWriter writer) => output.Format switch
+    {
+        OutputFormat.Csv => new CsvFlowWriter(writer, leaveOpen: true),
+        OutputFormat.Json => new JsonLinesFlowWriter(writer, output.TimeFormat ?? TimeFormat.Epoch, leaveOpen: true),
+        OutputFormat.Zeek => new ZeekConnLogWriter(writer, leaveOpen: true),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The report for people, or null under -q beside an export. The table goes where the output goes;
+    /// an export on standard output leaves the summary to standard error, and with -o FILE it goes to
+    /// standard output.
+    /// </summary>
+    public static TerminalReport? CreateReport(OutputSettings output, TextWriter mainOutput, bool mainIsFile,
+        TextWriter standardOutput, TextWriter standardError, TerminalInfo terminal)
+    {
+        (TextWriter? writer, bool isTerminal) = output.Format == OutputFormat.Table
+            ? (mainOutput, !mainIsFile && terminal.OutputIsTerminal)
+            : output.Quiet ? (null, false)
+            : mainIsFile ? (standardOutput, terminal.OutputIsTerminal)
+            : (standardError, terminal.ErrorIsTerminal);
+        return writer is null ? null
+            : new TerminalReport(writer, isTerminal, terminal.Width, output.TimeFormat ?? TimeFormat.Iso, terminal.ColourAllowed);
+    }
+}
