@@ -18,7 +18,7 @@ public static class CliApplication
     }
 
     /// <summary>`pcap-reset-inspector -r FILE` works as tshark users type it: no command means `analyze`.</summary>
-    private static string[] WithDefaultCommand(RootCommand root, string[] args)
+    internal static string[] WithDefaultCommand(RootCommand root, string[] args)
     {
         if (args.Length == 0)
             return args;

@@ -136,7 +136,7 @@ public sealed class CaptureWorker
                 analyzer.Tracker.AdvanceTime(now);
                 raceGrouper.AdvanceTime(now);
                 raw?.Flush();
-                status.Update(clock.Elapsed, analyzer.Statistics.Packets, analyzer.Tracker.ActiveConnections, resets, capture);
+                status.Update(clock.Elapsed, analyzer.Statistics.Packets, analyzer.Tracker.ActiveConnections, resets, TryStatistics(capture)?.Dropped);
             }
             capture.Idle = Chores;
 
@@ -264,20 +264,13 @@ public sealed class LiveStatus(TextWriter error, bool isTerminal, TimeSpan? repo
     private TimeSpan _lastReport;
     private bool _drawn;
 
-    public void Update(TimeSpan elapsed, long packets, int openConnections, ResetStatistics resets, LiveCapture capture)
+    /// <param name="dropped">libpcap's kernel drop count, null when the platform has none.</param>
+    public void Update(TimeSpan elapsed, long packets, int openConnections, ResetStatistics resets, long? dropped)
     {
-        string dropped = "?";
-        try
-        {
-            dropped = capture.GetStatistics().Dropped.ToString("N0", CultureInfo.InvariantCulture);
-        }
-        catch (LiveCaptureException)
-        {
-        }
         string line = string.Create(CultureInfo.InvariantCulture,
             $"{elapsed:hh\\:mm\\:ss}  {packets:N0} packets, {openConnections:N0} connections open, resets: " +
             $"{resets.Count(Verdict.Benign):N0} benign, {resets.Count(Verdict.Actionable):N0} actionable, " +
-            $"{resets.Count(Verdict.Suspicious):N0} suspicious; {dropped} dropped");
+            $"{resets.Count(Verdict.Suspicious):N0} suspicious; {(dropped is { } d ? d.ToString("N0", CultureInfo.InvariantCulture) : "?")} dropped");
         if (isTerminal)
         {
             error.Write("\r" + line + "\u001b[K");

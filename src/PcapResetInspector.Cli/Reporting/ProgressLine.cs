@@ -76,7 +76,8 @@ public sealed class ProgressLine : IDisposable
         }
     }
 
-    private void Draw()
+    /// <summary>Redraws the line (the timer calls it; tests call it directly).</summary>
+    internal void Draw()
     {
         lock (_gate)
         {
