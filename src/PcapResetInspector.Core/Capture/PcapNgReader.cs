@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -71,7 +72,9 @@ internal sealed class PcapNgReader : FormatReader
         public uint SnapLength;
         public int FcsLength;
         public TimestampScale Scale;
-        public Int128 OffsetNanos;
+        public long OffsetSeconds;           // if_tsoffset
+        public long OffsetNanos;             // the same in nanoseconds, when it fits
+        public bool OffsetBeyondNanos;       // more than about 292 years: only the wide path can add it
     }
 
     public PcapNgReader(InputBuffer input, ReadContext context)
@@ -297,7 +300,9 @@ internal sealed class PcapNgReader : FormatReader
                     break;
                 case OptionIfTsOffset when value.Length == 8:
                     offsetSeconds = bigEndian ? BinaryPrimitives.ReadInt64BigEndian(value) : BinaryPrimitives.ReadInt64LittleEndian(value);
-                    state.OffsetNanos = (Int128)offsetSeconds * 1_000_000_000;
+                    state.OffsetSeconds = offsetSeconds;
+                    state.OffsetBeyondNanos = Math.Abs((double)offsetSeconds) * 1e9 >= long.MaxValue;
+                    state.OffsetNanos = state.OffsetBeyondNanos ? 0 : offsetSeconds * 1_000_000_000;
                     break;
                 case OptionIfFcsLen when value.Length == 1 && value[0] % 8 == 0:
                     // §4.2: if_fcslen counts bits (unlike the byte count in epb_flags).
@@ -420,7 +425,24 @@ internal sealed class PcapNgReader : FormatReader
 
     private long ToNanos(in InterfaceState state, ulong ticks, long blockOffset)
     {
-        Int128 nanos = (Int128)state.Scale.ToNanos(ticks) + state.OffsetNanos;
+        if (!state.OffsetBeyondNanos && state.Scale.TryToNanos(ticks, out long nanos))
+        {
+            long shifted = unchecked(nanos + state.OffsetNanos);
+            // Overflow only when both have the same sign and the sum has the other.
+            if (((nanos ^ shifted) & (state.OffsetNanos ^ shifted)) >= 0)
+            {
+                return shifted;
+            }
+        }
+
+        return ToNanosOutOfRange(state, ticks, blockOffset);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long ToNanosOutOfRange(in InterfaceState state, ulong ticks, long blockOffset)
+    {
+        Int128 offsetNanos = (Int128)state.OffsetSeconds * 1_000_000_000;
+        Int128 nanos = (Int128)state.Scale.ToNanos(ticks) + offsetNanos;
         if (nanos >= long.MinValue && nanos <= long.MaxValue)
         {
             return (long)nanos;
@@ -431,7 +453,7 @@ internal sealed class PcapNgReader : FormatReader
         string reading;
         if ((long)ticks < 0)
         {
-            nanos = -(Int128)state.Scale.ToNanos(unchecked((ulong)-(long)ticks)) + state.OffsetNanos;
+            nanos = -(Int128)state.Scale.ToNanos(unchecked((ulong)-(long)ticks)) + offsetNanos;
             reading = $"read as the negative count {(long)ticks}";
         }
         else

@@ -57,6 +57,42 @@ internal readonly struct TimestampScale
         _ => ((UInt128)ticks * 1_000_000_000UL) >> shift,
     };
 
+    /// <summary>
+    /// The common case in 64-bit arithmetic: false when the nanoseconds do not fit a long, and then
+    /// <see cref="ToNanos"/> gives the exact wide value. Kept apart because code holding a UInt128 is not
+    /// precompiled (ReadyToRun), and this runs once per packet.
+    /// </summary>
+    public bool TryToNanos(ulong ticks, out long nanos)
+    {
+        ulong high, low;
+        switch (kind)
+        {
+            case Kind.Multiply:
+                high = Math.BigMul(ticks, multiplier, out low);
+                break;
+            case Kind.Divide:
+                high = 0;
+                low = divisor == 0 ? 0 : ticks / divisor;
+                break;
+            default:
+                high = Math.BigMul(ticks, 1_000_000_000UL, out low);
+                if (shift >= 64)
+                {
+                    low = high >> (shift - 64);
+                    high = 0;
+                }
+                else if (shift > 0)
+                {
+                    low = (low >> shift) | (high << (64 - shift));
+                    high >>= shift;
+                }
+                break;
+        }
+
+        nanos = (long)low;
+        return high == 0 && low <= long.MaxValue;
+    }
+
     private static ulong PowerOfTen(int exponent)
     {
         ulong value = 1;

@@ -45,7 +45,7 @@ public readonly ref struct Ipv6Header
 
     public ReadOnlySpan<byte> DestinationAddressBytes => _bytes.Slice(DestinationAddressOffset, AddressLength);
 
-    public UInt128 SourceAddress => IpAddress128.FromIPv6(SourceAddressBytes);
+    public IpAddress128 SourceAddress => IpAddress128.FromIPv6(SourceAddressBytes);
 
-    public UInt128 DestinationAddress => IpAddress128.FromIPv6(DestinationAddressBytes);
+    public IpAddress128 DestinationAddress => IpAddress128.FromIPv6(DestinationAddressBytes);
 }

@@ -1,3 +1,5 @@
+using PcapResetInspector.Core.Net;
+
 namespace PcapResetInspector.Core.Decoding;
 
 /// <summary>Which TCP options a segment carried (RFC 9293 §3.2, RFC 7323, RFC 2018).</summary>
@@ -19,8 +21,8 @@ public enum TcpOptionsSeen : byte
 public struct TcpSegment
 {
     public long TimestampNanos;
-    public UInt128 SourceAddress;
-    public UInt128 DestinationAddress;
+    public IpAddress128 SourceAddress;
+    public IpAddress128 DestinationAddress;
     public ushort SourcePort;
     public ushort DestinationPort;
     public uint SequenceNumber;

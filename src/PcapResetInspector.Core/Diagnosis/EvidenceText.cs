@@ -29,7 +29,7 @@ internal static class EvidenceText
 
     public static string Hex16(ushort value) => "0x" + value.ToString("X4", Invariant);
 
-    public static string Address(UInt128 address) => IpAddress128.Format(address);
+    public static string Address(IpAddress128 address) => IpAddress128.Format(address);
 
     public static string Address(EndpointSummary endpoint) => IpAddress128.Format(endpoint.Address);
 

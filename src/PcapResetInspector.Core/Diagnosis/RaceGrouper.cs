@@ -1,4 +1,5 @@
 using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Diagnosis;
 
@@ -35,8 +36,8 @@ public sealed class RaceGrouper : IConnectionSink
     private readonly Queue<Held> _arrivalOrder = new();
     private readonly PriorityQueue<Action, long> _expiries = new();
     private readonly Dictionary<BookKey, Book> _books = new();
-    private readonly Dictionary<UInt128, Queue<ProbeRecord>> _probes = new();
-    private readonly Queue<(UInt128 Client, long ForgetAt)> _probeOrder = new();
+    private readonly Dictionary<IpAddress128, Queue<ProbeRecord>> _probes = new();
+    private readonly Queue<(IpAddress128 Client, long ForgetAt)> _probeOrder = new();
     private long _now;
     private long _sequence;
     private int _nextGroupId;
@@ -172,11 +173,11 @@ public sealed class RaceGrouper : IConnectionSink
     }
 
     /// <summary>Which book a connection belongs to: (client, server) for 139/445, the server port for parallel connects.</summary>
-    private readonly record struct BookKey(bool Smb, UInt128 Client, UInt128 Server, ushort Port)
+    private readonly record struct BookKey(bool Smb, IpAddress128 Client, IpAddress128 Server, ushort Port)
     {
         public static BookKey For(ConnectionFacts facts, HoldKind kind) => kind == HoldKind.Smb
             ? new BookKey(true, facts.Client.Address, facts.Server.Address, 0)
-            : new BookKey(false, 0, 0, facts.Server.Port);
+            : new BookKey(false, default, default, facts.Server.Port);
     }
 
     /// <summary>Winners and waiting losers that can pair.</summary>
@@ -187,7 +188,7 @@ public sealed class RaceGrouper : IConnectionSink
         public int ReleasedWaiting { get; set; }
     }
 
-    private readonly record struct ProbeRecord(long SynTime, UInt128 Server, ushort Port);
+    private readonly record struct ProbeRecord(long SynTime, IpAddress128 Server, ushort Port);
 
     private void Hold(ConnectionFacts facts, HoldKind kind)
     {
@@ -490,7 +491,7 @@ public sealed class RaceGrouper : IConnectionSink
 
     private void RememberProbe(ConnectionFacts facts)
     {
-        UInt128 client = facts.Client.Address;
+        IpAddress128 client = facts.Client.Address;
         if (!_probes.TryGetValue(client, out Queue<ProbeRecord>? probes))
             _probes[client] = probes = new Queue<ProbeRecord>();
         probes.Enqueue(new ProbeRecord(facts.ClientSynTime, facts.Server.Address, facts.Server.Port));
@@ -505,7 +506,7 @@ public sealed class RaceGrouper : IConnectionSink
     /// Each entry of the order queue stands for its client's oldest remaining record (both are in
     /// arrival order), so forgetting one entry, on time or over the cap, drops exactly that record.
     /// </summary>
-    private void ForgetOldestProbe(UInt128 client)
+    private void ForgetOldestProbe(IpAddress128 client)
     {
         if (!_probes.TryGetValue(client, out Queue<ProbeRecord>? probes))
             return;
@@ -521,7 +522,7 @@ public sealed class RaceGrouper : IConnectionSink
             return null;
         long syn = facts.ClientSynTime;
         var ports = new HashSet<ushort>();
-        var hosts = new HashSet<UInt128>();
+        var hosts = new HashSet<IpAddress128>();
         int count = 0;
         long first = long.MaxValue, last = long.MinValue;
         foreach (ProbeRecord probe in probes)

@@ -1,3 +1,5 @@
+using PcapResetInspector.Core.Net;
+
 namespace PcapResetInspector.Core.Diagnosis;
 
 /// <summary>Which kind of connect race a group is.</summary>
@@ -40,8 +42,8 @@ public readonly record struct RaceGaps(double SynToSynMilliseconds, double? SynT
 /// <summary>What a race member needs to know about the sibling that carried on: kept small, because winners are indexed for a while.</summary>
 public sealed record SiblingInfo(
     string Uid,
-    UInt128 ClientAddress,
-    UInt128 ServerAddress,
+    IpAddress128 ClientAddress,
+    IpAddress128 ServerAddress,
     ushort ServerPort,
     byte IpVersion,
     long SynTime,

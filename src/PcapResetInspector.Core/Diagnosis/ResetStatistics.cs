@@ -1,3 +1,5 @@
+using PcapResetInspector.Core.Net;
+
 namespace PcapResetInspector.Core.Diagnosis;
 
 /// <summary>
@@ -10,8 +12,8 @@ public sealed class ResetStatistics : IDiagnosisSink
     /// <summary>Hosts tracked per role by default; a flood from spoofed sources would otherwise keep one entry per source.</summary>
     public const int DefaultMaxHostsPerRole = 20_000;
 
-    private readonly Dictionary<UInt128, HostResetStatistics> _servers = new();
-    private readonly Dictionary<UInt128, HostResetStatistics> _clients = new();
+    private readonly Dictionary<IpAddress128, HostResetStatistics> _servers = new();
+    private readonly Dictionary<IpAddress128, HostResetStatistics> _clients = new();
     private readonly CauseVerdictCounts _counts = new();
     private readonly int _maxHostsPerRole;
 
@@ -52,9 +54,9 @@ public sealed class ResetStatistics : IDiagnosisSink
     /// <summary>Clients, the most diagnoses first (then by peak rate, then by address).</summary>
     public IReadOnlyList<HostResetStatistics> Clients => Ordered(_clients.Values);
 
-    public HostResetStatistics? Server(UInt128 address) => _servers.GetValueOrDefault(address);
+    public HostResetStatistics? Server(IpAddress128 address) => _servers.GetValueOrDefault(address);
 
-    public HostResetStatistics? Client(UInt128 address) => _clients.GetValueOrDefault(address);
+    public HostResetStatistics? Client(IpAddress128 address) => _clients.GetValueOrDefault(address);
 
     public void Add(ResetDiagnosis diagnosis)
     {
@@ -67,7 +69,7 @@ public sealed class ResetStatistics : IDiagnosisSink
         Host(_clients, diagnosis.Client.Address, HostRole.Client).Add(diagnosis);
     }
 
-    private HostResetStatistics Host(Dictionary<UInt128, HostResetStatistics> hosts, UInt128 address, HostRole role)
+    private HostResetStatistics Host(Dictionary<IpAddress128, HostResetStatistics> hosts, IpAddress128 address, HostRole role)
     {
         if (hosts.TryGetValue(address, out HostResetStatistics? host))
             return host;
@@ -78,11 +80,11 @@ public sealed class ResetStatistics : IDiagnosisSink
     }
 
     /// <summary>Drops the half with the fewest diagnoses (then the lowest peak rate): O(n log n) once per n/2 new hosts.</summary>
-    private void Prune(Dictionary<UInt128, HostResetStatistics> hosts)
+    private void Prune(Dictionary<IpAddress128, HostResetStatistics> hosts)
     {
         var weakest = hosts.Values.OrderBy(h => h.Diagnoses).ThenBy(h => h.PeakResetsPerSecond).ThenBy(h => h.LastResetTime)
             .Take(hosts.Count / 2).Select(h => h.Address).ToList();
-        foreach (UInt128 address in weakest)
+        foreach (IpAddress128 address in weakest)
             hosts.Remove(address);
         HostsDropped += weakest.Count;
     }
@@ -103,13 +105,13 @@ public sealed class HostResetStatistics
     private readonly Dictionary<long, int> _perSecond = new();
     private long _latestSecond = long.MinValue;
 
-    internal HostResetStatistics(UInt128 address, HostRole role)
+    internal HostResetStatistics(IpAddress128 address, HostRole role)
     {
         Address = address;
         Role = role;
     }
 
-    public UInt128 Address { get; }
+    public IpAddress128 Address { get; }
 
     public HostRole Role { get; }
 

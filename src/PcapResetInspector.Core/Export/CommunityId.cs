@@ -15,7 +15,7 @@ public static class CommunityId
 {
     public const byte ProtocolTcp = 6;
 
-    public static string Compute(UInt128 addressA, ushort portA, UInt128 addressB, ushort portB, byte protocol = ProtocolTcp, ushort seed = 0)
+    public static string Compute(IpAddress128 addressA, ushort portA, IpAddress128 addressB, ushort portB, byte protocol = ProtocolTcp, ushort seed = 0)
     {
         // The lower endpoint goes first: by address, then by port (the spec's flow-tuple ordering).
         if (addressA > addressB || (addressA == addressB && portA > portB))

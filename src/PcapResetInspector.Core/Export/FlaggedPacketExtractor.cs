@@ -1,6 +1,7 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Export;
 
@@ -71,10 +72,10 @@ public sealed class FlaggedPacketExtractor
         }
     }
 
-    private readonly record struct FlowKey(UInt128 LowAddress, UInt128 HighAddress, ushort LowPort, ushort HighPort, ushort Vlan)
+    private readonly record struct FlowKey(IpAddress128 LowAddress, IpAddress128 HighAddress, ushort LowPort, ushort HighPort, ushort Vlan)
     {
         /// <summary>The same key for both directions: the lower endpoint first.</summary>
-        public static FlowKey Of(UInt128 a, ushort aPort, UInt128 b, ushort bPort, ushort vlan) =>
+        public static FlowKey Of(IpAddress128 a, ushort aPort, IpAddress128 b, ushort bPort, ushort vlan) =>
             a < b || (a == b && aPort <= bPort)
                 ? new FlowKey(a, b, aPort, bPort, vlan)
                 : new FlowKey(b, a, bPort, aPort, vlan);

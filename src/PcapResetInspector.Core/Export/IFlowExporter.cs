@@ -43,7 +43,7 @@ public static class FlowText
             .ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>An address and port as Wireshark writes them: a.b.c.d:p, or [v6]:p.</summary>
-    public static string Endpoint(UInt128 address, ushort port) =>
+    public static string Endpoint(IpAddress128 address, ushort port) =>
         IpAddress128.IsIPv4(address)
             ? IpAddress128.Format(address) + ":" + port.ToString(CultureInfo.InvariantCulture)
             : "[" + IpAddress128.Format(address) + "]:" + port.ToString(CultureInfo.InvariantCulture);

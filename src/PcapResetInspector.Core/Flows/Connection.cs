@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Flows;
 
@@ -28,8 +29,8 @@ internal enum EvictionTier : byte
 internal struct Connection
 {
     public FlowKey Key;
-    public UInt128 AddressA;
-    public UInt128 AddressB;
+    public IpAddress128 AddressA;
+    public IpAddress128 AddressB;
     public ushort PortA;
     public ushort PortB;
     public ushort Vlan;

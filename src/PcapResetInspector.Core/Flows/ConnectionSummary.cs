@@ -1,9 +1,11 @@
+using PcapResetInspector.Core.Net;
+
 namespace PcapResetInspector.Core.Flows;
 
 /// <summary>What one endpoint did, as seen in the capture: Zeek's counters plus the evidence the diagnosis reads.</summary>
 public sealed class EndpointSummary
 {
-    public required UInt128 Address { get; init; }
+    public required IpAddress128 Address { get; init; }
     public required ushort Port { get; init; }
     public required EndpointState State { get; init; }
     public required EndpointState PreviousState { get; init; }

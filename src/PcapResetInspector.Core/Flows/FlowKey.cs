@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Flows;
 
@@ -9,13 +10,13 @@ namespace PcapResetInspector.Core.Flows;
 /// </summary>
 public readonly struct FlowKey : IEquatable<FlowKey>
 {
-    public readonly UInt128 LowAddress;
-    public readonly UInt128 HighAddress;
+    public readonly IpAddress128 LowAddress;
+    public readonly IpAddress128 HighAddress;
     public readonly ushort LowPort;
     public readonly ushort HighPort;
     public readonly uint VlanKey;
 
-    private FlowKey(UInt128 lowAddress, ushort lowPort, UInt128 highAddress, ushort highPort, uint vlanKey)
+    private FlowKey(IpAddress128 lowAddress, ushort lowPort, IpAddress128 highAddress, ushort highPort, uint vlanKey)
     {
         LowAddress = lowAddress;
         LowPort = lowPort;
@@ -25,7 +26,7 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     }
 
     /// <summary>Builds the key and says whether the packet's source is the "low" side.</summary>
-    public static FlowKey Create(UInt128 source, ushort sourcePort, UInt128 destination, ushort destinationPort, uint vlanKey, out bool sourceIsLow)
+    public static FlowKey Create(IpAddress128 source, ushort sourcePort, IpAddress128 destination, ushort destinationPort, uint vlanKey, out bool sourceIsLow)
     {
         sourceIsLow = source < destination || (source == destination && sourcePort <= destinationPort);
         return sourceIsLow
@@ -33,6 +34,7 @@ public readonly struct FlowKey : IEquatable<FlowKey>
             : new FlowKey(destination, destinationPort, source, sourcePort, vlanKey);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Equals(FlowKey other) =>
         LowAddress == other.LowAddress && HighAddress == other.HighAddress &&
         LowPort == other.LowPort && HighPort == other.HighPort && VlanKey == other.VlanKey;
@@ -43,9 +45,9 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     public override int GetHashCode()
     {
         // A cheap multiplicative mix of the 64-bit halves; HashCode.Combine would do too but costs more.
-        ulong h = (ulong)LowAddress ^ ((ulong)(LowAddress >> 64) * 0x9E3779B97F4A7C15UL);
-        h = (h ^ (ulong)HighAddress) * 0xBF58476D1CE4E5B9UL;
-        h = (h ^ (ulong)(HighAddress >> 64)) * 0x94D049BB133111EBUL;
+        ulong h = LowAddress.Low ^ (LowAddress.High * 0x9E3779B97F4A7C15UL);
+        h = (h ^ HighAddress.Low) * 0xBF58476D1CE4E5B9UL;
+        h = (h ^ HighAddress.High) * 0x94D049BB133111EBUL;
         h ^= ((ulong)LowPort << 32) | ((ulong)HighPort << 16) | VlanKey;
         h *= 0x9E3779B97F4A7C15UL;
         return (int)(h ^ (h >> 32));

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PcapResetInspector.Core.Decoding;
+using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Flows;
 
@@ -1428,7 +1429,7 @@ public sealed class FlowTracker
         _sink.Add(summary);
     }
 
-    private static EndpointSummary Summarize(ref TcpEndpoint e, ulong size, UInt128 address, ushort port)
+    private static EndpointSummary Summarize(ref TcpEndpoint e, ulong size, IpAddress128 address, ushort port)
     {
         byte[] firstPayload = new byte[e.FirstPayloadLength];
         for (int i = 0; i < firstPayload.Length; i++)
@@ -1499,17 +1500,25 @@ public static class ConnectionUid
 
     internal static string Create(in FlowKey key, long startTime, long ordinal)
     {
-        ulong h1 = Mix((ulong)key.LowAddress ^ Mix((ulong)(key.LowAddress >> 64) ^ (ulong)ordinal));
-        ulong h2 = Mix((ulong)key.HighAddress ^ Mix((ulong)(key.HighAddress >> 64) ^ (ulong)startTime));
+        ulong h1 = Mix(key.LowAddress.Low ^ Mix(key.LowAddress.High ^ (ulong)ordinal));
+        ulong h2 = Mix(key.HighAddress.Low ^ Mix(key.HighAddress.High ^ (ulong)startTime));
         h1 = Mix(h1 ^ ((ulong)key.LowPort << 16 | key.HighPort) ^ h2);
         h2 = Mix(h2 ^ key.VlanKey ^ h1);
-        UInt128 value = new(h1 >> 32, h2); // 96 bits, as Zeek's uids
+        // 96 bits, as Zeek's uids, held as three 32-bit limbs so each base-62 digit is a short
+        // long division in 64-bit arithmetic.
+        Span<uint> limbs = [(uint)(h1 >> 32), (uint)(h2 >> 32), (uint)h2];
         Span<char> text = stackalloc char[17];
         text[0] = 'C';
         for (int i = 16; i >= 1; i--)
         {
-            text[i] = Alphabet[(int)(value % 62)];
-            value /= 62;
+            ulong remainder = 0;
+            for (int limb = 0; limb < limbs.Length; limb++)
+            {
+                ulong current = (remainder << 32) | limbs[limb];
+                limbs[limb] = (uint)(current / 62);
+                remainder = current % 62;
+            }
+            text[i] = Alphabet[(int)remainder];
         }
         return new string(text);
     }

@@ -1,3 +1,5 @@
+using PcapResetInspector.Core.Net;
+
 namespace PcapResetInspector.Core.Flows;
 
 /// <summary>
@@ -14,7 +16,7 @@ public sealed class PriorConnection
     public required long StartTime { get; init; }
     /// <summary>When either side last sent a packet (ns).</summary>
     public required long LastActivityTime { get; init; }
-    public required UInt128 OriginatorAddress { get; init; }
+    public required IpAddress128 OriginatorAddress { get; init; }
     public required ushort OriginatorPort { get; init; }
     public required uint OriginatorNextSeq { get; init; }
     public required uint ResponderNextSeq { get; init; }

@@ -1,63 +1,103 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Runtime.CompilerServices;
 
 namespace PcapResetInspector.Core.Net;
 
 /// <summary>
-/// Addresses are kept as one UInt128 so that flow keys hash and compare cheaply. IPv4 addresses are
+/// An IP address as two 64-bit halves, so that flow keys hash and compare cheaply. IPv4 addresses are
 /// stored IPv4-mapped (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) so both families share one key type.
+/// It is this assembly's own type rather than System.UInt128 on purpose: ReadyToRun precompiles only
+/// code whose struct layouts belong to the assembly, so every method holding a UInt128 was left to the
+/// JIT and ran unoptimised through the first part of every run.
 /// </summary>
-public static class IpAddress128
+public readonly struct IpAddress128 : IEquatable<IpAddress128>, IComparable<IpAddress128>
 {
-    private static readonly UInt128 MappedPrefix = new(0, 0x0000_FFFF_0000_0000UL);
-    private static readonly UInt128 MappedMask = new(ulong.MaxValue, 0xFFFF_FFFF_0000_0000UL);
+    private const ulong MappedPrefixLow = 0x0000_FFFF_0000_0000UL;
+    private const ulong MappedMaskLow = 0xFFFF_FFFF_0000_0000UL;
 
-    public static UInt128 FromIPv4(uint address) => MappedPrefix | address;
+    /// <summary>Bytes 0–7 in network order.</summary>
+    public readonly ulong High;
 
-    /// <summary>Reads 4 bytes in network order.</summary>
-    public static UInt128 FromIPv4(ReadOnlySpan<byte> bytes) => FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(bytes));
+    /// <summary>Bytes 8–15 in network order.</summary>
+    public readonly ulong Low;
 
-    /// <summary>Reads 16 bytes in network order.</summary>
-    public static UInt128 FromIPv6(ReadOnlySpan<byte> bytes) =>
-        new(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
-
-    public static bool IsIPv4(UInt128 address) => (address & MappedMask) == MappedPrefix;
-
-    public static UInt128 FromIPAddress(IPAddress address)
+    public IpAddress128(ulong high, ulong low)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-        {
-            address.TryWriteBytes(bytes, out _);
-            return FromIPv4(bytes);
-        }
-        address.TryWriteBytes(bytes, out _);
-        return FromIPv6(bytes);
+        High = high;
+        Low = low;
     }
 
-    public static UInt128 Parse(string text) => FromIPAddress(IPAddress.Parse(text));
+    public static IpAddress128 FromIPv4(uint address) => new(0, MappedPrefixLow | address);
 
-    public static IPAddress ToIPAddress(UInt128 address)
+    /// <summary>Reads 4 bytes in network order.</summary>
+    public static IpAddress128 FromIPv4(ReadOnlySpan<byte> bytes) => FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(bytes));
+
+    /// <summary>Reads 16 bytes in network order.</summary>
+    public static IpAddress128 FromIPv6(ReadOnlySpan<byte> bytes) =>
+        new(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
+
+    public bool IsMappedIPv4 => High == 0 && (Low & MappedMaskLow) == MappedPrefixLow;
+
+    public static bool IsIPv4(IpAddress128 address) => address.IsMappedIPv4;
+
+    public static IpAddress128 FromIPAddress(IPAddress address)
     {
         Span<byte> bytes = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt64BigEndian(bytes, (ulong)(address >> 64));
-        BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], (ulong)address);
-        return IsIPv4(address) ? new IPAddress(bytes[12..]) : new IPAddress(bytes);
+        address.TryWriteBytes(bytes, out _);
+        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? FromIPv4(bytes) : FromIPv6(bytes);
+    }
+
+    public static IpAddress128 Parse(string text) => FromIPAddress(IPAddress.Parse(text));
+
+    public static IPAddress ToIPAddress(IpAddress128 address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, address.High);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], address.Low);
+        return address.IsMappedIPv4 ? new IPAddress(bytes[12..]) : new IPAddress(bytes);
     }
 
     /// <summary>Writes the address in network order: 4 bytes for IPv4, 16 for IPv6. Returns the count written.</summary>
-    public static int WriteBytes(UInt128 address, Span<byte> destination)
+    public static int WriteBytes(IpAddress128 address, Span<byte> destination)
     {
-        if (IsIPv4(address))
+        if (address.IsMappedIPv4)
         {
-            BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)address);
+            BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)address.Low);
             return 4;
         }
-        BinaryPrimitives.WriteUInt64BigEndian(destination, (ulong)(address >> 64));
-        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], (ulong)address);
+        BinaryPrimitives.WriteUInt64BigEndian(destination, address.High);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], address.Low);
         return 16;
     }
 
     /// <summary>Dotted quad for IPv4, RFC 5952 text for IPv6.</summary>
-    public static string Format(UInt128 address) => ToIPAddress(address).ToString();
+    public static string Format(IpAddress128 address) => ToIPAddress(address).ToString();
+
+    public override string ToString() => Format(this);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Equals(IpAddress128 other) => High == other.High && Low == other.Low;
+
+    public override bool Equals(object? obj) => obj is IpAddress128 other && Equals(other);
+
+    public override int GetHashCode() => HashCode.Combine(High, Low);
+
+    /// <summary>Numeric order of the 128-bit value (the order of the bytes in network order).</summary>
+    public int CompareTo(IpAddress128 other) =>
+        High != other.High ? High.CompareTo(other.High) : Low.CompareTo(other.Low);
+
+    public static bool operator ==(IpAddress128 left, IpAddress128 right) => left.Equals(right);
+
+    public static bool operator !=(IpAddress128 left, IpAddress128 right) => !left.Equals(right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool operator <(IpAddress128 left, IpAddress128 right) =>
+        left.High < right.High || (left.High == right.High && left.Low < right.Low);
+
+    public static bool operator >(IpAddress128 left, IpAddress128 right) => right < left;
+
+    public static bool operator <=(IpAddress128 left, IpAddress128 right) => !(right < left);
+
+    public static bool operator >=(IpAddress128 left, IpAddress128 right) => !(left < right);
 }

@@ -1,5 +1,6 @@
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Net;
 using PcapResetInspector.Core.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Diagnosis;
@@ -137,7 +138,7 @@ public class RaceGrouperBufferingTests
         }
         Assert.Equal(3, mostHeld);
         Assert.Equal(5, pipeline.Connections.Connections.Count);
-        Assert.Equal(["192.168.56.21", "192.168.56.22"], pipeline.Diagnoses.Select(d => Net.IpAddress128.Format(d.Client.Address)));
+        Assert.Equal(["192.168.56.21", "192.168.56.22"], pipeline.Diagnoses.Select(d => IpAddress128.Format(d.Client.Address)));
 
         pipeline.Finish();
         Assert.Equal(5, pipeline.Diagnoses.Count);

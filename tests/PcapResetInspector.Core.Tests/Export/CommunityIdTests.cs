@@ -11,7 +11,7 @@ public class CommunityIdTests
     [InlineData("2001:470:e5bf:dead:4957:2174:e82c:4887", 63943, "2607:f8b0:400c:c03::1a", 25, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=")]
     public void MatchesTheSpecsReferenceValues_InBothDirections(string source, int sourcePort, string destination, int destinationPort, string expected)
     {
-        UInt128 a = IpAddress128.Parse(source), b = IpAddress128.Parse(destination);
+        IpAddress128 a = IpAddress128.Parse(source), b = IpAddress128.Parse(destination);
         Assert.Equal(expected, CommunityId.Compute(a, (ushort)sourcePort, b, (ushort)destinationPort));
         Assert.Equal(expected, CommunityId.Compute(b, (ushort)destinationPort, a, (ushort)sourcePort));
     }
@@ -19,14 +19,14 @@ public class CommunityIdTests
     [Fact]
     public void UdpReferenceValue_ShowsTheProtocolIsHashed()
     {
-        UInt128 a = IpAddress128.Parse("192.168.1.52"), b = IpAddress128.Parse("8.8.8.8");
+        IpAddress128 a = IpAddress128.Parse("192.168.1.52"), b = IpAddress128.Parse("8.8.8.8");
         Assert.Equal("1:d/FP5EW3wiY1vCndhwleRRKHowQ=", CommunityId.Compute(a, 54585, b, 53, protocol: 17));
     }
 
     [Fact]
     public void SameAddresses_AreOrderedByPort()
     {
-        UInt128 host = IpAddress128.Parse("10.0.0.1");
+        IpAddress128 host = IpAddress128.Parse("10.0.0.1");
         Assert.Equal(CommunityId.Compute(host, 80, host, 5000), CommunityId.Compute(host, 5000, host, 80));
         Assert.NotEqual(CommunityId.Compute(host, 80, host, 5000), CommunityId.Compute(host, 80, host, 5001));
     }
@@ -34,7 +34,7 @@ public class CommunityIdTests
     [Fact]
     public void SeedChangesTheValue()
     {
-        UInt128 a = IpAddress128.Parse("128.232.110.120"), b = IpAddress128.Parse("66.35.250.204");
+        IpAddress128 a = IpAddress128.Parse("128.232.110.120"), b = IpAddress128.Parse("66.35.250.204");
         Assert.NotEqual(CommunityId.Compute(a, 34855, b, 80), CommunityId.Compute(a, 34855, b, 80, seed: 1));
     }
 }

@@ -1,5 +1,6 @@
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Net;
 using PcapResetInspector.Core.Synthesis;
 using static PcapResetInspector.Core.Tests.Flows.FlowTestHarness;
 
@@ -559,7 +560,7 @@ public class ConnStateTests
         Assert.Equal("ShADr", c.History);
         Assert.Equal("RSTR", c.ConnState);
         Assert.Equal(6, c.IpVersion);
-        Assert.Equal("2001:db8::1", Net.IpAddress128.Format(c.Originator.Address));
+        Assert.Equal("2001:db8::1", IpAddress128.Format(c.Originator.Address));
         Assert.True(c.Originator.IpBytes > 3 * 40);
     }
 
