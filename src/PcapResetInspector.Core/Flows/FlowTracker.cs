@@ -12,7 +12,7 @@ namespace PcapResetInspector.Core.Flows;
 /// connection to the sink when it leaves the table. One hash lookup per packet; connection state
 /// lives by value in a slot array, so steady-state processing allocates nothing.
 /// </summary>
-public sealed class FlowTracker
+public sealed partial class FlowTracker
 {
     private const int TooLargeSeqDelta = 1_048_576; // TOO_LARGE_SEQ_DELTA in TCPSessionAdapter.cc
 
@@ -30,8 +30,7 @@ public sealed class FlowTracker
 
     private readonly FlowTrackerOptions _options;
     private readonly IConnectionSink _sink;
-    private readonly Dictionary<FlowKey, int> _table = new();
-    private readonly PriorityQueue<TimerEntry, long> _timers = new();
+    private readonly TimerQueue _timers = new();
     private readonly bool[] _likelyServerPort = new bool[65536];
     private readonly bool[] _longInactivityPort = new bool[65536];
     private readonly long _attemptDelay, _closeDelay, _linger, _synTimeout, _sessionTimer;
@@ -52,8 +51,6 @@ public sealed class FlowTracker
     private readonly Queue<(FlowKey Key, PriorConnection Prior)> _recentlyRemovedOrder = new();
     private readonly Dictionary<int, PriorConnection> _priorBySlot = new();
 
-    private readonly record struct TimerEntry(int Slot, int Generation);
-
     // The flow-table cap (FlowTrackerOptions.MaxConnections): one intrusive doubly-linked list per
     // eviction tier, least recently active at the head. Moving a connection to its tail on each packet
     // and taking a victim from a head are O(1) and allocate nothing. Index 0 (EvictionTier.None) is unused.
@@ -63,7 +60,7 @@ public sealed class FlowTracker
     private const int NoSlot = -1;
 
     // Scratch for compacting the timer queue (kept, so compaction allocates nothing once grown).
-    private (TimerEntry Entry, long Due)[] _timerScratch = [];
+    private TimerEntry[] _timerScratch = [];
     private const int TimerCompactionSlack = 1024;
 
     public FlowTracker(IConnectionSink sink, FlowTrackerOptions? options = null)
@@ -87,7 +84,7 @@ public sealed class FlowTracker
     }
 
     /// <summary>Connections in the table now.</summary>
-    public int ActiveConnections => _table.Count;
+    public int ActiveConnections => _indexCount;
 
     /// <summary>Connections created so far.</summary>
     public long ConnectionsSeen => _nextOrdinal;
@@ -128,24 +125,28 @@ public sealed class FlowTracker
         FlowKey key = FlowKey.Create(segment.SourceAddress, segment.SourcePort, segment.DestinationAddress,
             segment.DestinationPort, vlanKey, out _);
 
-        ref int slotRef = ref CollectionsMarshal.GetValueRefOrAddDefault(_table, key, out bool exists);
+        int hash = key.GetHashCode();
+        int bucket = FindBucket(in key, hash, out bool exists);
         int slot;
         if (!exists)
         {
-            slot = slotRef = NewConnection(in key, in segment);
-            // slotRef is not used again: evicting removes another key, which may invalidate it.
-            if (_maxConnections > 0 && _table.Count > _maxConnections)
+            slot = NewConnection(in key, in segment);
+            IndexAdd(bucket, hash, slot);
+            // The bucket is not used again: growing or evicting moves entries of the index.
+            if (_maxConnections > 0 && _indexCount > _maxConnections)
                 EvictOne();
         }
         else
         {
-            slot = slotRef;
+            slot = _bucketSlots[bucket] - 1;
             ref Connection existing = ref Slot(slot);
             if (IsReuse(ref existing, in segment))
             {
                 Emit(slot, ref existing, RemovalReason.Reused, _networkTime, remember: true);
                 FreeSlot(slot);
-                slot = slotRef = NewConnection(in key, in segment);
+                // Neither the sink nor the new connection touches the index, so the bucket still holds the key.
+                slot = NewConnection(in key, in segment);
+                _bucketSlots[bucket] = slot + 1;
             }
         }
 
@@ -154,8 +155,8 @@ public sealed class FlowTracker
         Schedule(slot, ref c);
         if (_maxConnections > 0)
             Touch(slot, ref c);
-        if (_table.Count > PeakConnections)
-            PeakConnections = _table.Count;
+        if (_indexCount > PeakConnections)
+            PeakConnections = _indexCount;
     }
 
     /// <summary>Packets whose timestamp leapt far ahead of the others and was not followed (a corrupt timestamp).</summary>
@@ -206,9 +207,7 @@ public sealed class FlowTracker
     /// <summary>End of input: every connection still in the table leaves it, in creation order (Zeek's Drain).</summary>
     public void Drain()
     {
-        var remaining = new List<int>(_table.Count);
-        foreach (int slot in _table.Values)
-            remaining.Add(slot);
+        List<int> remaining = IndexedSlots();
         remaining.Sort((x, y) => Slot(x).Ordinal.CompareTo(Slot(y).Ordinal));
         foreach (int slot in remaining)
         {
@@ -216,7 +215,7 @@ public sealed class FlowTracker
             Emit(slot, ref c, RemovalReason.EndOfInput, _networkTime, remember: false);
             FreeSlot(slot);
         }
-        _table.Clear();
+        ClearIndex();
         _timers.Clear();
     }
 
@@ -345,7 +344,7 @@ public sealed class FlowTracker
     private void Remove(int slot, RemovalReason reason, long when)
     {
         ref Connection c = ref Slot(slot);
-        _table.Remove(c.Key);
+        IndexRemove(in c.Key);
         Emit(slot, ref c, reason, when, remember: true);
         FreeSlot(slot);
     }
@@ -431,10 +430,10 @@ public sealed class FlowTracker
         long deadline = NextDeadline(ref c, out _);
         if (deadline < c.QueuedDeadline)
         {
-            if (_timers.Count >= 2 * _table.Count + TimerCompactionSlack)
+            if (_timers.Count >= 2 * _indexCount + TimerCompactionSlack)
                 CompactTimers();
             c.QueuedDeadline = deadline;
-            _timers.Enqueue(new TimerEntry(slot, c.Generation), deadline);
+            _timers.Enqueue(new TimerEntry(slot, c.Generation, deadline));
         }
     }
 
@@ -447,22 +446,23 @@ public sealed class FlowTracker
     private void CompactTimers()
     {
         int kept = 0;
-        foreach ((TimerEntry entry, long due) in _timers.UnorderedItems)
+        foreach (TimerEntry entry in _timers.UnorderedEntries)
         {
+            long due = entry.Due;
             ref Connection c = ref Slot(entry.Slot);
             if (!c.InUse || c.Generation != entry.Generation || c.QueuedDeadline != due)
                 continue;
             c.QueuedDeadline = ~due; // marked: a duplicate entry with the same deadline is not kept twice
             if (kept == _timerScratch.Length)
-                Array.Resize(ref _timerScratch, Math.Max(2 * kept, _table.Count + 16));
-            _timerScratch[kept++] = (entry, due);
+                Array.Resize(ref _timerScratch, Math.Max(2 * kept, _indexCount + 16));
+            _timerScratch[kept++] = entry;
         }
         _timers.Clear();
         for (int i = 0; i < kept; i++)
         {
-            (TimerEntry entry, long due) = _timerScratch[i];
-            Slot(entry.Slot).QueuedDeadline = due;
-            _timers.Enqueue(entry, due);
+            TimerEntry entry = _timerScratch[i];
+            Slot(entry.Slot).QueuedDeadline = entry.Due;
+            _timers.Enqueue(entry);
         }
     }
 
@@ -492,8 +492,9 @@ public sealed class FlowTracker
     /// <summary>Zeek runs every timer due at or before the packet's time before processing the packet.</summary>
     private void RunTimers(long now)
     {
-        while (_timers.TryPeek(out TimerEntry entry, out long due) && due <= now)
+        while (_timers.TryPeek(out TimerEntry entry) && entry.Due <= now)
         {
+            long due = entry.Due;
             _timers.Dequeue();
             ref Connection c = ref Slot(entry.Slot);
             if (!c.InUse || c.Generation != entry.Generation || c.QueuedDeadline != due)
