@@ -6,9 +6,10 @@ namespace PcapResetInspector.Core.Analysis;
 
 /// <summary>
 /// The pipeline from captured frames to connections: decode each frame, count it, and feed TCP
-/// segments to the flow tracker. Files and live captures go through the same <see cref="Process"/>.
+/// segments to the flow tracker. Files and live captures go through the same steps; <see cref="Run"/>
+/// may read and decode on a second thread (<see cref="DecodeOnSecondThread"/>).
 /// </summary>
-public sealed class CaptureAnalyzer
+public sealed partial class CaptureAnalyzer
 {
     private const int CancellationCheckInterval = 4096;
     private readonly FlowTracker _tracker;
@@ -16,17 +17,29 @@ public sealed class CaptureAnalyzer
     public CaptureAnalyzer(IConnectionSink sink, FlowTrackerOptions? options = null)
     {
         _tracker = new FlowTracker(sink, options);
+        // Checksum verification reads the whole frame in the tracker, which the second thread does not hand over.
+        DecodeOnSecondThread = Environment.ProcessorCount > 1 && options?.VerifyChecksums != true;
     }
 
     public CaptureStatistics Statistics { get; } = new();
 
     public FlowTracker Tracker => _tracker;
 
+    /// <summary>
+    /// Whether <see cref="Run"/> reads and decodes on a thread of its own while the calling thread tracks
+    /// connections and runs the sinks. On by default when there is more than one processor; the sinks
+    /// still run on the calling thread, in the same order, so the results are the same either way.
+    /// </summary>
+    public bool DecodeOnSecondThread { get; set; }
+
     /// <summary>Reads a source to its end (or until cancelled). Several sources read in turn form one timeline.</summary>
     /// <returns>False if cancellation stopped the read.</returns>
     public bool Run(IPacketSource source, CancellationToken cancellation = default)
     {
         Statistics.FilesRead++;
+        if (DecodeOnSecondThread)
+            return RunOnTwoThreads(source, cancellation);
+
         int untilCheck = CancellationCheckInterval;
         while (source.TryReadNext(out PacketRecord packet))
         {
@@ -41,8 +54,15 @@ public sealed class CaptureAnalyzer
         return !cancellation.IsCancellationRequested;
     }
 
-    /// <summary>Decodes and tracks one frame.</summary>
+    /// <summary>One frame: counted, decoded and, if it is TCP, tracked.</summary>
     public void Process(in PacketRecord packet)
+    {
+        if (Decode(in packet, out TcpSegment segment))
+            Track(in segment, packet.Data);
+    }
+
+    /// <summary>Counts and decodes a frame; true if it holds a TCP segment.</summary>
+    private bool Decode(in PacketRecord packet, out TcpSegment segment)
     {
         CaptureStatistics stats = Statistics;
         stats.Packets++;
@@ -53,10 +73,10 @@ public sealed class CaptureAnalyzer
         if (packet.TimestampNanos > stats.LastTimestamp)
             stats.LastTimestamp = packet.TimestampNanos;
 
-        DecodeStatus status = PacketDecoder.Decode(in packet, out TcpSegment segment);
+        DecodeStatus status = PacketDecoder.Decode(in packet, out segment);
         stats.Decode.Add(status);
         if (status != DecodeStatus.Tcp)
-            return;
+            return false;
 
         stats.TcpSegments++;
         TcpFlags flags = segment.Flags;
@@ -66,10 +86,16 @@ public sealed class CaptureAnalyzer
         if (segment.IpVersion == 6) stats.Ipv6Segments++;
         if (segment.Vlan != 0) stats.VlanSegments++;
         if (segment.CapturedPayloadLength < segment.PayloadLength) stats.SnaplenTruncatedSegments++;
+        return true;
+    }
 
-        _tracker.Process(in segment, packet.Data);
-        if (_tracker.EvictedConnections != stats.EvictedConnections)
+    /// <summary>Feeds a decoded segment to the flow tracker; <paramref name="frame"/> is the frame it came from.</summary>
+    private void Track(in TcpSegment segment, ReadOnlySpan<byte> frame)
+    {
+        _tracker.Process(in segment, frame);
+        if (_tracker.EvictedConnections != Statistics.EvictedConnections)
         {
+            CaptureStatistics stats = Statistics;
             stats.EvictedConnections = _tracker.EvictedConnections;
             stats.EvictedHalfOpen = _tracker.EvictedHalfOpen;
             stats.EvictedFinished = _tracker.EvictedFinished;
@@ -77,6 +103,5 @@ public sealed class CaptureAnalyzer
         }
     }
 
-    /// <summary>End of all input: the connections still open leave the table.</summary>
     public void Finish() => _tracker.Drain();
 }
