@@ -31,6 +31,13 @@ public sealed partial class FlowTracker
     private readonly FlowTrackerOptions _options;
     private readonly IConnectionSink _sink;
     private readonly TimerQueue _timers = new();
+    private readonly KeyIndex<FlowKey, ConnectionKeys> _index;
+
+    /// <summary>The flow index reads each key from the connection in the slot it maps to.</summary>
+    private readonly struct ConnectionKeys(FlowTracker tracker) : IKeyStore<FlowKey>
+    {
+        public ref readonly FlowKey KeyAt(int value) => ref tracker.Slot(value).Key;
+    }
     private readonly bool[] _likelyServerPort = new bool[65536];
     private readonly bool[] _longInactivityPort = new bool[65536];
     private readonly long _attemptDelay, _closeDelay, _linger, _synTimeout, _sessionTimer;
@@ -47,8 +54,6 @@ public sealed partial class FlowTracker
     private int _slotHighWater;
     private long _networkTime;
     private long _nextOrdinal;
-    private readonly Dictionary<FlowKey, PriorConnection> _recentlyRemoved = new();
-    private readonly Queue<(FlowKey Key, PriorConnection Prior)> _recentlyRemovedOrder = new();
     private readonly Dictionary<int, PriorConnection> _priorBySlot = new();
 
     // The flow-table cap (FlowTrackerOptions.MaxConnections): one intrusive doubly-linked list per
@@ -66,6 +71,7 @@ public sealed partial class FlowTracker
     public FlowTracker(IConnectionSink sink, FlowTrackerOptions? options = null)
     {
         _sink = sink;
+        _index = new KeyIndex<FlowKey, ConnectionKeys>(new ConnectionKeys(this));
         _options = options ?? new FlowTrackerOptions();
         foreach (ushort port in _options.LikelyServerPorts)
             _likelyServerPort[port] = true;
@@ -84,7 +90,7 @@ public sealed partial class FlowTracker
     }
 
     /// <summary>Connections in the table now.</summary>
-    public int ActiveConnections => _indexCount;
+    public int ActiveConnections => _index.Count;
 
     /// <summary>Connections created so far.</summary>
     public long ConnectionsSeen => _nextOrdinal;
@@ -126,19 +132,19 @@ public sealed partial class FlowTracker
             segment.DestinationPort, vlanKey, out _);
 
         int hash = key.GetHashCode();
-        int bucket = FindBucket(in key, hash, out bool exists);
+        int bucket = _index.FindBucket(in key, hash, out bool exists);
         int slot;
         if (!exists)
         {
             slot = NewConnection(in key, in segment);
-            IndexAdd(bucket, hash, slot);
+            _index.AddAt(bucket, hash, slot);
             // The bucket is not used again: growing or evicting moves entries of the index.
-            if (_maxConnections > 0 && _indexCount > _maxConnections)
+            if (_maxConnections > 0 && _index.Count > _maxConnections)
                 EvictOne();
         }
         else
         {
-            slot = _bucketSlots[bucket] - 1;
+            slot = _index.ValueAt(bucket);
             ref Connection existing = ref Slot(slot);
             if (IsReuse(ref existing, in segment))
             {
@@ -146,7 +152,7 @@ public sealed partial class FlowTracker
                 FreeSlot(slot);
                 // Neither the sink nor the new connection touches the index, so the bucket still holds the key.
                 slot = NewConnection(in key, in segment);
-                _bucketSlots[bucket] = slot + 1;
+                _index.ReplaceValueAt(bucket, slot);
             }
         }
 
@@ -155,8 +161,8 @@ public sealed partial class FlowTracker
         Schedule(slot, ref c);
         if (_maxConnections > 0)
             Touch(slot, ref c);
-        if (_indexCount > PeakConnections)
-            PeakConnections = _indexCount;
+        if (_index.Count > PeakConnections)
+            PeakConnections = _index.Count;
     }
 
     /// <summary>Packets whose timestamp leapt far ahead of the others and was not followed (a corrupt timestamp).</summary>
@@ -207,7 +213,7 @@ public sealed partial class FlowTracker
     /// <summary>End of input: every connection still in the table leaves it, in creation order (Zeek's Drain).</summary>
     public void Drain()
     {
-        List<int> remaining = IndexedSlots();
+        List<int> remaining = _index.Values();
         remaining.Sort((x, y) => Slot(x).Ordinal.CompareTo(Slot(y).Ordinal));
         foreach (int slot in remaining)
         {
@@ -215,7 +221,7 @@ public sealed partial class FlowTracker
             Emit(slot, ref c, RemovalReason.EndOfInput, _networkTime, remember: false);
             FreeSlot(slot);
         }
-        ClearIndex();
+        _index.Clear();
         _timers.Clear();
     }
 
@@ -264,7 +270,7 @@ public sealed partial class FlowTracker
         if (WantsFlip(s.SourcePort, s.DestinationPort, s.Flags))
             FlipRoles(ref c);
         // One more lookup, per connection rather than per packet: was this tuple used before?
-        if (_recentlyRemoved.Remove(key, out PriorConnection? prior))
+        if (TakePrior(in key) is { } prior)
             _priorBySlot[slot] = prior;
         return slot;
     }
@@ -289,47 +295,6 @@ public sealed partial class FlowTracker
     /// <summary>How many removed connections are remembered for linking (0 turns the memory off).</summary>
     public int RecentlyRemovedCapacity { get; init; } = 65_536;
 
-    private void Remember(ref Connection c, string uid, string history, string connState, RemovalReason reason)
-    {
-        if (RecentlyRemovedCapacity <= 0)
-            return;
-        ref TcpEndpoint orig = ref Orig(ref c);
-        ref TcpEndpoint resp = ref Resp(ref c);
-        var prior = new PriorConnection
-        {
-            Uid = uid,
-            History = history,
-            ConnState = connState,
-            Removal = reason,
-            StartTime = c.StartTime,
-            LastActivityTime = Math.Max(c.A.LastPacketTime, c.B.LastPacketTime),
-            OriginatorAddress = c.OriginatorIsA ? c.AddressA : c.AddressB,
-            OriginatorPort = c.OriginatorIsA ? c.PortA : c.PortB,
-            OriginatorNextSeq = orig.NextRawSeq,
-            ResponderNextSeq = resp.NextRawSeq,
-            OriginatorLastAck = orig.LastRawAck,
-            ResponderLastAck = resp.LastRawAck,
-            OriginatorTtl = orig.TtlLast,
-            ResponderTtl = resp.TtlLast,
-            OriginatorIpId = orig.IpIdLast,
-            ResponderIpId = resp.IpIdLast,
-            OriginatorHasTimestamps = orig.HasTimestamps,
-            OriginatorTsVal = orig.TsValLast,
-            ResponderHasTimestamps = resp.HasTimestamps,
-            ResponderTsVal = resp.TsValLast,
-            DataPackets = orig.DataPackets + resp.DataPackets,
-        };
-        _recentlyRemoved[c.Key] = prior;
-        _recentlyRemovedOrder.Enqueue((c.Key, prior));
-        while (_recentlyRemovedOrder.Count > RecentlyRemovedCapacity)
-        {
-            (FlowKey oldKey, PriorConnection oldPrior) = _recentlyRemovedOrder.Dequeue();
-            // Forget it only if the tuple was not used and removed again since: that newer memory stays.
-            if (_recentlyRemoved.TryGetValue(oldKey, out PriorConnection? current) && ReferenceEquals(current, oldPrior))
-                _recentlyRemoved.Remove(oldKey);
-        }
-    }
-
     private void FreeSlot(int slot)
     {
         ref Connection c = ref Slot(slot);
@@ -344,7 +309,7 @@ public sealed partial class FlowTracker
     private void Remove(int slot, RemovalReason reason, long when)
     {
         ref Connection c = ref Slot(slot);
-        IndexRemove(in c.Key);
+        _index.Remove(in c.Key, c.Key.GetHashCode());
         Emit(slot, ref c, reason, when, remember: true);
         FreeSlot(slot);
     }
@@ -430,7 +395,7 @@ public sealed partial class FlowTracker
         long deadline = NextDeadline(ref c, out _);
         if (deadline < c.QueuedDeadline)
         {
-            if (_timers.Count >= 2 * _indexCount + TimerCompactionSlack)
+            if (_timers.Count >= 2 * _index.Count + TimerCompactionSlack)
                 CompactTimers();
             c.QueuedDeadline = deadline;
             _timers.Enqueue(new TimerEntry(slot, c.Generation, deadline));
@@ -454,7 +419,7 @@ public sealed partial class FlowTracker
                 continue;
             c.QueuedDeadline = ~due; // marked: a duplicate entry with the same deadline is not kept twice
             if (kept == _timerScratch.Length)
-                Array.Resize(ref _timerScratch, Math.Max(2 * kept, _indexCount + 16));
+                Array.Resize(ref _timerScratch, Math.Max(2 * kept, _index.Count + 16));
             _timerScratch[kept++] = entry;
         }
         _timers.Clear();
@@ -1426,7 +1391,7 @@ public sealed partial class FlowTracker
             PreviousOnTuple = prior,
         };
         if (remember)
-            Remember(ref c, summary.Uid, history, summary.ConnState, reason);
+            Remember(ref c, summary.ConnState, reason);
         _sink.Add(summary);
     }
 
