@@ -36,8 +36,7 @@ public sealed class RaceGrouper : IConnectionSink
     private readonly Queue<Held> _arrivalOrder = new();
     private readonly PriorityQueue<Action, long> _expiries = new();
     private readonly Dictionary<BookKey, Book> _books = new();
-    private readonly Dictionary<IpAddress128, Queue<ProbeRecord>> _probes = new();
-    private readonly Queue<(IpAddress128 Client, long ForgetAt)> _probeOrder = new();
+    private readonly ProbeMemory _probes;
     private long _now;
     private long _sequence;
     private int _nextGroupId;
@@ -48,6 +47,7 @@ public sealed class RaceGrouper : IConnectionSink
         _sink = sink;
         _options = options ?? new DiagnosisOptions();
         _diagnoser = new ResetDiagnoser(_options);
+        _probes = new ProbeMemory(_options.MaxRememberedProbes);
         _raceWindow = DiagnosisOptions.Nanos(_options.RaceWindow);
         _parallelWindow = DiagnosisOptions.Nanos(_options.ParallelConnectWindow);
         _scanWindow = DiagnosisOptions.Nanos(_options.ScanWindow);
@@ -63,13 +63,13 @@ public sealed class RaceGrouper : IConnectionSink
 
     /// <summary>Winners and probes remembered for connections still to come.</summary>
     public int RememberedConnections =>
-        _books.Values.Sum(b => b.Winners.Count) + _probes.Values.Sum(q => q.Count);
+        _books.Values.Sum(b => b.Winners.Count) + _probes.Count;
 
     /// <summary>Books of winners and waiting losers (per client and server, per port), for tests of the memory bound.</summary>
     internal int BookCount => _books.Count;
 
     /// <summary>Sources with remembered probes, for tests of the memory bound.</summary>
-    internal int ProbeSourceCount => _probes.Count;
+    internal int ProbeSourceCount => _probes.Sources;
 
     /// <summary>Race groups formed so far.</summary>
     public int RaceGroups => _nextGroupId;
@@ -144,7 +144,6 @@ public sealed class RaceGrouper : IConnectionSink
         _expiries.Clear();
         _books.Clear();
         _probes.Clear();
-        _probeOrder.Clear();
     }
 
     // ---------------------------------------------------------------- waiting connections
@@ -188,7 +187,6 @@ public sealed class RaceGrouper : IConnectionSink
         public int ReleasedWaiting { get; set; }
     }
 
-    private readonly record struct ProbeRecord(long SynTime, IpAddress128 Server, ushort Port);
 
     private void Hold(ConnectionFacts facts, HoldKind kind)
     {
@@ -278,12 +276,7 @@ public sealed class RaceGrouper : IConnectionSink
             expire();
         }
 
-        // Probes arrive nearly in time order, so a queue (not a heap of closures) says which to forget.
-        while (_probeOrder.TryPeek(out var probe) && probe.ForgetAt <= _now)
-        {
-            _probeOrder.Dequeue();
-            ForgetOldestProbe(probe.Client);
-        }
+        _probes.ForgetDue(_now);
     }
 
     private void EnforceCap()
@@ -491,52 +484,11 @@ public sealed class RaceGrouper : IConnectionSink
 
     private void RememberProbe(ConnectionFacts facts)
     {
-        IpAddress128 client = facts.Client.Address;
-        if (!_probes.TryGetValue(client, out Queue<ProbeRecord>? probes))
-            _probes[client] = probes = new Queue<ProbeRecord>();
-        probes.Enqueue(new ProbeRecord(facts.ClientSynTime, facts.Server.Address, facts.Server.Port));
         // A probe counts for others whose SYNs are within a window of its own; they are checked a settle time after theirs.
         long forgetAt = facts.ClientSynTime + 2 * _scanWindow + _probeSettle;
-        _probeOrder.Enqueue((client, forgetAt));
-        while (_probeOrder.Count > _options.MaxRememberedProbes)
-            ForgetOldestProbe(_probeOrder.Dequeue().Client);
+        _probes.Remember(facts.Client.Address, facts.ClientSynTime, facts.Server.Address, facts.Server.Port, forgetAt);
     }
 
-    /// <summary>
-    /// Each entry of the order queue stands for its client's oldest remaining record (both are in
-    /// arrival order), so forgetting one entry, on time or over the cap, drops exactly that record.
-    /// </summary>
-    private void ForgetOldestProbe(IpAddress128 client)
-    {
-        if (!_probes.TryGetValue(client, out Queue<ProbeRecord>? probes))
-            return;
-        probes.TryDequeue(out _);
-        if (probes.Count == 0)
-            _probes.Remove(client);
-    }
-
-    /// <summary>The client's probe-shaped connects within the scan window of this one, if they reach a threshold.</summary>
-    private ScanFanOut? FanOut(ConnectionFacts facts)
-    {
-        if (!_probes.TryGetValue(facts.Client.Address, out Queue<ProbeRecord>? probes))
-            return null;
-        long syn = facts.ClientSynTime;
-        var ports = new HashSet<ushort>();
-        var hosts = new HashSet<IpAddress128>();
-        int count = 0;
-        long first = long.MaxValue, last = long.MinValue;
-        foreach (ProbeRecord probe in probes)
-        {
-            if (Math.Abs(probe.SynTime - syn) > _scanWindow)
-                continue;
-            count++;
-            ports.Add(probe.Port);
-            hosts.Add(probe.Server);
-            first = Math.Min(first, probe.SynTime);
-            last = Math.Max(last, probe.SynTime);
-        }
-        if (ports.Count < _options.ScanFanOutPorts && hosts.Count < _options.ScanFanOutHosts)
-            return null;
-        return new ScanFanOut(count, ports.Count, hosts.Count, first, last);
-    }
+    private ScanFanOut? FanOut(ConnectionFacts facts) =>
+        _probes.FanOut(facts.Client.Address, facts.ClientSynTime, _scanWindow, _options.ScanFanOutPorts, _options.ScanFanOutHosts);
 }

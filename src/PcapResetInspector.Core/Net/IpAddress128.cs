@@ -81,7 +81,13 @@ public readonly struct IpAddress128 : IEquatable<IpAddress128>, IComparable<IpAd
 
     public override bool Equals(object? obj) => obj is IpAddress128 other && Equals(other);
 
-    public override int GetHashCode() => HashCode.Combine(High, Low);
+    /// <summary>A multiplicative mix of the halves, folded: cheap, and the same in every process.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public override int GetHashCode()
+    {
+        ulong h = ((High * 0x9E3779B97F4A7C15UL) ^ Low) * 0xBF58476D1CE4E5B9UL;
+        return (int)(h ^ (h >> 32));
+    }
 
     /// <summary>Numeric order of the 128-bit value (the order of the bytes in network order).</summary>
     public int CompareTo(IpAddress128 other) =>

@@ -1,0 +1,151 @@
+using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Net;
+
+namespace PcapResetInspector.Core.Diagnosis;
+
+/// <summary>
+/// The probe-shaped connects remembered for the scan test, oldest first, with each source's probes
+/// chained newest to oldest. Plain structs in a ring plus an index of each source's newest probe: a
+/// scan or SYN flood from many spoofed sources remembers up to the cap without an object per source
+/// (a queue per source made every one of them live long enough to need a full collection).
+/// </summary>
+internal sealed class ProbeMemory
+{
+    private struct Entry
+    {
+        public IpAddress128 Client;
+        public IpAddress128 Server;
+        public long SynTime;
+        public long ForgetAt;
+        public long Sequence;
+        public long PreviousOfClient;   // sequence of the same source's previous probe, -1 if none
+        public ushort Port;
+    }
+
+    private readonly struct ClientKeys(ProbeMemory memory) : IKeyStore<IpAddress128>
+    {
+        public ref readonly IpAddress128 KeyAt(int value) => ref memory._entries[value].Client;
+    }
+
+    private readonly int _max;
+    private readonly KeyIndex<IpAddress128, ClientKeys> _newestOfClient;
+    private Entry[] _entries = [];   // a power of two long; a probe's place is its sequence modulo the length
+    private long _head;              // sequence of the oldest probe remembered
+    private long _tail;              // sequence the next probe gets
+
+    public ProbeMemory(int max)
+    {
+        _max = max;
+        _newestOfClient = new KeyIndex<IpAddress128, ClientKeys>(new ClientKeys(this));
+    }
+
+    public int Count => (int)(_tail - _head);
+
+    /// <summary>Sources with at least one probe remembered.</summary>
+    public int Sources => _newestOfClient.Count;
+
+    public void Remember(IpAddress128 client, long synTime, IpAddress128 server, ushort port, long forgetAt)
+    {
+        if (Count == _entries.Length)
+            Grow();
+        long sequence = _tail++;
+        int position = PositionOf(sequence);
+        int hash = client.GetHashCode();
+        int bucket = _newestOfClient.FindBucket(in client, hash, out bool known);
+        _entries[position] = new Entry
+        {
+            Client = client,
+            Server = server,
+            SynTime = synTime,
+            ForgetAt = forgetAt,
+            Sequence = sequence,
+            PreviousOfClient = known ? _entries[_newestOfClient.ValueAt(bucket)].Sequence : -1,
+            Port = port,
+        };
+        if (known)
+            _newestOfClient.ReplaceValueAt(bucket, position);
+        else
+            _newestOfClient.AddAt(bucket, hash, position);
+
+        while (Count > _max)
+            ForgetOldest();
+    }
+
+    /// <summary>Forgets, oldest first, the probes whose time is up by <paramref name="now"/> (they arrive nearly in time order).</summary>
+    public void ForgetDue(long now)
+    {
+        while (Count > 0 && _entries[PositionOf(_head)].ForgetAt <= now)
+            ForgetOldest();
+    }
+
+    public void Clear()
+    {
+        _head = _tail = 0;
+        _newestOfClient.Clear();
+    }
+
+    /// <summary>
+    /// The source's probes whose SYNs lie within <paramref name="window"/> of <paramref name="synTime"/>,
+    /// if they reach <paramref name="minPorts"/> distinct ports or <paramref name="minHosts"/> distinct hosts.
+    /// </summary>
+    public ScanFanOut? FanOut(IpAddress128 client, long synTime, long window, int minPorts, int minHosts)
+    {
+        if (!_newestOfClient.TryGetValue(in client, client.GetHashCode(), out int position))
+            return null;
+        var ports = new HashSet<ushort>();
+        var hosts = new HashSet<IpAddress128>();
+        int count = 0;
+        long first = long.MaxValue, last = long.MinValue;
+        while (true)
+        {
+            ref Entry probe = ref _entries[position];
+            if (Math.Abs(probe.SynTime - synTime) <= window)
+            {
+                count++;
+                ports.Add(probe.Port);
+                hosts.Add(probe.Server);
+                first = Math.Min(first, probe.SynTime);
+                last = Math.Max(last, probe.SynTime);
+            }
+            if (probe.PreviousOfClient < _head)
+                break;
+            position = PositionOf(probe.PreviousOfClient);
+        }
+        if (ports.Count < minPorts && hosts.Count < minHosts)
+            return null;
+        return new ScanFanOut(count, ports.Count, hosts.Count, first, last);
+    }
+
+    private int PositionOf(long sequence) => (int)(sequence & (_entries.Length - 1));
+
+    private void ForgetOldest()
+    {
+        int position = PositionOf(_head);
+        ref Entry oldest = ref _entries[position];
+        // The source's last probe going means the source has none left.
+        int bucket = _newestOfClient.FindBucket(in oldest.Client, oldest.Client.GetHashCode(), out bool known);
+        if (known && _newestOfClient.ValueAt(bucket) == position)
+            _newestOfClient.RemoveAt(bucket);
+        _head++;
+    }
+
+    /// <summary>Doubles the ring; every probe moves to its place in the longer one, and the index follows.</summary>
+    private void Grow()
+    {
+        Entry[] old = _entries;
+        _entries = new Entry[Math.Max(1024, old.Length * 2)];
+        _newestOfClient.Clear();
+        for (long sequence = _head; sequence < _tail; sequence++)
+        {
+            ref Entry entry = ref old[sequence & (old.Length - 1)];
+            int position = PositionOf(sequence);
+            _entries[position] = entry;
+            int hash = entry.Client.GetHashCode();
+            int bucket = _newestOfClient.FindBucket(in entry.Client, hash, out bool known);
+            if (known)
+                _newestOfClient.ReplaceValueAt(bucket, position);
+            else
+                _newestOfClient.AddAt(bucket, hash, position);
+        }
+    }
+}
