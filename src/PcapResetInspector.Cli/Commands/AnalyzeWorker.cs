@@ -92,7 +92,7 @@ public sealed class AnalyzeWorker
 
         var connections = new ConnectionCounter();
         var resetStatistics = new ResetStatistics();
-        var rows = new ReportRows();
+        var rows = new ReportRows(isExport ? 0 : ReportRows.MaxKept);
         var extractor = settings.WriteFlaggedPath is not null ? new FlaggedPacketExtractor(output.IncludeVlan) : null;
         bool findings = false;
         // Every connection into conn.log goes in the order connections leave the flow table, as Zeek
@@ -323,6 +323,11 @@ public sealed class ConnectionCounter : IConnectionSink
 public sealed class ReportRows
 {
     public const int MaxKept = 10_000;
+    private readonly int _maxKept;
+
+    /// <param name="maxKept">How many rows to keep for listing: 0 when the report will not list them (an
+    /// export is the output), so a flood's connections are not held for nothing.</param>
+    public ReportRows(int maxKept = MaxKept) => _maxKept = maxKept;
 
     public List<(ConnectionSummary Connection, ResetDiagnosis? Diagnosis)> Kept { get; } = [];
     public long Total { get; private set; }
@@ -331,7 +336,7 @@ public sealed class ReportRows
     public void Add(ConnectionSummary connection, ResetDiagnosis? diagnosis)
     {
         Total++;
-        if (Kept.Count < MaxKept)
+        if (Kept.Count < _maxKept)
             Kept.Add((connection, diagnosis));
     }
 }

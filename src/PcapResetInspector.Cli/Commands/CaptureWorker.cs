@@ -107,7 +107,7 @@ public sealed class CaptureWorker
 
             var connections = new ConnectionCounter();
             var resets = new ResetStatistics();
-            var rows = new ReportRows();
+            var rows = new ReportRows(isExport ? 0 : ReportRows.MaxKept);
             bool findings = false;
             var selected = new SelectedFlowSink(output.Selection, exporters, flushEachRow: true);
             selected.Selected += (connection, diagnosis) =>

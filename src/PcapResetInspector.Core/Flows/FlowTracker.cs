@@ -249,10 +249,7 @@ public sealed partial class FlowTracker
         c.Generation = generation;
         c.InUse = true;
         c.Key = key;
-        c.AddressA = s.SourceAddress;
-        c.PortA = s.SourcePort;
-        c.AddressB = s.DestinationAddress;
-        c.PortB = s.DestinationPort;
+        c.AIsLow = key.LowAddress == s.SourceAddress && key.LowPort == s.SourcePort;
         c.Vlan = s.Vlan;
         c.InnerVlan = s.InnerVlan;
         c.IpVersion = s.IpVersion;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace PcapResetInspector.Core.Flows;
 
@@ -24,6 +25,8 @@ internal struct SequenceRange
 /// timestamps, RST details). It belongs to a host, not to a role: a role flip only changes which
 /// endpoint is called the originator.
 /// </summary>
+// Auto layout: the runtime packs the fields, which are grouped here by meaning, not by size.
+[StructLayout(LayoutKind.Auto)]
 internal struct TcpEndpoint
 {
     // --- Zeek's endpoint state (TCP_Endpoint.h) ---
