@@ -296,6 +296,8 @@ public sealed partial class FlowTracker
     {
         ref Connection c = ref Slot(slot);
         Unlink(slot, ref c);
+        ReleasePendingBlock(ref c.A);
+        ReleasePendingBlock(ref c.B);
         c.InUse = false;
         c.Generation++;
         if (_freeCount == _freeSlots.Length)
@@ -1129,7 +1131,7 @@ public sealed partial class FlowTracker
     // ---------------------------------------------------------------- content gaps (G/g, missed_bytes)
 
     /// <summary>Records that <paramref name="ep"/> sent [seq, seq+len) (TCP_Reassembler::DataSent, ranges only).</summary>
-    private static void DataSent(ref TcpEndpoint ep, ulong seq, int len)
+    private void DataSent(ref TcpEndpoint ep, ulong seq, int len)
     {
         ulong upper = seq + (ulong)len;
         ulong acked = ep.ToRelativeSeqSpace(ep.AckSeq, ep.AckWraps);
@@ -1151,9 +1153,9 @@ public sealed partial class FlowTracker
         AddPending(ref ep, seq, upper);
     }
 
-    private static void AddPending(ref TcpEndpoint ep, ulong start, ulong end)
+    private void AddPending(ref TcpEndpoint ep, ulong start, ulong end)
     {
-        Span<SequenceRange> ranges = ep.Pending;
+        Span<SequenceRange> ranges = TakePendingBlock(ref ep);
         // Merge with an overlapping or touching range.
         for (int i = 0; i < ep.PendingCount; i++)
         {
@@ -1181,9 +1183,9 @@ public sealed partial class FlowTracker
         ranges[at].End = end;
     }
 
-    private static void DeliverPending(ref TcpEndpoint ep)
+    private void DeliverPending(ref TcpEndpoint ep)
     {
-        Span<SequenceRange> ranges = ep.Pending;
+        Span<SequenceRange> ranges = PendingOf(ref ep);
         int consumed = 0;
         while (consumed < ep.PendingCount && ranges[consumed].Start <= ep.ReassembledUpTo)
         {
@@ -1194,21 +1196,65 @@ public sealed partial class FlowTracker
         RemoveFirstPending(ref ep, consumed);
     }
 
-    private static void RemoveFirstPending(ref TcpEndpoint ep, int count)
+    private void RemoveFirstPending(ref TcpEndpoint ep, int count)
     {
         if (count == 0)
             return;
-        Span<SequenceRange> ranges = ep.Pending;
+        Span<SequenceRange> ranges = PendingOf(ref ep);
         for (int i = count; i < ep.PendingCount; i++)
             ranges[i - count] = ranges[i];
         ep.PendingCount -= count;
+        if (ep.PendingCount == 0)
+            ReleasePendingBlock(ref ep);
+    }
+
+    // ---------------------------------------------------------------- the pool of pending ranges
+
+    private PendingRanges[] _pendingBlocks = new PendingRanges[64];
+    private int[] _freePendingBlocks = new int[64];
+    private int _freePendingCount;
+    private int _pendingHighWater;
+
+    /// <summary>The endpoint's pending ranges (empty if it has no block). Valid until a block is next taken.</summary>
+    private Span<SequenceRange> PendingOf(ref TcpEndpoint ep) =>
+        ep.PendingBlock == 0 ? Span<SequenceRange>.Empty : _pendingBlocks[ep.PendingBlock - 1];
+
+    private Span<SequenceRange> TakePendingBlock(ref TcpEndpoint ep)
+    {
+        if (ep.PendingBlock == 0)
+        {
+            int block;
+            if (_freePendingCount > 0)
+            {
+                block = _freePendingBlocks[--_freePendingCount];
+            }
+            else
+            {
+                block = _pendingHighWater++;
+                if (block == _pendingBlocks.Length)
+                    Array.Resize(ref _pendingBlocks, _pendingBlocks.Length * 2);
+            }
+            ep.PendingBlock = block + 1;
+        }
+        return _pendingBlocks[ep.PendingBlock - 1];
+    }
+
+    private void ReleasePendingBlock(ref TcpEndpoint ep)
+    {
+        if (ep.PendingBlock == 0)
+            return;
+        if (_freePendingCount == _freePendingBlocks.Length)
+            Array.Resize(ref _freePendingBlocks, _freePendingBlocks.Length * 2);
+        _freePendingBlocks[_freePendingCount++] = ep.PendingBlock - 1;
+        ep.PendingBlock = 0;
+        ep.PendingCount = 0;
     }
 
     /// <summary>
     /// The peer acknowledged <paramref name="ep"/>'s data up to <paramref name="seq"/>: whatever was
     /// acknowledged but never seen is a content gap (TCP_Reassembler::AckReceived / Undelivered / Gap).
     /// </summary>
-    private static void AckReceived(ref Connection c, ref TcpEndpoint ep, bool epIsA, ulong seq)
+    private void AckReceived(ref Connection c, ref TcpEndpoint ep, bool epIsA, ulong seq)
     {
         if (ep.FinCount > 0 && seq >= ep.FinSeq)
             seq = ep.FinSeq - 1; // the FIN octet is not data
@@ -1223,7 +1269,7 @@ public sealed partial class FlowTracker
             return;
 
         ref TcpEndpoint peer = ref epIsA ? ref c.B : ref c.A;
-        Span<SequenceRange> ranges = ep.Pending;
+        Span<SequenceRange> ranges = PendingOf(ref ep);
         int consumed = 0;
         while (consumed < ep.PendingCount && ranges[consumed].Start < seq)
         {

@@ -55,7 +55,10 @@ internal struct TcpEndpoint
     // --- content-gap tracking (a range-only model of TCP_Reassembler) ---
     public ulong ReassembledUpTo;   // last_reassem_seq: next relative seq expected in order
     public ulong TrimmedUpTo;       // trim_seq: highest relative seq acknowledged by the peer
-    public PendingRanges Pending;
+    // Out-of-order ranges live in the tracker's pool, taken when the first one arrives and given back
+    // when the last is delivered: most connections never have any, and 64 bytes in every endpoint
+    // were an eighth of the flow table.
+    public int PendingBlock;        // 1 + index of this endpoint's block in the pool; 0 = none
     public int PendingCount;
 
     // --- ConnSize analyzer counters, by the role the packet had when it was looked up ---
