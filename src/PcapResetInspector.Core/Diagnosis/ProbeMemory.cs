@@ -50,8 +50,7 @@ internal sealed class ProbeMemory
             Grow();
         long sequence = _tail++;
         int position = PositionOf(sequence);
-        int hash = client.GetHashCode();
-        int bucket = _newestOfClient.FindBucket(in client, hash, out bool known);
+        int previous = _newestOfClient.Set(in client, client.GetHashCode(), position);
         _entries[position] = new Entry
         {
             Client = client,
@@ -59,13 +58,9 @@ internal sealed class ProbeMemory
             SynTime = synTime,
             ForgetAt = forgetAt,
             Sequence = sequence,
-            PreviousOfClient = known ? _entries[_newestOfClient.ValueAt(bucket)].Sequence : -1,
+            PreviousOfClient = previous >= 0 ? _entries[previous].Sequence : -1,
             Port = port,
         };
-        if (known)
-            _newestOfClient.ReplaceValueAt(bucket, position);
-        else
-            _newestOfClient.AddAt(bucket, hash, position);
 
         while (Count > _max)
             ForgetOldest();
@@ -123,9 +118,7 @@ internal sealed class ProbeMemory
         int position = PositionOf(_head);
         ref Entry oldest = ref _entries[position];
         // The source's last probe going means the source has none left.
-        int bucket = _newestOfClient.FindBucket(in oldest.Client, oldest.Client.GetHashCode(), out bool known);
-        if (known && _newestOfClient.ValueAt(bucket) == position)
-            _newestOfClient.RemoveAt(bucket);
+        _newestOfClient.RemoveIfAt(in oldest.Client, oldest.Client.GetHashCode(), position);
         _head++;
     }
 
@@ -140,12 +133,7 @@ internal sealed class ProbeMemory
             ref Entry entry = ref old[sequence & (old.Length - 1)];
             int position = PositionOf(sequence);
             _entries[position] = entry;
-            int hash = entry.Client.GetHashCode();
-            int bucket = _newestOfClient.FindBucket(in entry.Client, hash, out bool known);
-            if (known)
-                _newestOfClient.ReplaceValueAt(bucket, position);
-            else
-                _newestOfClient.AddAt(bucket, hash, position);
+            _newestOfClient.Set(in entry.Client, entry.Client.GetHashCode(), position);
         }
     }
 }

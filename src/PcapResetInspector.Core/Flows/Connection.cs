@@ -9,6 +9,16 @@ internal struct HistoryBuffer
 {
     public const int Capacity = 64;
     private byte _element0;
+
+    /// <summary>The first <paramref name="length"/> letters as text.</summary>
+    public static string ToText(in HistoryBuffer buffer, int length)
+    {
+        Span<char> chars = stackalloc char[Capacity];
+        ReadOnlySpan<byte> letters = buffer;
+        for (int i = 0; i < length; i++)
+            chars[i] = (char)letters[i];
+        return new string(chars[..length]);
+    }
 }
 
 /// <summary>Which list of the table cap's eviction order a connection is in; evicted from the lowest non-empty one.</summary>
@@ -90,14 +100,7 @@ internal struct Connection
     public long LongestIdleGapEnd;   // when that gap ended
     public bool FirstRstFromA;
 
-    public readonly string HistoryText()
-    {
-        Span<char> chars = stackalloc char[HistoryBuffer.Capacity];
-        ReadOnlySpan<byte> bytes = History;
-        for (int i = 0; i < HistoryLength; i++)
-            chars[i] = (char)bytes[i];
-        return new string(chars[..HistoryLength]);
-    }
+    public readonly string HistoryText() => HistoryBuffer.ToText(in History, HistoryLength);
 
     public void AppendHistory(char letter)
     {

@@ -81,17 +81,9 @@ public sealed partial class FlowTracker
         r.DataPackets = orig.DataPackets + resp.DataPackets;
 
         // The newest removal on a tuple is the one remembered; an older one left in the ring is skipped.
-        int hash = c.Key.GetHashCode();
-        int bucket = index.FindBucket(in c.Key, hash, out bool exists);
-        if (exists)
-        {
-            _removed[index.ValueAt(bucket)].Live = false;
-            index.ReplaceValueAt(bucket, position);
-        }
-        else
-        {
-            index.AddAt(bucket, hash, position);
-        }
+        int older = index.Set(in c.Key, c.Key.GetHashCode(), position);
+        if (older >= 0)
+            _removed[older].Live = false;
     }
 
     /// <summary>A free position in the ring: a new one while it grows, else the oldest, forgotten first.</summary>
@@ -108,11 +100,7 @@ public sealed partial class FlowTracker
         _removedNext = (position + 1) % _removedCount;
         ref RemovedConnection oldest = ref _removed[position];
         if (oldest.Live)
-        {
-            int bucket = index.FindBucket(in oldest.Key, oldest.Key.GetHashCode(), out bool exists);
-            if (exists && index.ValueAt(bucket) == position)
-                index.RemoveAt(bucket);
-        }
+            index.RemoveIfAt(in oldest.Key, oldest.Key.GetHashCode(), position);
         return position;
     }
 
@@ -128,14 +116,10 @@ public sealed partial class FlowTracker
         index.RemoveAt(bucket);
         r.Live = false;
 
-        Span<char> history = stackalloc char[HistoryBuffer.Capacity];
-        ReadOnlySpan<byte> letters = r.History;
-        for (int i = 0; i < r.HistoryLength; i++)
-            history[i] = (char)letters[i];
         return new PriorConnection
         {
             Uid = ConnectionUid.Create(in r.Key, r.StartTime, r.Ordinal),
-            History = new string(history[..r.HistoryLength]),
+            History = HistoryBuffer.ToText(in r.History, r.HistoryLength),
             ConnState = r.ConnState,
             Removal = r.Removal,
             StartTime = r.StartTime,

@@ -71,6 +71,28 @@ internal sealed class KeyIndex<TKey, TKeys>
             Grow();
     }
 
+    /// <summary>Points <paramref name="key"/> at <paramref name="value"/>, adding it if absent; returns the value it had, or -1.</summary>
+    public int Set(in TKey key, int hash, int value)
+    {
+        int bucket = FindBucket(in key, hash, out bool exists);
+        if (!exists)
+        {
+            AddAt(bucket, hash, value);
+            return -1;
+        }
+        int previous = _values[bucket] - 1;
+        _values[bucket] = value + 1;
+        return previous;
+    }
+
+    /// <summary>Removes <paramref name="key"/> only if it still points at <paramref name="value"/> (a newer entry may have taken it over).</summary>
+    public void RemoveIfAt(in TKey key, int hash, int value)
+    {
+        int bucket = FindBucket(in key, hash, out bool exists);
+        if (exists && _values[bucket] - 1 == value)
+            RemoveAt(bucket);
+    }
+
     public bool TryGetValue(in TKey key, int hash, out int value)
     {
         int bucket = FindBucket(in key, hash, out bool exists);
