@@ -42,7 +42,7 @@ public sealed class CaptureStatistics
     /// the table before their time; they are still reported, marked as evicted.
     /// </summary>
     public long EvictedConnections { get; internal set; }
-    /// <summary>Of <see cref="EvictedConnections"/>: half-open ones, where only one host had sent anything (a SYN flood's attempts).</summary>
+    /// <summary>Of <see cref="EvictedConnections"/>: half-open ones, where only one host had sent anything or the handshake never completed (a SYN flood's attempts).</summary>
     public long EvictedHalfOpen { get; internal set; }
     /// <summary>Of <see cref="EvictedConnections"/>: ones already closed or reset, waiting out the close delay.</summary>
     public long EvictedFinished { get; internal set; }

@@ -179,10 +179,64 @@ public sealed class RaceGrouper : IConnectionSink
             : new BookKey(false, default, default, facts.Server.Port);
     }
 
+    /// <summary>
+    /// Remembered winners in SYN order, so that a loser looks only at those whose SYNs fall in its window
+    /// (a per-port book under a SYN flood holds thousands) and the oldest are forgotten from the front.
+    /// </summary>
+    private sealed class WinnersBySyn
+    {
+        private readonly List<Winner> _items = [];
+        private int _head; // winners before it are forgotten
+
+        public int Count => _items.Count - _head;
+
+        public Winner this[int index] => _items[index];
+
+        /// <summary>Index range of every remembered winner.</summary>
+        public (int First, int End) All => (_head, _items.Count);
+
+        /// <summary>Index range of the winners whose SYN is in [from, to].</summary>
+        public (int First, int End) WithSynBetween(long from, long to) => (FirstAtOrAfter(from), FirstAtOrAfter(to == long.MaxValue ? to : to + 1));
+
+        /// <summary>Winners are registered as they leave the table, nearly in SYN order, so the insert is almost always at the end.</summary>
+        public void Add(Winner winner)
+        {
+            int at = _items.Count;
+            while (at > _head && _items[at - 1].Info.SynTime > winner.Info.SynTime)
+                at--;
+            _items.Insert(at, winner);
+        }
+
+        public void ForgetSynBefore(long time)
+        {
+            while (_head < _items.Count && _items[_head].Info.SynTime < time)
+                _items[_head++] = null!;
+            if (_head == _items.Count || (_head >= 64 && _head * 2 >= _items.Count))
+            {
+                _items.RemoveRange(0, _head);
+                _head = 0;
+            }
+        }
+
+        private int FirstAtOrAfter(long syn)
+        {
+            int low = _head, high = _items.Count;
+            while (low < high)
+            {
+                int middle = (low + high) >>> 1;
+                if (_items[middle].Info.SynTime < syn)
+                    low = middle + 1;
+                else
+                    high = middle;
+            }
+            return low;
+        }
+    }
+
     /// <summary>Winners and waiting losers that can pair.</summary>
     private sealed class Book
     {
-        public Queue<Winner> Winners { get; } = new();
+        public WinnersBySyn Winners { get; } = new();
         public List<Held> Waiting { get; } = [];
         public int ReleasedWaiting { get; set; }
     }
@@ -204,8 +258,13 @@ public sealed class RaceGrouper : IConnectionSink
         if (kind != HoldKind.ScanOnly)
         {
             Book book = BookFor(BookKey.For(facts, kind));
-            foreach (Winner winner in book.Winners)
+            // A parallel-connect loser pairs only within the window of its SYN; 139/445 books are small and read whole.
+            (int first, int end) = kind == HoldKind.Parallel
+                ? book.Winners.WithSynBetween(syn - _parallelWindow, syn + _parallelWindow)
+                : book.Winners.All;
+            for (int i = first; i < end; i++)
             {
+                Winner winner = book.Winners[i];
                 if (Matches(held, winner))
                     held.Candidates.Add(winner);
             }
@@ -370,7 +429,7 @@ public sealed class RaceGrouper : IConnectionSink
         long forgetAt = facts.ClientSynTime + Retention(key);
         if (forgetAt > _now)
         {
-            book.Winners.Enqueue(winner);
+            book.Winners.Add(winner);
             _expiries.Enqueue(() => ForgetWinners(key, book), forgetAt);
         }
         else
@@ -385,8 +444,7 @@ public sealed class RaceGrouper : IConnectionSink
     private void ForgetWinners(BookKey key, Book book)
     {
         long retention = Retention(key);
-        while (book.Winners.TryPeek(out Winner? oldest) && oldest.Info.SynTime + retention <= _now)
-            book.Winners.Dequeue();
+        book.Winners.ForgetSynBefore(_now - retention + 1);
         DropIfEmpty(key, book);
     }
 
@@ -412,11 +470,16 @@ public sealed class RaceGrouper : IConnectionSink
     /// </summary>
     private Pairing Pair(Held held, Winner winner)
     {
+        Pairing pairing = PairByTimeAndPort(held, winner.Info);
+        // A connection is never its own sibling. Tested last: a per-port book under a flood holds
+        // hundreds of winners, and the time and port tests turn almost all of them away more cheaply.
+        return pairing != Pairing.None && winner.Info.Uid == held.Facts.Summary.Uid ? Pairing.None : pairing;
+    }
+
+    private Pairing PairByTimeAndPort(Held held, SiblingInfo w)
+    {
         ConnectionFacts loser = held.Facts;
-        SiblingInfo w = winner.Info;
         long synGap = Math.Abs(w.SynTime - loser.ClientSynTime);
-        if (w.Uid == loser.Summary.Uid)
-            return Pairing.None;
         if (held.Kind == HoldKind.Smb)
         {
             bool samePort = w.ServerPort == loser.Server.Port;

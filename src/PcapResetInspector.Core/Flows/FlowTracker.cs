@@ -110,7 +110,7 @@ public sealed partial class FlowTracker
     /// <summary>Connections pushed out by <see cref="FlowTrackerOptions.MaxConnections"/> (the sum of the three kinds below).</summary>
     public long EvictedConnections => EvictedHalfOpen + EvictedFinished + EvictedActive;
 
-    /// <summary>Evicted connections where only one host had sent anything: unanswered SYNs (S0), backscatter, one-sided probes.</summary>
+    /// <summary>Evicted half-open connections: unanswered SYNs (S0), SYN-ACKs never acknowledged (a flood's "Sh"), backscatter, one-sided probes.</summary>
     public long EvictedHalfOpen { get; private set; }
 
     /// <summary>Evicted connections that had already closed or been reset and were only waiting out the close delay.</summary>
@@ -318,16 +318,25 @@ public sealed partial class FlowTracker
 
     // ---------------------------------------------------------------- the table cap
 
+    // Letters of either host that only a completed handshake or a mid-stream pickup produces: data, a bare ACK, a FIN.
+    private const uint HistBeyondHandshake =
+        (HistDataPacket | HistAckPacket | HistFinPacket) | ((HistDataPacket | HistAckPacket | HistFinPacket) << 16);
+
     /// <summary>
-    /// Which eviction list a connection belongs in. Only one host having sent anything marks the
-    /// cheapest loss (an unanswered SYN from a flood, backscatter, a one-sided probe); a connection
-    /// already closed or reset has its final state and only waits out the close delay.
+    /// Which eviction list a connection belongs in. The cheapest loss is a half-open attempt: only one
+    /// host has sent anything (an unanswered SYN, backscatter, a one-sided probe), or the hosts have
+    /// exchanged nothing but SYNs, SYN-ACKs and RSTs (a SYN flood's answered attempts, "Sh", which a
+    /// server holds in its SYN backlog until the ACK that never comes, RFC 4987 §2). A connection
+    /// both hosts took part in that is already closed or reset (a refused connect, a flood's attempt
+    /// reset by the host whose address was forged) has its final state and only waits out the close delay.
     /// </summary>
     private static EvictionTier TierOf(ref Connection c)
     {
         if (c.A.PacketsSent == 0 || c.B.PacketsSent == 0)
             return EvictionTier.HalfOpen;
-        return c.CloseDeleteDeadline != 0 ? EvictionTier.Finished : EvictionTier.Active;
+        if (c.CloseDeleteDeadline != 0)
+            return EvictionTier.Finished;
+        return (c.HistorySeen & HistBeyondHandshake) == 0 ? EvictionTier.HalfOpen : EvictionTier.Active;
     }
 
     /// <summary>After a packet: the connection becomes the most recently active of its tier.</summary>

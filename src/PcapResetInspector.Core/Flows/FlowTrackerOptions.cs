@@ -38,7 +38,8 @@ public sealed class FlowTrackerOptions
 
     /// <summary>
     /// Most connections held at once; 0 means no limit. A new connection beyond it evicts one: the least
-    /// recently active half-open one (only one host has sent anything) first, then the least recently
+    /// recently active half-open one (only one host has sent anything, or the handshake never got
+    /// past SYN and SYN-ACK) first, then the least recently
     /// active one that already closed, and only then the least recently active of any kind. Evicted
     /// connections reach the sink like the others, with <see cref="RemovalReason.Evicted"/>.
     /// </summary>

@@ -140,14 +140,14 @@ public class FlowTableCapTests
     }
 
     [Fact]
-    public void HalfOpenAttempts_LeaveInOrderOfLastActivity_AndAnAnsweredOneIsNoLongerHalfOpen()
+    public void HalfOpenAttempts_LeaveInOrderOfLastActivity_AndOnlyACompletedHandshakeIsNoLongerHalfOpen()
     {
         var b = new TrafficBuilder();
-        TcpConversation answered = FloodSyn(b, 0);
+        TcpConversation completed = FloodSyn(b, 0);
         TcpConversation retried = FloodSyn(b, 1);
         FloodSyn(b, 2);
         retried.RetransmitLast(Side.Client);   // more recent than attempt 2 now
-        answered.SynAck();                      // older than both, but answered
+        completed.SynAck().Ack(Side.Client);   // the oldest, but its handshake completed
         FloodSyn(b, 3);                         // evicts attempt 2
         FloodSyn(b, 4);                         // evicts attempt 1
         FloodSyn(b, 5);                         // evicts attempt 3
@@ -159,7 +159,30 @@ public class FlowTableCapTests
         Assert.Equal([2L, 1L, 3L], all.Where(c => c.Removal == RemovalReason.Evicted).Select(c => c.Ordinal));
         Assert.Equal(3, tracker.EvictedHalfOpen);
         ConnectionSummary kept = Assert.Single(all, c => c.Ordinal == 0);
-        Assert.Equal(("Sh", RemovalReason.EndOfInput), (kept.History, kept.Removal));
+        Assert.Equal(("ShA", RemovalReason.EndOfInput), (kept.History, kept.Removal));
+    }
+
+    [Fact]
+    public void AnAttemptAnsweredOnlyBySynAck_IsStillHalfOpen_AndLeavesBeforeAFreshAttemptStillWaiting()
+    {
+        // Under a SYN flood the server answers every spoofed SYN; the attempts it holds in its
+        // backlog ("Sh") are what fills the table, not the unanswered ones alone.
+        var b = new TrafficBuilder();
+        Established(b, 0);
+        FloodSyn(b, 0).SynAck();               // answered, never acknowledged: the oldest half-open attempt
+        TcpConversation fresh = FloodSyn(b, 1);
+        FloodSyn(b, 2);                         // evicts attempt 0, not the fresh one
+        fresh.SynAck().Ack(Side.Client);        // the fresh attempt's handshake completes in one piece
+
+        var sink = new ConnectionList();
+        var tracker = new FlowTracker(sink, new FlowTrackerOptions { MaxConnections = 3 });
+        List<ConnectionSummary> all = Feed(b.Frames, tracker, sink, 3);
+
+        ConnectionSummary victim = Assert.Single(all, c => c.Removal == RemovalReason.Evicted);
+        Assert.Equal(("Sh", 1L), (victim.History, victim.Ordinal));
+        Assert.Equal((1L, 0L), (tracker.EvictedHalfOpen, tracker.EvictedActive));
+        Assert.Contains(all, c => c.Ordinal == 2 && c.History == "ShA");
+        Assert.Equal(4, all.Count);
     }
 
     [Fact]
