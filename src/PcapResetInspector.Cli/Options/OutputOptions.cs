@@ -73,7 +73,7 @@ public sealed class OutputOptions
 
     public Option<int?> MaxConnections { get; } = new("--max-connections")
     {
-        Description = "Flow-table cap: beyond it the oldest half-open attempts are evicted first (still reported, and counted). Default 150000; 0 for none.",
+        Description = "Flow-table cap: beyond it the oldest half-open attempts are evicted first (still reported, and counted). Default 100000; 0 for none.",
     };
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q")

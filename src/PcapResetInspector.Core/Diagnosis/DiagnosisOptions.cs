@@ -81,7 +81,7 @@ public sealed class DiagnosisOptions
 
     /// <summary>
     /// The most connections held back at once; beyond it the oldest is judged with what is known. A held
-    /// connection keeps its whole summary (about 1 KB), so this bounds the stage's memory under a flood
+    /// connection keeps its whole summary (about 2 KB with its facts), so this bounds the stage's memory under a flood
     /// of refused SYNs.
     /// </summary>
     public int MaxHeldConnections { get; set; } = 20_000;

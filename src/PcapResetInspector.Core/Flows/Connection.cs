@@ -43,7 +43,7 @@ internal struct Connection
 {
     public FlowKey Key;
     // Host A sent the first packet seen. Its address and port are read from the key rather than kept
-    // twice: 36 bytes less per connection, which a table of 150,000 half-open attempts feels.
+    // twice: 36 bytes less per connection, which a table of 100,000 half-open attempts feels.
     public bool AIsLow;
     public readonly IpAddress128 AddressA => AIsLow ? Key.LowAddress : Key.HighAddress;
     public readonly IpAddress128 AddressB => AIsLow ? Key.HighAddress : Key.LowAddress;

@@ -22,8 +22,7 @@ public sealed partial class FlowTracker
         public RemovalReason Removal;
         public HistoryBuffer History;
         public int HistoryLength;
-        public IpAddress128 OriginatorAddress;
-        public ushort OriginatorPort;
+        public bool OriginatorIsLow;  // the originator's address and port are the key's low ones
         public uint OriginatorNextSeq, ResponderNextSeq;
         public uint OriginatorLastAck, ResponderLastAck;
         public byte OriginatorTtl, ResponderTtl;
@@ -64,8 +63,7 @@ public sealed partial class FlowTracker
         r.Removal = reason;
         r.History = c.History;
         r.HistoryLength = c.HistoryLength;
-        r.OriginatorAddress = c.OriginatorIsA ? c.AddressA : c.AddressB;
-        r.OriginatorPort = c.OriginatorIsA ? c.PortA : c.PortB;
+        r.OriginatorIsLow = c.OriginatorIsA == c.AIsLow;
         r.OriginatorNextSeq = orig.NextRawSeq;
         r.ResponderNextSeq = resp.NextRawSeq;
         r.OriginatorLastAck = orig.LastRawAck;
@@ -124,8 +122,8 @@ public sealed partial class FlowTracker
             Removal = r.Removal,
             StartTime = r.StartTime,
             LastActivityTime = r.LastActivityTime,
-            OriginatorAddress = r.OriginatorAddress,
-            OriginatorPort = r.OriginatorPort,
+            OriginatorAddress = r.OriginatorIsLow ? r.Key.LowAddress : r.Key.HighAddress,
+            OriginatorPort = r.OriginatorIsLow ? r.Key.LowPort : r.Key.HighPort,
             OriginatorNextSeq = r.OriginatorNextSeq,
             ResponderNextSeq = r.ResponderNextSeq,
             OriginatorLastAck = r.OriginatorLastAck,

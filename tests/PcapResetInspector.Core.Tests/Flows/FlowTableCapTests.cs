@@ -216,7 +216,7 @@ public class FlowTableCapTests
         Assert.Equal(3_000, tracker.PeakConnections);
         Assert.Equal(0, tracker.EvictedConnections);
 
-        Assert.Equal(150_000, new FlowTrackerOptions().MaxConnections);
+        Assert.Equal(100_000, new FlowTrackerOptions().MaxConnections);
         Assert.Throws<ArgumentOutOfRangeException>(() => new FlowTracker(sink, new FlowTrackerOptions { MaxConnections = -1 }));
     }
 
