@@ -68,6 +68,9 @@ public sealed class RaceGrouper : IConnectionSink
     /// <summary>Books of winners and waiting losers (per client and server, per port), for tests of the memory bound.</summary>
     internal int BookCount => _books.Count;
 
+    /// <summary>Entries in the queue of checks to come, stale ones included, for tests of the memory bound.</summary>
+    internal int QueuedChecks => _due.Count;
+
     /// <summary>Sources with remembered probes, for tests of the memory bound.</summary>
     internal int ProbeSourceCount => _probes.Sources;
 
@@ -354,6 +357,16 @@ public sealed class RaceGrouper : IConnectionSink
             _arrivalOrder.Clear();
             foreach (Held h in waiting)
                 _arrivalOrder.Enqueue(h);
+        }
+        // Likewise the due queue: a connection released by the cap keeps its entry until the entry's time
+        // (up to the parallel-connect hold limit), and with it its whole summary. Under a flood of
+        // refused or abandoned connects that is minutes of them, whatever the cap says.
+        if (_due.Count > 2 * HeldConnections + 1024)
+        {
+            (Held Element, long Priority)[] live = _due.UnorderedItems
+                .Where(entry => !entry.Element.Released && entry.Element.QueuedAt == entry.Priority).ToArray();
+            _due.Clear();
+            _due.EnqueueRange(live);
         }
     }
 

@@ -147,6 +147,36 @@ public class RaceGrouperBufferingTests
     }
 
     [Fact]
+    public void ConnectionsReleasedByTheCountCap_DoNotStayQueuedUntilTheirCheckTime()
+    {
+        // 3,000 abandoned connects (SYN, SYN-ACK, the client's RST) from different clients in 3 s, as a
+        // flood's forged sources send them: each waits for a parallel-connect winner and for its scan
+        // check, due a minute later here. With at most 10 waiting, the other 2,990 are judged early, and
+        // their queued checks must not keep them (and their summaries) in memory until then.
+        const int Cap = 10, Count = 3_000;
+        var b = new TrafficBuilder();
+        for (int i = 0; i < Count; i++)
+        {
+            b.Tcp($"198.18.{i / 250}.{i % 250 + 1}", 40000, "203.0.113.10", 443).Syn().SynAck().Rst(Side.Client);
+            b.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        var options = new DiagnosisOptions { MaxHeldConnections = Cap, ProbeSettle = TimeSpan.FromSeconds(60) };
+        var pipeline = new DiagnosisPipeline(b, options);
+        long first = b.Frames[0].TimestampNanos;
+        int mostQueued = 0, mostHeld = 0;
+        for (int step = 1; step <= 800; step++)
+        {
+            pipeline.FeedUntil(first + step * 25_000_000L);
+            mostQueued = Math.Max(mostQueued, pipeline.Grouper.QueuedChecks);
+            mostHeld = Math.Max(mostHeld, pipeline.Grouper.HeldConnections);
+        }
+        Assert.Equal(Cap, mostHeld);
+        Assert.InRange(mostQueued, Cap, 2 * Cap + 1024 + 1);
+        pipeline.Finish();
+        Assert.Equal(Count, pipeline.Diagnoses.Count);
+    }
+
+    [Fact]
     public void ProbeShapedConnections_WaitOnlyForTheScanWindow()
     {
         // A refused connect every 2 s for 10 minutes: each waits ScanWindow + ProbeSettle past its SYN, no longer.
