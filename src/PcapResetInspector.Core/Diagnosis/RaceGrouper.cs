@@ -153,6 +153,8 @@ public sealed class RaceGrouper : IConnectionSink
 
     private enum HoldKind { Smb, Parallel, ScanOnly }
 
+    private static readonly Func<Held, long> HeldSyn = static h => h.Facts.ClientSynTime;
+
     private sealed class Held(ConnectionFacts facts, HoldKind kind, long sequence)
     {
         public ConnectionFacts Facts { get; } = facts;
@@ -199,16 +201,10 @@ public sealed class RaceGrouper : IConnectionSink
         public (int First, int End) All => (_head, _items.Count);
 
         /// <summary>Index range of the winners whose SYN is in [from, to].</summary>
-        public (int First, int End) WithSynBetween(long from, long to) => (FirstAtOrAfter(from), FirstAtOrAfter(to == long.MaxValue ? to : to + 1));
+        public (int First, int End) WithSynBetween(long from, long to) =>
+            (SynOrder.FirstAtOrAfter(_items, _head, from, SynOf), SynOrder.FirstAtOrAfter(_items, _head, to == long.MaxValue ? to : to + 1, SynOf));
 
-        /// <summary>Winners are registered as they leave the table, nearly in SYN order, so the insert is almost always at the end.</summary>
-        public void Add(Winner winner)
-        {
-            int at = _items.Count;
-            while (at > _head && _items[at - 1].Info.SynTime > winner.Info.SynTime)
-                at--;
-            _items.Insert(at, winner);
-        }
+        public void Add(Winner winner) => SynOrder.Insert(_items, _head, winner, SynOf);
 
         public void ForgetSynBefore(long time)
         {
@@ -221,13 +217,32 @@ public sealed class RaceGrouper : IConnectionSink
             }
         }
 
-        private int FirstAtOrAfter(long syn)
+        private static readonly Func<Winner, long> SynOf = static w => w.Info.SynTime;
+    }
+
+    /// <summary>
+    /// Lists kept in SYN order: books' waiting losers and remembered winners. Both arrive as connections
+    /// leave the table, nearly in SYN order, so an insert is almost always at the end.
+    /// </summary>
+    private static class SynOrder
+    {
+        public static void Insert<T>(List<T> list, int first, T item, Func<T, long> synOf)
         {
-            int low = _head, high = _items.Count;
+            long syn = synOf(item);
+            int at = list.Count;
+            while (at > first && synOf(list[at - 1]) > syn)
+                at--;
+            list.Insert(at, item);
+        }
+
+        /// <summary>Binary search: the first index at or after <paramref name="first"/> whose SYN is at or after <paramref name="syn"/>.</summary>
+        public static int FirstAtOrAfter<T>(List<T> list, int first, long syn, Func<T, long> synOf)
+        {
+            int low = first, high = list.Count;
             while (low < high)
             {
                 int middle = (low + high) >>> 1;
-                if (_items[middle].Info.SynTime < syn)
+                if (synOf(list[middle]) < syn)
                     low = middle + 1;
                 else
                     high = middle;
@@ -272,12 +287,8 @@ public sealed class RaceGrouper : IConnectionSink
                     held.Candidates.Add(winner);
             }
             // Kept in SYN order, so a winner looks only at the losers whose SYNs fall in its window
-            // (a per-port book under a SYN flood holds thousands). Holds come nearly in SYN order,
-            // so the insert is almost always at the end.
-            int at = book.Waiting.Count;
-            while (at > 0 && book.Waiting[at - 1].Facts.ClientSynTime > syn)
-                at--;
-            book.Waiting.Insert(at, held);
+            // (a per-port book under a SYN flood holds thousands).
+            SynOrder.Insert(book.Waiting, 0, held, HeldSyn);
         }
         HeldConnections++;
         _arrivalOrder.Enqueue(held);
@@ -424,8 +435,8 @@ public sealed class RaceGrouper : IConnectionSink
         if (!key.Smb)
         {
             long from = facts.ClientSynTime - _parallelWindow, to = facts.ClientSynTime + _parallelWindow;
-            start = FirstWithSynAtOrAfter(waiting, from);
-            end = FirstWithSynAtOrAfter(waiting, to + 1);
+            start = SynOrder.FirstAtOrAfter(waiting, 0, from, HeldSyn);
+            end = SynOrder.FirstAtOrAfter(waiting, 0, to + 1, HeldSyn);
         }
         for (int i = start; i < end; i++)
         {
@@ -510,21 +521,6 @@ public sealed class RaceGrouper : IConnectionSink
     }
 
     private bool Matches(Held held, Winner winner) => Pair(held, winner) != Pairing.None;
-
-    /// <summary>Binary search in a list kept in SYN order.</summary>
-    private static int FirstWithSynAtOrAfter(List<Held> waiting, long syn)
-    {
-        int low = 0, high = waiting.Count;
-        while (low < high)
-        {
-            int middle = (low + high) >>> 1;
-            if (waiting[middle].Facts.ClientSynTime < syn)
-                low = middle + 1;
-            else
-                high = middle;
-        }
-        return low;
-    }
 
     /// <summary>
     /// The sibling that carried on. 139/445: a racing sibling before a same-port one before a fresh

@@ -25,7 +25,7 @@ internal struct HistoryBuffer
 internal enum EvictionTier : byte
 {
     None = 0,
-    /// <summary>Only one host has sent anything, or the hosts have exchanged no more than SYNs, SYN-ACKs and RSTs.</summary>
+    /// <summary>Only one host has sent anything, or the hosts have exchanged no more than SYNs and SYN-ACKs.</summary>
     HalfOpen = 1,
     /// <summary>Closed or reset: only the close delay keeps it in the table.</summary>
     Finished = 2,

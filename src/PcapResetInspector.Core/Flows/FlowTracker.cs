@@ -325,7 +325,7 @@ public sealed partial class FlowTracker
     /// <summary>
     /// Which eviction list a connection belongs in. The cheapest loss is a half-open attempt: only one
     /// host has sent anything (an unanswered SYN, backscatter, a one-sided probe), or the hosts have
-    /// exchanged nothing but SYNs, SYN-ACKs and RSTs (a SYN flood's answered attempts, "Sh", which a
+    /// exchanged nothing but SYNs and SYN-ACKs (a SYN flood's answered attempts, "Sh", which a
     /// server holds in its SYN backlog until the ACK that never comes, RFC 4987 §2). A connection
     /// both hosts took part in that is already closed or reset (a refused connect, a flood's attempt
     /// reset by the host whose address was forged) has its final state and only waits out the close delay.

@@ -1,3 +1,4 @@
+using PcapResetInspector.Core.Flows;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Synthesis;
 
@@ -52,6 +53,47 @@ public class ParallelConnectTests
         Assert.Equal((ResetCause.ParallelConnectLoser, Verdict.Benign, DiagnosisConfidence.Medium), (d.Cause, d.Verdict, d.Confidence));
         Assert.Equal(run.Connection(44001, 443).Uid, d.SiblingUid);
         Assert.Contains("from 192.0.2.10 to 198.51.100.44 over IPv4 while this attempt used IPv6 carried the data", d.Evidence);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AWinnerThatLeftTheTableFirst_IsFoundAmongTheRememberedOnes_WhicheverSynCameFirst(bool loserSynFirst)
+    {
+        // The winner is short and closes at once; the loser's SYN-ACK comes a second later and is reset,
+        // so the loser leaves the table after its winner and must find it among the remembered winners.
+        var b = new TrafficBuilder();
+        TcpConversation loser, winner;
+        if (loserSynFirst)
+        {
+            loser = b.Tcp("10.0.0.1", 44000, "192.0.2.1", 443).Syn();
+            b.Advance(TimeSpan.FromMilliseconds(120));
+            winner = b.Tcp("10.0.0.1", 44001, "192.0.2.2", 443).Syn();
+        }
+        else
+        {
+            winner = b.Tcp("10.0.0.1", 44001, "192.0.2.2", 443).Syn();
+            b.Advance(TimeSpan.FromMilliseconds(120));
+            loser = b.Tcp("10.0.0.1", 44000, "192.0.2.1", 443).Syn();
+        }
+        winner.SynAck().Ack(Side.Client).Data(Side.Client, 517).Data(Side.Server, 1400)
+            .Fin(Side.Client).Fin(Side.Server).Ack(Side.Client);
+        b.Advance(TimeSpan.FromSeconds(1));
+        loser.SynAck().Rst(Side.Client);
+        // Another session's packets move network time on in small steps, so each connection leaves the
+        // table at its own close time (after a jump, a connection's due timers run together).
+        TcpConversation ticker = b.Tcp("10.0.0.9", 50000, "192.0.2.9", 22).Handshake();
+        for (int i = 0; i < 40; i++)
+        {
+            b.Advance(TimeSpan.FromMilliseconds(250));
+            ticker.Data(Side.Client, 48);
+        }
+
+        DiagnosisRun run = DiagnosisHarness.Run(b);
+        ConnectionSummary winnerSummary = run.Connection(44001, 443);
+        Assert.True(run.Connections.IndexOf(winnerSummary) < run.Connections.IndexOf(run.Connection(44000, 443)));
+        ResetDiagnosis d = Assert.Single(run.Diagnoses);
+        Assert.Equal((ResetCause.ParallelConnectLoser, winnerSummary.Uid), (d.Cause, d.SiblingUid));
     }
 
     [Fact]
