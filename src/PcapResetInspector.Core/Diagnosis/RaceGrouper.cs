@@ -200,9 +200,8 @@ public sealed class RaceGrouper : IConnectionSink
         /// <summary>Index range of every remembered winner.</summary>
         public (int First, int End) All => (_head, _items.Count);
 
-        /// <summary>Index range of the winners whose SYN is in [from, to].</summary>
-        public (int First, int End) WithSynBetween(long from, long to) =>
-            (SynOrder.FirstAtOrAfter(_items, _head, from, SynOf), SynOrder.FirstAtOrAfter(_items, _head, to == long.MaxValue ? to : to + 1, SynOf));
+        /// <summary>Index range of the winners whose SYN is within <paramref name="window"/> of <paramref name="syn"/>.</summary>
+        public (int First, int End) WithSynNear(long syn, long window) => SynOrder.Near(_items, _head, syn, window, SynOf);
 
         public void Add(Winner winner) => SynOrder.Insert(_items, _head, winner, SynOf);
 
@@ -235,8 +234,12 @@ public sealed class RaceGrouper : IConnectionSink
             list.Insert(at, item);
         }
 
+        /// <summary>Index range, from <paramref name="first"/> on, of the items whose SYN is within <paramref name="window"/> of <paramref name="syn"/>.</summary>
+        public static (int First, int End) Near<T>(List<T> list, int first, long syn, long window, Func<T, long> synOf) =>
+            (FirstAtOrAfter(list, first, syn - window, synOf), FirstAtOrAfter(list, first, syn + window + 1, synOf));
+
         /// <summary>Binary search: the first index at or after <paramref name="first"/> whose SYN is at or after <paramref name="syn"/>.</summary>
-        public static int FirstAtOrAfter<T>(List<T> list, int first, long syn, Func<T, long> synOf)
+        private static int FirstAtOrAfter<T>(List<T> list, int first, long syn, Func<T, long> synOf)
         {
             int low = first, high = list.Count;
             while (low < high)
@@ -278,7 +281,7 @@ public sealed class RaceGrouper : IConnectionSink
             Book book = BookFor(BookKey.For(facts, kind));
             // A parallel-connect loser pairs only within the window of its SYN; 139/445 books are small and read whole.
             (int first, int end) = kind == HoldKind.Parallel
-                ? book.Winners.WithSynBetween(syn - _parallelWindow, syn + _parallelWindow)
+                ? book.Winners.WithSynNear(syn, _parallelWindow)
                 : book.Winners.All;
             for (int i = first; i < end; i++)
             {
@@ -431,13 +434,7 @@ public sealed class RaceGrouper : IConnectionSink
         List<Held> waiting = book.Waiting;
         // A parallel-connect loser pairs only within the window of the winner's SYN; 139/445 books are
         // per client and server (small), and their "fresh" pairing looks at end times, so they are read whole.
-        int start = 0, end = waiting.Count;
-        if (!key.Smb)
-        {
-            long from = facts.ClientSynTime - _parallelWindow, to = facts.ClientSynTime + _parallelWindow;
-            start = SynOrder.FirstAtOrAfter(waiting, 0, from, HeldSyn);
-            end = SynOrder.FirstAtOrAfter(waiting, 0, to + 1, HeldSyn);
-        }
+        (int start, int end) = key.Smb ? (0, waiting.Count) : SynOrder.Near(waiting, 0, facts.ClientSynTime, _parallelWindow, HeldSyn);
         for (int i = start; i < end; i++)
         {
             Held held = waiting[i];
