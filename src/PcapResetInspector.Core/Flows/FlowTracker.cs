@@ -473,61 +473,61 @@ public sealed partial class FlowTracker
             if (!c.InUse || c.Generation != entry.Generation || c.QueuedDeadline != due)
                 continue; // stale: the slot was reused, or a newer entry stands for this connection
             c.QueuedDeadline = long.MaxValue;
-            if (FireTimers(entry.Slot, ref c, now))
+            if (FireDueTimer(entry.Slot, ref c, now))
                 continue;
+            // Its next timer goes back into the queue even when it is already due, so that after a jump in
+            // network time every connection's timers run in time order with everyone else's, as Zeek's do.
             Schedule(entry.Slot, ref c);
         }
     }
 
-    /// <summary>Fires this connection's timers due by <paramref name="now"/>, in time order. True if it was removed.</summary>
-    private bool FireTimers(int slot, ref Connection c, long now)
+    /// <summary>Fires this connection's earliest timer if it is due by <paramref name="now"/>. True if it was removed.</summary>
+    private bool FireDueTimer(int slot, ref Connection c, long now)
     {
-        while (true)
+        long at = NextDeadline(ref c, out TimerKind kind);
+        if (at > now || at == Never)
+            return false;
+        switch (kind)
         {
-            long at = NextDeadline(ref c, out TimerKind kind);
-            if (at > now || at == Never)
-                return false;
-            switch (kind)
-            {
-                case TimerKind.Inactivity:
-                    // Session::InactivityTimer: at last_time + timeout the connection is gone.
-                    Remove(slot, RemovalReason.Inactive, at);
+            case TimerKind.Inactivity:
+                // Session::InactivityTimer: at last_time + timeout the connection is gone.
+                Remove(slot, RemovalReason.Inactive, at);
+                return true;
+            case TimerKind.CloseDelete:
+                Remove(slot, RemovalReason.Closed, at);
+                return true;
+            case TimerKind.Attempt:
+                c.AttemptDeadline = 0;
+                // TCPSessionAdapter::AttemptTimer: not extended by retransmitted SYNs.
+                if (c.IsActive && Orig(ref c).State is EndpointState.SynSent or EndpointState.SynAckSent &&
+                    Resp(ref c).State == EndpointState.Inactive)
+                {
+                    Remove(slot, RemovalReason.AttemptTimeout, at);
                     return true;
-                case TimerKind.CloseDelete:
-                    Remove(slot, RemovalReason.Closed, at);
+                }
+                break;
+            case TimerKind.Expire:
+            case TimerKind.Expire2:
+                if (kind == TimerKind.Expire) c.ExpireTick = 0; else c.ExpireTick2 = 0;
+                ExpireTimerRuns++;
+                if (!c.IsActive)
+                    break; // ExpireTimer returns without re-arming once the analyzer is done
+                bool closing = ExpireStateAllowsRemoval(ref c);
+                long idleFrom = After(c.TimerLastTime, _linger);
+                if (closing && idleFrom < at)
+                {
+                    Remove(slot, RemovalReason.Expired, at);
                     return true;
-                case TimerKind.Attempt:
-                    c.AttemptDeadline = 0;
-                    // TCPSessionAdapter::AttemptTimer: not extended by retransmitted SYNs.
-                    if (c.IsActive && Orig(ref c).State is EndpointState.SynSent or EndpointState.SynAckSent &&
-                        Resp(ref c).State == EndpointState.Inactive)
-                    {
-                        Remove(slot, RemovalReason.AttemptTimeout, at);
-                        return true;
-                    }
-                    break;
-                case TimerKind.Expire:
-                case TimerKind.Expire2:
-                    if (kind == TimerKind.Expire) c.ExpireTick = 0; else c.ExpireTick2 = 0;
-                    ExpireTimerRuns++;
-                    if (!c.IsActive)
-                        break; // ExpireTimer returns without re-arming once the analyzer is done
-                    bool closing = ExpireStateAllowsRemoval(ref c);
-                    long idleFrom = After(c.TimerLastTime, _linger);
-                    if (closing && idleFrom < at)
-                    {
-                        Remove(slot, RemovalReason.Expired, at);
-                        return true;
-                    }
-                    // No packet arrives while timers run, so the ticks up to `quietUntil` would each find the same
-                    // state, or a connection not yet idle long enough: go straight to the first tick after them.
-                    // After a jump in network time this is one step instead of one per 6 s missed.
-                    long quietUntil = closing ? Math.Min(now, idleFrom) : now;
-                    long next = FirstTickAfter(at, quietUntil);
-                    if (kind == TimerKind.Expire) c.ExpireTick = next; else c.ExpireTick2 = next;
-                    break;
-            }
+                }
+                // No packet arrives while timers run, so the ticks up to `quietUntil` would each find the same
+                // state, or a connection not yet idle long enough: go straight to the first tick after them.
+                // After a jump in network time this is one step instead of one per 6 s missed.
+                long quietUntil = closing ? Math.Min(now, idleFrom) : now;
+                long next = FirstTickAfter(at, quietUntil);
+                if (kind == TimerKind.Expire) c.ExpireTick = next; else c.ExpireTick2 = next;
+                break;
         }
+        return false;
     }
 
     /// <summary>The first of the expire timer's ticks (<paramref name="at"/> + k * tcp_session_timer, k &gt;= 1) later than <paramref name="time"/>.</summary>
