@@ -473,7 +473,7 @@ public sealed partial class FlowTracker
             if (!c.InUse || c.Generation != entry.Generation || c.QueuedDeadline != due)
                 continue; // stale: the slot was reused, or a newer entry stands for this connection
             c.QueuedDeadline = long.MaxValue;
-            if (FireDueTimer(entry.Slot, ref c, now))
+            if (FireDueTimer(entry.Slot, ref c, due, now))
                 continue;
             // Its next timer goes back into the queue even when it is already due, so that after a jump in
             // network time every connection's timers run in time order with everyone else's, as Zeek's do.
@@ -481,11 +481,16 @@ public sealed partial class FlowTracker
         }
     }
 
-    /// <summary>Fires this connection's earliest timer if it is due by <paramref name="now"/>. True if it was removed.</summary>
-    private bool FireDueTimer(int slot, ref Connection c, long now)
+    /// <summary>
+    /// Fires this connection's earliest timer if it is the one queued for <paramref name="queuedAt"/>. True
+    /// if it was removed. A packet that puts a deadline off leaves the earlier entry queued (see Schedule), so
+    /// an entry can wake a connection whose earliest timer is now later: that timer goes back into the queue
+    /// to wait for its own turn instead of running ahead of other connections' earlier ones.
+    /// </summary>
+    private bool FireDueTimer(int slot, ref Connection c, long queuedAt, long now)
     {
         long at = NextDeadline(ref c, out TimerKind kind);
-        if (at > now || at == Never)
+        if (at > queuedAt || at > now || at == Never)
             return false;
         switch (kind)
         {
