@@ -236,7 +236,8 @@ public sealed class RaceGrouper : IConnectionSink
 
         /// <summary>Index range, from <paramref name="first"/> on, of the items whose SYN is within <paramref name="window"/> of <paramref name="syn"/>.</summary>
         public static (int First, int End) Near<T>(List<T> list, int first, long syn, long window, Func<T, long> synOf) =>
-            (FirstAtOrAfter(list, first, syn - window, synOf), FirstAtOrAfter(list, first, syn + window + 1, synOf));
+            (FirstAtOrAfter(list, first, syn - window, synOf),
+             Deadline.After(syn, window) is var last && last == Deadline.Never ? list.Count : FirstAtOrAfter(list, first, last + 1, synOf));
 
         /// <summary>Binary search: the first index at or after <paramref name="first"/> whose SYN is at or after <paramref name="syn"/>.</summary>
         private static int FirstAtOrAfter<T>(List<T> list, int first, long syn, Func<T, long> synOf)
@@ -268,11 +269,11 @@ public sealed class RaceGrouper : IConnectionSink
         var held = new Held(facts, kind, _sequence++);
         long syn = facts.ClientSynTime;
         held.ScanPending = facts.IsProbeShaped;
-        held.ScanCheckAt = syn + _scanWindow + _probeSettle;
+        held.ScanCheckAt = Deadline.After(syn, _scanWindow + _probeSettle);
         held.GiveUpAt = kind switch
         {
-            HoldKind.Smb => _raceHoldLimit is { } limit ? syn + limit : long.MaxValue,
-            HoldKind.Parallel => syn + _parallelHoldLimit,
+            HoldKind.Smb => _raceHoldLimit is { } limit ? Deadline.After(syn, limit) : Deadline.Never,
+            HoldKind.Parallel => Deadline.After(syn, _parallelHoldLimit),
             _ => held.ScanCheckAt,
         };
 
@@ -447,7 +448,7 @@ public sealed class RaceGrouper : IConnectionSink
 
         // Remember it for losers that leave the table later, as long as one still could.
         // The expiry captures the key and the book, not the connection: a remembered winner is only its SiblingInfo.
-        long forgetAt = facts.ClientSynTime + Retention(key);
+        long forgetAt = Deadline.After(facts.ClientSynTime, Retention(key));
         if (forgetAt > _now)
         {
             book.Winners.Add(winner);
@@ -554,7 +555,7 @@ public sealed class RaceGrouper : IConnectionSink
     private void RememberProbe(ConnectionFacts facts)
     {
         // A probe counts for others whose SYNs are within a window of its own; they are checked a settle time after theirs.
-        long forgetAt = facts.ClientSynTime + 2 * _scanWindow + _probeSettle;
+        long forgetAt = Deadline.After(facts.ClientSynTime, 2 * _scanWindow + _probeSettle);
         _probes.Remember(facts.Client.Address, facts.ClientSynTime, facts.Server.Address, facts.Server.Port, forgetAt);
     }
 

@@ -441,15 +441,10 @@ public sealed partial class FlowTracker
 
     private enum TimerKind { Inactivity, Attempt, CloseDelete, Expire, Expire2 }
 
-    /// <summary>A deadline past the end of the nanosecond range (year 2262): it never comes, and is never queued.</summary>
-    private const long Never = long.MaxValue;
+    /// <summary>A deadline that never comes is never queued.</summary>
+    private const long Never = Deadline.Never;
 
-    /// <summary>
-    /// <paramref name="time"/> + <paramref name="delay"/>, held at <see cref="Never"/> rather than wrapping into
-    /// the past: readers clamp timestamps they cannot hold to long.MaxValue, and a wrapped deadline would
-    /// expire a connection at its next packet.
-    /// </summary>
-    private static long After(long time, long delay) => delay > 0 && time > Never - delay ? Never : time + delay;
+    private static long After(long time, long delay) => Deadline.After(time, delay);
 
     private static long NextDeadline(ref Connection c, out TimerKind kind)
     {

@@ -8,9 +8,10 @@ namespace PcapResetInspector.Core.Tests.Diagnosis;
 public class ParallelConnectTests
 {
     /// <summary>A slow first attempt, a second 250 ms later that connects and carries data, then the first's late SYN-ACK answered by the client's RST.</summary>
-    private static TrafficBuilder Attempts(string loserClient, string loserServer, string winnerClient, string winnerServer, TimeSpan apart)
+    private static TrafficBuilder Attempts(string loserClient, string loserServer, string winnerClient, string winnerServer, TimeSpan apart,
+        long? startNanos = null)
     {
-        var b = new TrafficBuilder();
+        var b = startNanos is { } start ? new TrafficBuilder(start) : new TrafficBuilder();
         TcpConversation slow = b.Tcp(loserClient, 44000, loserServer, 443).Syn();
         b.Advance(apart);
         TcpConversation fast = b.Tcp(winnerClient, 44001, winnerServer, 443);
@@ -43,6 +44,20 @@ public class ParallelConnectTests
         Assert.StartsWith("nothing on the server 192.0.2.1", d.LogHint);
     }
 
+    [Theory]
+    [InlineData(3_000, 250)]      // the hold limit, the scan check and the memory of winners run past the range
+    [InlineData(100_000, 250)]    // only the two-minute hold limit does
+    [InlineData(150, 100)]        // so does the window around each SYN
+    public void NearTheEndOfTheTimestampRange_TheLoserIsStillPaired(long millisecondsBeforeTheEnd, int apartMilliseconds)
+    {
+        // Readers clamp times they cannot hold to the last nanosecond (year 2262); deadlines must not wrap into the past.
+        TrafficBuilder b = Attempts("10.0.0.1", "192.0.2.1", "10.0.0.1", "192.0.2.2", TimeSpan.FromMilliseconds(apartMilliseconds),
+            long.MaxValue - millisecondsBeforeTheEnd * 1_000_000);
+        DiagnosisRun run = DiagnosisHarness.Run(b);
+        ResetDiagnosis d = Assert.Single(run.Diagnoses);
+        Assert.Equal((ResetCause.ParallelConnectLoser, run.Connection(44001, 443).Uid), (d.Cause, d.SiblingUid));
+    }
+
     [Fact]
     public void IPv4WinningOverIPv6_IsALoserWithMediumConfidence()
     {
@@ -56,13 +71,16 @@ public class ParallelConnectTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void AWinnerThatLeftTheTableFirst_IsFoundAmongTheRememberedOnes_WhicheverSynCameFirst(bool loserSynFirst)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public void AWinnerThatLeftTheTableFirst_IsFoundAmongTheRememberedOnes_WhicheverSynCameFirst(bool loserSynFirst, bool nearTheEndOfTheRange)
     {
         // The winner is short and closes at once; the loser's SYN-ACK comes a second later and is reset,
         // so the loser leaves the table after its winner and must find it among the remembered winners.
-        var b = new TrafficBuilder();
+        // Near the end of the timestamp range, the winner is remembered until a time past it.
+        var b = nearTheEndOfTheRange ? new TrafficBuilder(long.MaxValue - 10_000_000_000L) : new TrafficBuilder();
         TcpConversation loser, winner;
         if (loserSynFirst)
         {
@@ -80,9 +98,9 @@ public class ParallelConnectTests
             .Fin(Side.Client).Fin(Side.Server).Ack(Side.Client);
         b.Advance(TimeSpan.FromSeconds(1));
         loser.SynAck().Rst(Side.Client);
-        // One packet of another session, a minute later, runs both connections' timers in one go; they
-        // still leave the table in the order of their close times.
-        b.Advance(TimeSpan.FromMinutes(1));
+        // One packet of another session, several seconds later, runs both connections' timers in one go;
+        // they still leave the table in the order of their close times.
+        b.Advance(TimeSpan.FromSeconds(8));
         b.Tcp("10.0.0.9", 50000, "192.0.2.9", 22).Syn();
 
         DiagnosisRun run = DiagnosisHarness.Run(b);
