@@ -235,9 +235,13 @@ public sealed class RaceGrouper : IConnectionSink
         }
 
         /// <summary>Index range, from <paramref name="first"/> on, of the items whose SYN is within <paramref name="window"/> of <paramref name="syn"/>.</summary>
-        public static (int First, int End) Near<T>(List<T> list, int first, long syn, long window, Func<T, long> synOf) =>
-            (FirstAtOrAfter(list, first, syn - window, synOf),
-             Deadline.After(syn, window) is var last && last == Deadline.Never ? list.Count : FirstAtOrAfter(list, first, last + 1, synOf));
+        public static (int First, int End) Near<T>(List<T> list, int first, long syn, long window, Func<T, long> synOf)
+        {
+            int from = FirstAtOrAfter(list, first, syn - window, synOf);
+            long last = Deadline.After(syn, window);
+            int end = last == Deadline.Never ? list.Count : FirstAtOrAfter(list, first, last + 1, synOf);
+            return (from, end);
+        }
 
         /// <summary>Binary search: the first index at or after <paramref name="first"/> whose SYN is at or after <paramref name="syn"/>.</summary>
         private static int FirstAtOrAfter<T>(List<T> list, int first, long syn, Func<T, long> synOf)
