@@ -326,7 +326,7 @@ public sealed class RaceGrouper : IConnectionSink
         if (at == held.QueuedAt)
             return;
         held.QueuedAt = at;
-        if (at != long.MaxValue)
+        if (at != Deadline.Never)
             _due.Enqueue(held, at);
     }
 

@@ -261,7 +261,7 @@ public sealed partial class FlowTracker
         c.TimerLastTime = Math.Max(s.TimestampNanos, _networkTime);
         c.InactivityTimeout = _initialInactivity;
         c.IsActive = true;
-        c.ExpireTick = After(_networkTime, _synTimeout);
+        c.ExpireTick = Deadline.After(_networkTime, _synTimeout);
         c.QueuedDeadline = long.MaxValue;
 
         if (WantsFlip(s.SourcePort, s.DestinationPort, s.Flags))
@@ -444,11 +444,9 @@ public sealed partial class FlowTracker
     /// <summary>A deadline that never comes is never queued.</summary>
     private const long Never = Deadline.Never;
 
-    private static long After(long time, long delay) => Deadline.After(time, delay);
-
     private static long NextDeadline(ref Connection c, out TimerKind kind)
     {
-        long deadline = After(c.TimerLastTime, c.InactivityTimeout);
+        long deadline = Deadline.After(c.TimerLastTime, c.InactivityTimeout);
         kind = TimerKind.Inactivity;
         if (c.AttemptDeadline != 0 && c.AttemptDeadline < deadline) { deadline = c.AttemptDeadline; kind = TimerKind.Attempt; }
         if (c.CloseDeleteDeadline != 0 && c.CloseDeleteDeadline < deadline) { deadline = c.CloseDeleteDeadline; kind = TimerKind.CloseDelete; }
@@ -513,7 +511,7 @@ public sealed partial class FlowTracker
                 if (!c.IsActive)
                     break; // ExpireTimer returns without re-arming once the analyzer is done
                 bool closing = ExpireStateAllowsRemoval(ref c);
-                long idleFrom = After(c.TimerLastTime, _linger);
+                long idleFrom = Deadline.After(c.TimerLastTime, _linger);
                 if (closing && idleFrom < at)
                 {
                     Remove(slot, RemovalReason.Expired, at);
@@ -535,7 +533,7 @@ public sealed partial class FlowTracker
     {
         long period = Math.Max(_sessionTimer, 1);
         if (time < at)
-            return After(at, period);
+            return Deadline.After(at, period);
         long ticks = (time - at) / period + 1;
         return ticks > (Never - at) / period ? Never : at + ticks * period;
     }
@@ -1045,7 +1043,7 @@ public sealed partial class FlowTracker
             {
                 SetState(ref c, ref ep, ref peer, ack ? EndpointState.SynAckSent : EndpointState.SynSent);
                 if (_attemptDelay > 0)
-                    c.AttemptDeadline = After(c.TimerLastTime, _attemptDelay);
+                    c.AttemptDeadline = Deadline.After(c.TimerLastTime, _attemptDelay);
             }
             else
             {
@@ -1126,14 +1124,14 @@ public sealed partial class FlowTracker
             c.AttemptDeadline = 0;
             c.ExpireTick = 0;
             c.ExpireTick2 = 0;
-            long deleteAt = After(c.TimerLastTime, _closeDelay);
+            long deleteAt = Deadline.After(c.TimerLastTime, _closeDelay);
             if (c.CloseDeleteDeadline == 0 || deleteAt < c.CloseDeleteDeadline)
                 c.CloseDeleteDeadline = deleteAt;
         }
         else if (ep.PreviousState != EndpointState.Inactive)
         {
             // A half close by a side seen before: look for the other side closing too.
-            c.ExpireTick2 = After(c.TimerLastTime, _sessionTimer);
+            c.ExpireTick2 = Deadline.After(c.TimerLastTime, _sessionTimer);
         }
     }
 
