@@ -542,6 +542,25 @@ public class ConnStateTests
     }
 
     [Fact]
+    public void AfterAQuietStretch_ConnectionsLeaveInTheOrderOfTheirRemovalTimes()
+    {
+        // Zeek runs timers strictly in time order. The established connection's next queued timer (an expire
+        // tick, which leaves it in place) comes before the unanswered SYN's attempt timer, but its inactivity
+        // timer comes almost five minutes after that: one packet 1,000 s later makes all three due at once.
+        var b = NewBuilder();
+        b.Tcp(Client, 40100, Server, 41000).Data(Side.Client, 10).Ack(Side.Server);
+        b.Advance(TimeSpan.FromSeconds(10));
+        b.Tcp(Client, 40101, Server, 41001).Syn();
+        b.Advance(TimeSpan.FromSeconds(1000));
+        b.Tcp("10.0.0.3", 40102, Server, 41002).Syn();
+
+        List<ConnectionSummary> all = Track(b);
+
+        Assert.Equal([RemovalReason.AttemptTimeout, RemovalReason.Inactive, RemovalReason.EndOfInput], all.Select(c => c.Removal));
+        Assert.Equal(all.Select(c => c.RemovalTime).Order(), all.Select(c => c.RemovalTime));
+    }
+
+    [Fact]
     public void VlansAreOneConnection_UnlessAsked()
     {
         var b = NewBuilder();
