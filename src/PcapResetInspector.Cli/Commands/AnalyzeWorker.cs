@@ -158,6 +158,7 @@ public sealed class AnalyzeWorker
                 Interrupted = interrupted,
                 Selection = output.Selection,
                 RaceGroups = raceGrouper.RaceGroups,
+                Findings = raceGrouper.Findings,
                 ListRows = !isExport,
                 FlaggedPackets = extractor?.PacketsWritten,
                 Filter = filterCounts,
@@ -173,6 +174,9 @@ public sealed class AnalyzeWorker
 
         if (interrupted)
             _error.WriteLine("pcap-reset-inspector: interrupted; what was read so far has been analysed and written");
+        // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
+        if (raceGrouper.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
+            findings = true;
         if (exitCode == ExitCodes.Success && findings)
             exitCode = ExitCodes.FindingsFound;
         return exitCode;
@@ -300,6 +304,12 @@ public sealed class ConnectionTee(params IConnectionSink[] sinks) : IConnectionS
     {
         foreach (IConnectionSink sink in sinks)
             sink.Add(connection);
+    }
+
+    public void TupleReused(string priorUid, NextOnTuple next)
+    {
+        foreach (IConnectionSink sink in sinks)
+            sink.TupleReused(priorUid, next);
     }
 }
 

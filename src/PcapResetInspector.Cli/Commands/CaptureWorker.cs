@@ -184,6 +184,7 @@ public sealed class CaptureWorker
                 Source = "interface " + settings.Interface,
                 Selection = output.Selection,
                 RaceGroups = raceGrouper.RaceGroups,
+                Findings = raceGrouper.Findings,
                 ListRows = !isExport,
             });
             mainOutput.Flush();
@@ -197,6 +198,9 @@ public sealed class CaptureWorker
                 if (c.InterfaceDropped > 0)
                     _error.WriteLine($"{N(c.InterfaceDropped)} packets dropped by interface");
             }
+            // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
+            if (raceGrouper.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
+                findings = true;
             if (exitCode == ExitCodes.Success && findings)
                 exitCode = ExitCodes.FindingsFound;
             return exitCode;

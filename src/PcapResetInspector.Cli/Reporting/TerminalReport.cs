@@ -24,6 +24,9 @@ public sealed class ReportData
     public required FlowSelection Selection { get; init; }
     public required int RaceGroups { get; init; }
 
+    /// <summary>Host-level findings (floods, reflection, scans), each shown once.</summary>
+    public IReadOnlyList<HostFinding> Findings { get; init; } = [];
+
     /// <summary>False when the rows went to an export: the report then only summarises.</summary>
     public required bool ListRows { get; init; }
 
@@ -75,6 +78,7 @@ public sealed class TerminalReport
     public void Write(ReportData data)
     {
         WriteTotals(data);
+        WriteFindings(data.Findings);
         WriteResets(data);
         WriteHosts(data.Resets);
         if (data.ListRows)
@@ -149,12 +153,19 @@ public sealed class TerminalReport
         _console.WriteLine();
         if (resets.Total == 0)
         {
-            _console.MarkupLine("[green]No resets:[/] no connection in this capture was reset.");
+            _console.MarkupLine(data.Findings.Count == 0
+                ? "[green]No resets:[/] no connection in this capture was reset."
+                : "No resets: no connection in this capture was reset (the host-level findings above need no RST to be seen).");
             return;
         }
 
         string verdicts = string.Join(", ", resets.ByVerdict.Select(p => $"{VerdictMarkup(p.Key, p.Key.ToKebabCase())} {N(p.Value)}"));
-        _console.MarkupLine($"[bold]Flagged {N(resets.Total)}[/] ({verdicts}); {N(data.RaceGroups)} race group(s)");
+        int withoutRst = resets.Total - resets.Resets;
+        string noRst = withoutRst > 0
+            ? $"; {N(withoutRst)} of them saw no RST (race probes closed with FIN or never answered)"
+            : "";
+        _console.MarkupLine($"[bold]Flagged {N(resets.Total)}[/] ({verdicts}); {N(data.RaceGroups)} race group(s){noRst}");
+        WriteSambaLine(resets);
         var table = new Table().Border(_border).AddColumn("cause").AddColumn(new TableColumn("benign").RightAligned())
             .AddColumn(new TableColumn("actionable").RightAligned()).AddColumn(new TableColumn("suspicious").RightAligned())
             .AddColumn(new TableColumn("total").RightAligned());
@@ -168,6 +179,31 @@ public sealed class TerminalReport
                 new Text(N(total)));
         }
         _console.Write(table);
+    }
+
+    /// <summary>One line for the person who came with a Samba log: would anything here make smbd log the reset?</summary>
+    private void WriteSambaLine(ResetStatistics resets)
+    {
+        if (resets.SmbFlagged == 0)
+            return;
+        if (resets.SmbdSawReset == 0)
+        {
+            _console.WriteLine($"Samba: nothing here would make smbd log \"Connection reset by peer\": none of the {N(resets.SmbFlagged)} flagged SMB " +
+                               "connection(s) was reset by its client after smbd had accepted it (they were refused, reset during the handshake, never answered or closed with FIN)");
+            return;
+        }
+        _console.WriteLine($"Samba: {N(resets.SmbdSawReset)} connection(s) were reset by the client after smbd accepted them; for each smbd logs \"Connection reset by peer\" " +
+                           $"(NT_STATUS_CONNECTION_RESET), {N(resets.SmbdSawBenignReset)} of them benign (see the log hints)");
+    }
+
+    private void WriteFindings(IReadOnlyList<HostFinding> findings)
+    {
+        if (findings.Count == 0)
+            return;
+        _console.WriteLine();
+        _console.MarkupLine($"[bold]Host-level findings[/] ({VerdictMarkup(Verdict.Suspicious, "suspicious")} {N(findings.Count)})");
+        foreach (HostFinding finding in findings)
+            _console.Write(new Padder(new Text($"{finding.Id}  {finding.Summary}; {Time(finding.FirstTime)} to {Time(finding.LastTime)}"), new Padding(2, 0, 0, 0)));
     }
 
     private void WriteHosts(ResetStatistics resets)
@@ -216,7 +252,9 @@ public sealed class TerminalReport
             return;
         }
 
-        var flagged = rows.Kept.Where(r => r.Diagnosis is not null)
+        // Members of a host-level finding are shown once, as the finding, not one by one.
+        int members = rows.Kept.Count(r => r.Diagnosis?.HostFinding is not null);
+        var flagged = rows.Kept.Where(r => r.Diagnosis is not null && r.Diagnosis.HostFinding is null)
             .OrderBy(r => Severity(r.Diagnosis!.Verdict)).ThenBy(r => r.Connection.StartTime).ThenBy(r => r.Connection.Ordinal).ToList();
         if (flagged.Count > 0)
         {
@@ -230,6 +268,12 @@ public sealed class TerminalReport
         if (others.Count > 0)
             WriteOtherConnections(others.Select(r => r.Connection));
 
+        if (members > 0)
+        {
+            _console.WriteLine();
+            _console.MarkupLine($"{N(members)} flagged connection(s) belong to the host-level findings above and are not listed one by one; " +
+                                "export them with [bold]-o FILE.csv[/] (the finding column names each one's finding)");
+        }
         if (rows.NotKept > 0)
             _console.MarkupLine($"... and {N(rows.NotKept)} more; export them all with [bold]-o FILE.csv[/] (or .json, .log)");
     }

@@ -280,6 +280,7 @@ public static partial class PacketDecoder
         segment.SequenceNumber = tcp.SequenceNumber;
         segment.AcknowledgmentNumber = tcp.AcknowledgmentNumber;
         segment.Flags = tcp.Flags;
+        segment.ReservedBits = tcp.ReservedBits;
         segment.Window = tcp.Window;
 
         int headerLength = tcp.HeaderLength;

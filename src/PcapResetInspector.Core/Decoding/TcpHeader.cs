@@ -54,6 +54,9 @@ public readonly ref struct TcpHeader
 
     public TcpFlags Flags => (TcpFlags)(((_bytes[DataOffsetOffset] & NonceSumBit) << 8) | _bytes[FlagsOffset]);
 
+    /// <summary>The three reserved bits between the data offset and the flags (RFC 9293 §3.1): senders must send zero.</summary>
+    public byte ReservedBits => (byte)((_bytes[DataOffsetOffset] >> 1) & 0x7);
+
     public ushort Window => BinaryPrimitives.ReadUInt16BigEndian(_bytes[WindowOffset..]);
 
     public ushort Checksum => BinaryPrimitives.ReadUInt16BigEndian(_bytes[ChecksumOffset..]);

@@ -28,6 +28,8 @@ public struct TcpSegment
     public uint SequenceNumber;
     public uint AcknowledgmentNumber;
     public TcpFlags Flags;
+    /// <summary>The reserved header bits (RFC 9293 §3.1), nonzero only from nonconforming senders such as some RST injectors.</summary>
+    public byte ReservedBits;
     /// <summary>The advertised window as sent, before any window scaling.</summary>
     public ushort Window;
 

@@ -16,6 +16,7 @@ internal sealed class ConnectionFacts
     public ConnectionFacts(ConnectionSummary summary)
     {
         Summary = summary;
+        Retry = summary.NextOnTuple;
         History = RoleNormalizedHistory(summary.History);
         ClientIsOriginator = !(History.Contains('s') && !History.Contains('S'));
         Client = ClientIsOriginator ? summary.Originator : summary.Responder;
@@ -25,6 +26,15 @@ internal sealed class ConnectionFacts
         string beforeRst = firstRst < 0 ? History : History[..firstRst];
         ClientSentSyn = History.Contains(ClientLetter('S'));
         ServerAnsweredSyn = beforeRst.Contains(ServerLetter('H'));
+        ServerSentSynAck = History.Contains(ServerLetter('H'));
+        ClientEverAcked = History.Contains(ClientLetter('A')) || History.Contains(ClientLetter('D')) || History.Contains(ClientLetter('F'));
+        // No pure SYN on either side, and only one side sent SYNs (SYN-ACKs): the SYN-ACK sender answered a SYN
+        // the other host never sent. Read from the counters, not the history, so role flips do not matter.
+        bool anyPureSyn = History.Contains('S') || History.Contains('s');
+        if (!anyPureSyn && (summary.Originator.SynCount > 0) != (summary.Responder.SynCount > 0))
+            SynAckSender = summary.Originator.SynCount > 0 ? summary.Originator : summary.Responder;
+        // RFC 5961 §4 / RFC 9293 §3.10.7.4: a SYN on a tuple the server still holds gets a bare ACK, not a SYN-ACK.
+        ServerChallengeAck = ClientSentSyn && !ServerAnsweredSyn && beforeRst.Contains(ServerLetter('A')) && Server.DataPackets == 0;
         ClientCompletedHandshake = beforeRst.Contains(ClientLetter('A')) || beforeRst.Contains(ClientLetter('D')) ||
                                    beforeRst.Contains(ClientLetter('F'));
         DataBeforeRst = beforeRst.Contains('D') || beforeRst.Contains('d');
@@ -44,16 +54,21 @@ internal sealed class ConnectionFacts
         }
 
         FirstClientByte = Client.FirstPayload.Length > 0 ? Client.FirstPayload[0] : -1;
+        ClientPayloadUncaptured = Client.DataPackets > 0 && Client.FirstDataUncaptured;
         IsSmbPort = Server.Port is NetBiosSessionPort or DirectSmbPort;
         IsSmbCarrier = IsSmbPort && ClientSentSyn && CarriesSmb();
-        SmbVariant = IsSmbPort && ClientSentSyn && !IsSmbCarrier ? SmbLoserShape() : null;
+        SmbVariant = IsSmbPort && ClientSentSyn && !IsSmbCarrier && !IsPortReuseCollision ? SmbLoserShape() : null;
         IsProbeShaped = ClientSentSyn && Client.PayloadBytes == 0;
         IsParallelWinner = !IsSmbPort && ClientSentSyn && Client.DataPackets > 0;
-        IsGiveUpShape = ClientSentSyn && HasRst && ResetterIsClient && Client.PayloadBytes == 0;
+        IsPortReuseCollision = ServerChallengeAck && HasRst && ResetterIsClient && Client.PayloadBytes == 0;
+        IsGiveUpShape = ClientSentSyn && HasRst && ResetterIsClient && Client.PayloadBytes == 0 && !IsPortReuseCollision;
         IsParallelLoserShape = !IsSmbPort && IsGiveUpShape;
     }
 
     public ConnectionSummary Summary { get; }
+
+    /// <summary>The connection that next used this 5-tuple, if known (from the flow table, or told later by the grouping).</summary>
+    public NextOnTuple? Retry { get; set; }
 
     /// <summary>The history with every letter's case in the final roles (letters before a '^' had the other roles).</summary>
     public string History { get; }
@@ -67,6 +82,18 @@ internal sealed class ConnectionFacts
     public bool ClientSentSyn { get; }
     /// <summary>The server's SYN-ACK came before the first RST.</summary>
     public bool ServerAnsweredSyn { get; }
+    /// <summary>The client sent an ACK, data or a FIN at any time: it completed the handshake.</summary>
+    public bool ClientEverAcked { get; }
+    /// <summary>The side that sent SYN-ACKs in a connection where nobody sent a SYN (reflection, backscatter, or a capture that began late).</summary>
+    public EndpointSummary? SynAckSender { get; }
+    /// <summary>The server sent a SYN-ACK at any time, before or after a RST.</summary>
+    public bool ServerSentSynAck { get; }
+    /// <summary>The server answered the client's SYN with a bare ACK before any SYN-ACK: it still held an earlier connection on the tuple.</summary>
+    public bool ServerChallengeAck { get; }
+    /// <summary>A SYN answered by a challenge ACK that the client reset (RFC 9293 §3.10.7.3): a port-reuse collision.</summary>
+    public bool IsPortReuseCollision { get; }
+    /// <summary>The client sent data whose first bytes were not captured (snaplen or headers-only): payload rules go by lengths.</summary>
+    public bool ClientPayloadUncaptured { get; }
     /// <summary>The client acknowledged (ACK, data or FIN) before the first RST.</summary>
     public bool ClientCompletedHandshake { get; }
     /// <summary>Either side sent data before the first RST.</summary>
@@ -103,7 +130,10 @@ internal sealed class ConnectionFacts
 
     public SiblingInfo ToSibling() => new(
         Summary.Uid, Client.Address, Server.Address, Server.Port, Summary.IpVersion, ClientSynTime, EndTime,
-        Client.DataPackets, Client.PayloadBytes, Server.DataPackets, FirstClientByte);
+        Client.DataPackets, Client.PayloadBytes, Server.DataPackets, FirstClientByte, ClientPayloadUncaptured, Server.FirstPacketTime);
+
+    /// <summary>When the client ended this attempt: its RST or FIN, else the connection's last packet.</summary>
+    public long ProbeEndTime => LoserEndEventTime ?? EndTime;
 
     /// <summary>When the loser's attempt ended: its RST, the client's FIN, or its last packet.</summary>
     public long? LoserEndEventTime => SmbVariant switch
@@ -117,16 +147,27 @@ internal sealed class ConnectionFacts
     {
         if (Client.DataPackets == 0)
             return false;
+        if (ClientPayloadUncaptured)
+        {
+            // Only lengths are known: on 445 any client data is an SMB frame (nothing else runs there); on 139
+            // the first segment is the session request, so SMB needs a second one. The evidence says it was inferred.
+            return Server.Port == DirectSmbPort || Client.DataPackets >= 2;
+        }
         if (FirstClientByte == NbssSessionMessage)
             return true;
         // On 139 the session request comes first; SMB follows in a second client segment.
         return Server.Port == NetBiosSessionPort && FirstClientByte == NbssSessionRequest && Client.DataPackets >= 2;
     }
 
+    /// <summary>The client's only data on 139 was the session request (0x81), or one segment whose bytes were not captured.</summary>
+    private bool OnlySessionRequest() =>
+        Server.Port == NetBiosSessionPort && Client.DataPackets == 1 &&
+        (FirstClientByte == NbssSessionRequest || ClientPayloadUncaptured);
+
     private SmbRaceVariant? SmbLoserShape()
     {
         bool clientNoData = Client.PayloadBytes == 0;
-        bool onlySessionRequest = Server.Port == NetBiosSessionPort && FirstClientByte == NbssSessionRequest && Client.DataPackets == 1;
+        bool onlySessionRequest = OnlySessionRequest();
         if (HasRst)
         {
             if (!ResetterIsClient)

@@ -19,6 +19,9 @@ public static class DiagnosisNames
         ResetCause.KeepaliveFailure => "keepalive-failure",
         ResetCause.SuspectedInjection => "suspected-injection",
         ResetCause.ScanProbe => "scan-probe",
+        ResetCause.PortReuseCollision => "port-reuse-collision",
+        ResetCause.SynAckReflection => "syn-ack-reflection",
+        ResetCause.SynFlood => "syn-flood",
         ResetCause.FinThenRstTeardown => "fin-then-rst",
         ResetCause.Unexplained => "unexplained",
         _ => throw new ArgumentOutOfRangeException(nameof(cause), cause, null),
@@ -94,7 +97,8 @@ public static class DiagnosisNames
     {
         ResetCause.SmbRaceLoser or ResetCause.ParallelConnectLoser or ResetCause.AbortiveClose
             or ResetCause.DataAfterClose or ResetCause.FinThenRstTeardown => Verdict.Benign,
-        ResetCause.SuspectedInjection or ResetCause.ScanProbe => Verdict.Suspicious,
+        ResetCause.PortReuseCollision => Verdict.Benign,
+        ResetCause.SuspectedInjection or ResetCause.ScanProbe or ResetCause.SynAckReflection or ResetCause.SynFlood => Verdict.Suspicious,
         // Refused is actionable if the port should be open; close-with-unread-data is a possible
         // application bug; half-open, idle timeout and keep-alive failure point at a host or path;
         // an unexplained reset deserves a look.

@@ -92,6 +92,23 @@ public sealed class DiagnosisOptions
     /// </summary>
     public int MaxRememberedProbes { get; set; } = 100_000;
 
+    /// <summary>The window in which a target's failed attempts (or a host's unsolicited SYN-ACKs) are counted for the flood and reflection findings.</summary>
+    public TimeSpan FloodWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A SYN flood: at least this many attempts whose handshake never completed to one server port within
+    /// <see cref="FloodWindow"/>, from at least <see cref="FloodMinSources"/> sources.
+    /// </summary>
+    public int FloodMinAttempts { get; set; } = 200;
+
+    public int FloodMinSources { get; set; } = 100;
+
+    /// <summary>SYN-ACK reflection: at least this many connections of unsolicited SYN-ACKs to one host within <see cref="FloodWindow"/>...</summary>
+    public int ReflectionMinConnections { get; set; } = 20;
+
+    /// <summary>... from at least this many distinct sources.</summary>
+    public int ReflectionMinSources { get; set; } = 10;
+
     internal void Validate()
     {
         if (RaceWindow < TimeSpan.Zero || ParallelConnectWindow < TimeSpan.Zero || ScanWindow < TimeSpan.Zero ||
@@ -105,6 +122,10 @@ public sealed class DiagnosisOptions
         if (ScanFanOutPorts < 2 || ScanFanOutHosts < 2)
         {
             throw new ArgumentOutOfRangeException(nameof(DiagnosisOptions), "A scan fans out to at least 2 ports or hosts.");
+        }
+        if (FloodWindow <= TimeSpan.Zero || FloodMinAttempts < 2 || FloodMinSources < 2 || ReflectionMinConnections < 2 || ReflectionMinSources < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DiagnosisOptions), "FloodWindow must be positive; the flood and reflection thresholds at least 2.");
         }
         if (TtlTolerance < 0 || IpIdContinuationWindow < 1 || MaxHeldConnections < 1 || MaxRememberedProbes < 1)
         {

@@ -52,7 +52,7 @@ internal static class LogHints
         if (!facts.IsSmbCarrier)
             return false;
         // On 139 the server's first answer is the 0x82 session response; negotiate comes after it.
-        ulong needed = facts.Server.Port == ConnectionFacts.NetBiosSessionPort && facts.FirstClientByte == 0x81 ? 2UL : 1UL;
+        ulong needed = facts.Server.Port == ConnectionFacts.NetBiosSessionPort && (facts.FirstClientByte == 0x81 || facts.ClientPayloadUncaptured) ? 2UL : 1UL;
         return facts.Server.DataPackets >= needed;
     }
 }

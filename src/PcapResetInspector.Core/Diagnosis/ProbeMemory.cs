@@ -20,6 +20,7 @@ internal sealed class ProbeMemory
         public long Sequence;
         public long PreviousOfClient;   // sequence of the same source's previous probe, -1 if none
         public ushort Port;
+        public ProbeOutcome Outcome;
     }
 
     private readonly struct ClientKeys(ProbeMemory memory) : IKeyStore<IpAddress128>
@@ -44,7 +45,7 @@ internal sealed class ProbeMemory
     /// <summary>Sources with at least one probe remembered.</summary>
     public int Sources => _newestOfClient.Count;
 
-    public void Remember(IpAddress128 client, long synTime, IpAddress128 server, ushort port, long forgetAt)
+    public void Remember(IpAddress128 client, long synTime, IpAddress128 server, ushort port, ProbeOutcome outcome, long forgetAt)
     {
         if (Count == _entries.Length)
             Grow();
@@ -60,6 +61,7 @@ internal sealed class ProbeMemory
             Sequence = sequence,
             PreviousOfClient = previous >= 0 ? _entries[previous].Sequence : -1,
             Port = port,
+            Outcome = outcome,
         };
 
         while (Count > _max)
@@ -79,36 +81,27 @@ internal sealed class ProbeMemory
         _newestOfClient.Clear();
     }
 
+    /// <summary>Whether the source has a probe remembered.</summary>
+    public bool Has(IpAddress128 client) => _newestOfClient.TryGetValue(in client, client.GetHashCode(), out _);
+
     /// <summary>
-    /// The source's probes whose SYNs lie within <paramref name="window"/> of <paramref name="synTime"/>,
-    /// if they reach <paramref name="minPorts"/> distinct ports or <paramref name="minHosts"/> distinct hosts.
+    /// Hands the source's remembered probes, newest first, to <paramref name="take"/>. Called once per
+    /// source, when its second probe arrives and a <see cref="ScanTracker"/> activity takes it over; the
+    /// source's later probes are not remembered here, so its chain stays short.
     /// </summary>
-    public ScanFanOut? FanOut(IpAddress128 client, long synTime, long window, int minPorts, int minHosts)
+    public void Drain(IpAddress128 client, Action<RememberedProbe> take)
     {
         if (!_newestOfClient.TryGetValue(in client, client.GetHashCode(), out int position))
-            return null;
-        var ports = new HashSet<ushort>();
-        var hosts = new HashSet<IpAddress128>();
-        int count = 0;
-        long first = long.MaxValue, last = long.MinValue;
+            return;
         while (true)
         {
             ref Entry probe = ref _entries[position];
-            if (Math.Abs(probe.SynTime - synTime) <= window)
-            {
-                count++;
-                ports.Add(probe.Port);
-                hosts.Add(probe.Server);
-                first = Math.Min(first, probe.SynTime);
-                last = Math.Max(last, probe.SynTime);
-            }
+            take(new RememberedProbe(probe.SynTime, probe.Server, probe.Port, probe.Outcome));
             if (probe.PreviousOfClient < _head)
                 break;
             position = PositionOf(probe.PreviousOfClient);
         }
-        if (ports.Count < minPorts && hosts.Count < minHosts)
-            return null;
-        return new ScanFanOut(count, ports.Count, hosts.Count, first, last);
+        _newestOfClient.Remove(in client, client.GetHashCode());
     }
 
     private int PositionOf(long sequence) => (int)(sequence & (_entries.Length - 1));
@@ -117,7 +110,7 @@ internal sealed class ProbeMemory
     {
         int position = PositionOf(_head);
         ref Entry oldest = ref _entries[position];
-        // The source's last probe going means the source has none left.
+        // The source's last probe going means the source has none left (a drained source is no longer indexed).
         _newestOfClient.RemoveIfAt(in oldest.Client, oldest.Client.GetHashCode(), position);
         _head++;
     }
@@ -137,3 +130,17 @@ internal sealed class ProbeMemory
         }
     }
 }
+
+/// <summary>What the target answered a probe with.</summary>
+[Flags]
+internal enum ProbeOutcome : byte
+{
+    None = 0,
+    /// <summary>SYN-ACK: the port is open.</summary>
+    Answered = 1,
+    /// <summary>A RST from either side.</summary>
+    Reset = 2,
+}
+
+/// <summary>One remembered probe of a source.</summary>
+internal readonly record struct RememberedProbe(long SynTime, IpAddress128 Server, ushort Port, ProbeOutcome Outcome);

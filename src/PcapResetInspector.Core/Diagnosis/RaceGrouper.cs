@@ -36,7 +36,11 @@ public sealed class RaceGrouper : IConnectionSink
     private readonly Queue<Held> _arrivalOrder = new();
     private readonly PriorityQueue<Action, long> _expiries = new();
     private readonly Dictionary<BookKey, Book> _books = new();
-    private readonly ProbeMemory _probes;
+    private readonly Dictionary<string, Held> _awaitingRetry = new(StringComparer.Ordinal);
+    private readonly ScanTracker _scans;
+    private readonly FloodDetector _floods;
+    private readonly List<HostFinding> _findings = [];
+    private int _findingCount;
     private long _now;
     private long _sequence;
     private int _nextGroupId;
@@ -47,7 +51,8 @@ public sealed class RaceGrouper : IConnectionSink
         _sink = sink;
         _options = options ?? new DiagnosisOptions();
         _diagnoser = new ResetDiagnoser(_options);
-        _probes = new ProbeMemory(_options.MaxRememberedProbes);
+        _scans = new ScanTracker(_options, _findings, NextFindingNumber);
+        _floods = new FloodDetector(_options, _findings, NextFindingNumber);
         _raceWindow = DiagnosisOptions.Nanos(_options.RaceWindow);
         _parallelWindow = DiagnosisOptions.Nanos(_options.ParallelConnectWindow);
         _scanWindow = DiagnosisOptions.Nanos(_options.ScanWindow);
@@ -63,7 +68,12 @@ public sealed class RaceGrouper : IConnectionSink
 
     /// <summary>Winners and probes remembered for connections still to come.</summary>
     public int RememberedConnections =>
-        _books.Values.Sum(b => b.Winners.Count) + _probes.Count;
+        _books.Values.Sum(b => b.Winners.Count) + _scans.Count;
+
+    /// <summary>Host-level findings (floods, reflection, scans) in the order they were made; their counts grow until the input ends.</summary>
+    public IReadOnlyList<HostFinding> Findings => _findings;
+
+    private int NextFindingNumber() => ++_findingCount;
 
     /// <summary>Books of winners and waiting losers (per client and server, per port), for tests of the memory bound.</summary>
     internal int BookCount => _books.Count;
@@ -72,7 +82,7 @@ public sealed class RaceGrouper : IConnectionSink
     internal int QueuedChecks => _due.Count;
 
     /// <summary>Sources with remembered probes, for tests of the memory bound.</summary>
-    internal int ProbeSourceCount => _probes.Sources;
+    internal int ProbeSourceCount => _scans.Sources;
 
     /// <summary>Race groups formed so far.</summary>
     public int RaceGroups => _nextGroupId;
@@ -89,6 +99,7 @@ public sealed class RaceGrouper : IConnectionSink
         var facts = new ConnectionFacts(connection);
         if (facts.IsProbeShaped)
             RememberProbe(facts);
+        _floods.Observe(facts);
 
         if (facts.IsSmbCarrier)
         {
@@ -108,8 +119,14 @@ public sealed class RaceGrouper : IConnectionSink
         {
             Hold(facts, HoldKind.Parallel);
         }
-        else if (facts.IsProbeShaped && facts.HasRst)
+        else if (facts.IsPortReuseCollision && facts.Retry is null)
         {
+            // The retried SYN usually comes after this attempt left the table: wait for the tracker to tell of it.
+            _awaitingRetry[connection.Uid] = Hold(facts, HoldKind.Retry);
+        }
+        else if ((facts.IsProbeShaped || facts.SynAckSender is not null) && facts.HasRst)
+        {
+            // Scan probes, flood attempts and answers to reflected SYN-ACKs wait until their window is counted.
             Hold(facts, HoldKind.ScanOnly);
         }
         else
@@ -146,12 +163,24 @@ public sealed class RaceGrouper : IConnectionSink
         _due.Clear();
         _expiries.Clear();
         _books.Clear();
-        _probes.Clear();
+        _awaitingRetry.Clear();
+        _scans.Clear();
     }
 
     // ---------------------------------------------------------------- waiting connections
 
-    private enum HoldKind { Smb, Parallel, ScanOnly }
+    private enum HoldKind { Smb, Parallel, ScanOnly, Retry }
+
+    private static bool UsesBook(HoldKind kind) => kind is HoldKind.Smb or HoldKind.Parallel;
+
+    /// <summary>The flow tracker saw the 5-tuple of <paramref name="priorUid"/> used again: a waiting port-reuse collision has its retry.</summary>
+    public void TupleReused(string priorUid, NextOnTuple next)
+    {
+        if (!_awaitingRetry.Remove(priorUid, out Held? held) || held.Released)
+            return;
+        held.Facts.Retry = next;
+        Release(held);
+    }
 
     private static readonly Func<Held, long> HeldSyn = static h => h.Facts.ClientSynTime;
 
@@ -268,7 +297,7 @@ public sealed class RaceGrouper : IConnectionSink
     }
 
 
-    private void Hold(ConnectionFacts facts, HoldKind kind)
+    private Held Hold(ConnectionFacts facts, HoldKind kind)
     {
         var held = new Held(facts, kind, _sequence++);
         long syn = facts.ClientSynTime;
@@ -278,10 +307,11 @@ public sealed class RaceGrouper : IConnectionSink
         {
             HoldKind.Smb => _raceHoldLimit is { } limit ? Deadline.After(syn, limit) : Deadline.Never,
             HoldKind.Parallel => Deadline.After(syn, _parallelHoldLimit),
+            HoldKind.Retry => Deadline.After(syn, ResetDiagnoser.RetryWaitNanos),
             _ => held.ScanCheckAt,
         };
 
-        if (kind != HoldKind.ScanOnly)
+        if (UsesBook(kind))
         {
             Book book = BookFor(BookKey.For(facts, kind));
             // A parallel-connect loser pairs only within the window of its SYN; 139/445 books are small and read whole.
@@ -301,6 +331,7 @@ public sealed class RaceGrouper : IConnectionSink
         HeldConnections++;
         _arrivalOrder.Enqueue(held);
         Schedule(held);
+        return held;
     }
 
     private Book BookFor(BookKey key)
@@ -357,7 +388,7 @@ public sealed class RaceGrouper : IConnectionSink
             expire();
         }
 
-        _probes.ForgetDue(_now);
+        _scans.ForgetDue(_now);
     }
 
     private void EnforceCap()
@@ -406,7 +437,9 @@ public sealed class RaceGrouper : IConnectionSink
                 winner.GroupId = ++_nextGroupId;
             race = new RaceMatch(kind, winner.GroupId, winner.Info);
         }
-        if (held.Kind != HoldKind.ScanOnly)
+        if (held.Kind == HoldKind.Retry)
+            _awaitingRetry.Remove(held.Facts.Summary.Uid);
+        if (UsesBook(held.Kind))
         {
             var key = BookKey.For(held.Facts, held.Kind);
             Book book = BookFor(key);
@@ -423,6 +456,8 @@ public sealed class RaceGrouper : IConnectionSink
 
     private void Emit(ConnectionFacts facts, DiagnosisContext context)
     {
+        if (facts.HasRst && _floods.FindingFor(facts) is { } finding)
+            context = new DiagnosisContext { Race = context.Race, Scan = context.Scan, Finding = finding };
         if (_diagnoser.Diagnose(facts, context) is { } diagnosis)
             _sink.Add(diagnosis);
         else
@@ -513,13 +548,31 @@ public sealed class RaceGrouper : IConnectionSink
                 return Pairing.Raced;
             if (samePort && synGap <= _parallelWindow && loser.IsGiveUpShape)
                 return Pairing.SamePort;
-            bool fresh = w.SynTime >= loser.EndTime && w.SynTime - loser.EndTime <= _raceWindow;
+            // The probe's own end (its RST or FIN), not its last packet: the server's answer to a FIN may
+            // come after the client's fresh SYN (resets.md: both probes closed, then a new connection).
+            long ended = loser.ProbeEndTime;
+            bool fresh = w.SynTime >= ended && w.SynTime - ended <= _raceWindow;
             return fresh ? Pairing.Fresh : Pairing.None;
         }
         if (w.ServerPort != loser.Server.Port || synGap > _parallelWindow)
             return Pairing.None;
         bool sameFamily = w.IpVersion == loser.Summary.IpVersion;
-        return !sameFamily || w.ClientAddress == loser.Client.Address ? Pairing.SamePort : Pairing.None;
+        if (!sameFamily)
+            return Pairing.SamePort;
+        if (w.ClientAddress != loser.Client.Address)
+            return Pairing.None;
+        if (w.ServerAddress == loser.Server.Address)
+            return Pairing.SamePort;
+        // Two servers of one family (several addresses of one name, RFC 8305 §4) pair only with the shape a
+        // reader would accept: both attempts were pending at once (neither was answered before the other
+        // began) and the client dropped this one after the other had started. A client that gave up for
+        // its own reasons, before the other attempt existed, is not a race.
+        long reset = loser.Summary.FirstRstTime;
+        long loserAnswered = loser.Server.FirstPacketTime;
+        bool loserPending = loserAnswered == 0 || loserAnswered >= w.SynTime || loser.ClientSynTime > w.SynTime;
+        bool winnerPending = loser.ClientSynTime <= w.SynTime || w.ServerFirstPacketTime == 0 || loser.ClientSynTime <= w.ServerFirstPacketTime;
+        bool convincing = reset >= w.SynTime && loserPending && winnerPending;
+        return convincing ? Pairing.SamePort : Pairing.None;
     }
 
     private bool Matches(Held held, Winner winner) => Pair(held, winner) != Pairing.None;
@@ -558,11 +611,10 @@ public sealed class RaceGrouper : IConnectionSink
 
     private void RememberProbe(ConnectionFacts facts)
     {
-        // A probe counts for others whose SYNs are within a window of its own; they are checked a settle time after theirs.
-        long forgetAt = Deadline.After(facts.ClientSynTime, 2 * _scanWindow + _probeSettle);
-        _probes.Remember(facts.Client.Address, facts.ClientSynTime, facts.Server.Address, facts.Server.Port, forgetAt);
+        ProbeOutcome outcome = (facts.ServerSentSynAck ? ProbeOutcome.Answered : ProbeOutcome.None) |
+                               (facts.HasRst ? ProbeOutcome.Reset : ProbeOutcome.None);
+        _scans.Remember(facts.Client.Address, facts.ClientSynTime, facts.Server.Address, facts.Server.Port, outcome);
     }
 
-    private ScanFanOut? FanOut(ConnectionFacts facts) =>
-        _probes.FanOut(facts.Client.Address, facts.ClientSynTime, _scanWindow, _options.ScanFanOutPorts, _options.ScanFanOutHosts);
+    private ScanFanOut? FanOut(ConnectionFacts facts) => _scans.FanOut(facts.Client.Address, facts.ClientSynTime);
 }

@@ -51,13 +51,19 @@ public sealed record SiblingInfo(
     ulong ClientDataPackets,
     ulong ClientPayloadBytes,
     ulong ServerDataPackets,
-    int FirstClientByte);
+    int FirstClientByte,
+    bool ClientPayloadUncaptured = false,
+    long ServerFirstPacketTime = 0);
 
 /// <summary>The race a loser belongs to: the group and the sibling that carried on.</summary>
 public sealed record RaceMatch(RaceKind Kind, int GroupId, SiblingInfo Winner);
 
 /// <summary>A source's fan-out of probe-shaped connects (no client payload) within the scan window around one of them.</summary>
-public sealed record ScanFanOut(int Probes, int DistinctPorts, int DistinctHosts, long FirstSynTime, long LastSynTime);
+public sealed record ScanFanOut(int Probes, int DistinctPorts, int DistinctHosts, long FirstSynTime, long LastSynTime)
+{
+    /// <summary>The scan finding this fan-out is part of.</summary>
+    public HostFinding? Finding { get; init; }
+}
 
 /// <summary>
 /// What the race grouping knows about a connection beyond its own summary. The diagnosis of a
@@ -73,4 +79,7 @@ public sealed class DiagnosisContext
 
     /// <summary>The client's fan-out when it reached the scan thresholds.</summary>
     public ScanFanOut? Scan { get; init; }
+
+    /// <summary>The SYN flood or SYN-ACK reflection this connection is a member of.</summary>
+    public HostFinding? Finding { get; init; }
 }

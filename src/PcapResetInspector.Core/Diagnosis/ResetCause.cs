@@ -29,6 +29,12 @@ public enum ResetCause
     SuspectedInjection,
     /// <summary>One of many connects from one source to many ports or hosts: a port scan.</summary>
     ScanProbe,
+    /// <summary>A SYN on a 4-tuple the server still held, answered by a challenge ACK and reset by the client, which retries (RFC 5961 §4).</summary>
+    PortReuseCollision,
+    /// <summary>The victim's answer to a SYN-ACK it never asked for: someone spoofed its address (SYN-ACK reflection or backscatter).</summary>
+    SynAckReflection,
+    /// <summary>One attempt of a SYN flood: many SYNs from many sources to one server port, the handshakes never completed.</summary>
+    SynFlood,
     /// <summary>A RST after a normal FIN exchange, answering a late ACK or FIN.</summary>
     FinThenRstTeardown,
     /// <summary>None of the rules matched; the evidence still says what was seen.</summary>

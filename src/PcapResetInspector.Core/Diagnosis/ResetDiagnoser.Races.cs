@@ -22,15 +22,29 @@ public sealed partial class ResetDiagnoser
         {
             if (facts.SmbVariant is not { } variant)
                 return null;
-            bool fresh = winner.SynTime >= facts.EndTime;
+            long probeEnd = facts.ProbeEndTime;
+            bool fresh = winner.SynTime >= probeEnd;
+            bool samePort = winner.ServerPort == facts.Server.Port;
             string winnerText = fresh
-                ? "a fresh connection " + winner.Uid + " to port " + Number(winner.ServerPort) + " started " + Duration(winner.SynTime - facts.EndTime) +
-                  " after this one closed and carried SMB"
+                ? "the client then opened a fresh connection " + winner.Uid + " to port " + Number(winner.ServerPort) + " " +
+                  Duration(winner.SynTime - probeEnd) + " after ending this one, and that connection carried SMB"
                 : "the client kept port " + Number(winner.ServerPort) + " (" + winner.Uid + "), which carried SMB";
-            string evidence = "loser of the 139/445 race, variant " + variant + " (" + VariantShape(variant, facts) + "): " + winnerText +
-                              " (first client byte " + FirstByte(winner.FirstClientByte) + ", " + Count((long)winner.ClientDataPackets, "client data segment", "client data segments") +
+            // A probe closed before a fresh connection to the same port did not lose to it: say what it was.
+            string role = fresh && samePort
+                ? "probe of port " + Number(facts.Server.Port) + " in the 139/445 race, closed before any SMB"
+                : "loser of the 139/445 race";
+            string winnerBytes = winner.ClientPayloadUncaptured
+                ? "first client byte not captured, SMB inferred from " + Count((long)winner.ClientPayloadBytes, "payload byte", "payload bytes") + " in "
+                : "first client byte " + FirstByte(winner.FirstClientByte) + ", ";
+            string evidence = role + ", variant " + variant + " (" + VariantShape(variant, facts) + "): " + winnerText +
+                              " (" + winnerBytes + Count((long)winner.ClientDataPackets, "client data segment", "client data segments") +
                               "); " + gapText;
-            var finding = new Finding(ResetCause.SmbRaceLoser, fresh ? DiagnosisConfidence.Medium : DiagnosisConfidence.High, evidence, SmbLoserLogHint(facts, variant));
+            bool uncaptured = winner.ClientPayloadUncaptured || facts.ClientPayloadUncaptured;
+            if (facts.ClientPayloadUncaptured)
+                evidence += "; this connection's payload was not captured: variant " + variant + " inferred from its " +
+                            Count((long)facts.Client.PayloadBytes, "client payload byte", "client payload bytes") + " (IP lengths)";
+            DiagnosisConfidence confidence = fresh || uncaptured ? DiagnosisConfidence.Medium : DiagnosisConfidence.High;
+            var finding = new Finding(ResetCause.SmbRaceLoser, confidence, evidence, SmbLoserLogHint(facts, variant));
             return Build(facts, finding, stage, race, variant, gaps);
         }
 
@@ -78,8 +92,40 @@ public sealed partial class ResetDiagnoser
                           Count(scan.DistinctHosts, "host", "hosts") + " (scan thresholds: " + Number(_options.ScanFanOutPorts) + " ports or " +
                           Number(_options.ScanFanOutHosts) + " hosts in " + Duration(DiagnosisOptions.Nanos(_options.ScanWindow)) +
                           "), no client data; this probe to port " + Number(facts.Server.Port) + ": " + shape;
+        if (scan.Finding is { } episode)
+            evidence += "; finding " + episode.Id;
         var finding = new Finding(ResetCause.ScanProbe, wide ? DiagnosisConfidence.High : DiagnosisConfidence.Medium, evidence, hint);
-        return Build(facts, finding, Stage(facts, new ResetSigns(facts, _options)));
+        return Build(facts, finding, Stage(facts, new ResetSigns(facts, _options)), hostFinding: scan.Finding);
+    }
+
+    /// <summary>A reset member of a SYN flood or of a SYN-ACK reflection: one line per connection, the numbers are in the finding.</summary>
+    private ResetDiagnosis? FindingMember(ConnectionFacts facts, HostFinding member)
+    {
+        Finding finding;
+        if (member.Kind == FindingKind.SynAckReflection && facts.SynAckSender is { } reflector)
+        {
+            EndpointSummary victim = ReferenceEquals(reflector, facts.Summary.Originator) ? facts.Summary.Responder : facts.Summary.Originator;
+            string evidence = Address(victim) + " answered " + Count(reflector.SynCount, "SYN-ACK", "SYN-ACKs") + " from " + AddressAndPort(reflector) +
+                              " with " + RstKind(victim) + ": it never sent the SYN (its address was spoofed toward " + Address(reflector) +
+                              "); member of finding " + member.Id;
+            finding = new Finding(ResetCause.SynAckReflection, DiagnosisConfidence.High, evidence,
+                "nothing: no application on " + Address(victim) + " had this connection; its stack answered the stray SYN-ACK (RFC 9293 §3.10.7.1)");
+        }
+        else if (member.Kind == FindingKind.SynFlood && facts.ClientSentSyn && !facts.ClientEverAcked)
+        {
+            string who = facts.ResetterIsClient ? "the address the SYN claimed to come from" : "the target";
+            string evidence = "half-open attempt from " + Address(facts.Client) + " to " + AddressAndPort(facts.Server) + " (" +
+                              Count(facts.Client.SynCount, "SYN", "SYNs") + (facts.ServerSentSynAck ? ", SYN-ACK, " : ", ") + RstKind(facts.Resetter!) +
+                              " from " + who + "); member of finding " + member.Id;
+            finding = new Finding(ResetCause.SynFlood, DiagnosisConfidence.High, evidence,
+                "nothing: no handshake completed, so no application saw the attempt; a Linux target logs \"Possible SYN flooding on port " +
+                Number(facts.Server.Port) + "\" when its SYN backlog overflows");
+        }
+        else
+        {
+            return null;
+        }
+        return Build(facts, finding, Stage(facts, new ResetSigns(facts, _options)), hostFinding: member);
     }
 
     private static string FirstByte(int value) => value < 0 ? "none" : "0x" + value.ToString("X2", System.Globalization.CultureInfo.InvariantCulture);
@@ -88,7 +134,9 @@ public sealed partial class ResetDiagnoser
     {
         SmbRaceVariant.A => "SYN-ACK answered by the client's " + (facts is null ? "RST" : RstKind(facts.Client)) + " without the handshake's ACK",
         SmbRaceVariant.B => "handshake, then the client's " + (facts is null ? "RST" : RstKind(facts.Client)) + " before any data",
-        SmbRaceVariant.C => "NetBIOS session request (0x81), then the client's RST",
+        SmbRaceVariant.C => facts is { ClientPayloadUncaptured: true }
+            ? "one client segment of " + Number(facts.Client.FirstDataLength) + " bytes (the NetBIOS session request, bytes not captured), then the client's RST"
+            : "NetBIOS session request (0x81), then the client's RST",
         SmbRaceVariant.D => "handshake, then the client's FIN before any SMB",
         SmbRaceVariant.E => facts is null ? "SYNs never answered" : Count(facts.Client.SynCount, "SYN", "SYNs") + " never answered",
         SmbRaceVariant.F => "the server refused the SYN with " + (facts is null ? "RST,ACK" : RstKind(facts.Server)) + ": nothing listens on port " +

@@ -40,6 +40,8 @@ public sealed partial class ResetDiagnoser
 
     internal ResetDiagnosis? Diagnose(ConnectionFacts facts, DiagnosisContext context)
     {
+        if (context.Finding is { } member && facts.HasRst && FindingMember(facts, member) is { } flooded)
+            return flooded;
         if (context.Scan is { } scan && facts.IsProbeShaped)
             return facts.HasRst ? ScanProbe(facts, scan) : null;
         if (context.Race is { } race && RaceLoser(facts, race) is { } loser)
@@ -53,10 +55,10 @@ public sealed partial class ResetDiagnoser
     }
 
     /// <summary>One rule's conclusion: the cause, how sure, the evidence, and a log hint when the default one does not fit.</summary>
-    private readonly record struct Finding(ResetCause Cause, DiagnosisConfidence Confidence, string Evidence, string? LogHint = null);
+    private readonly record struct Finding(ResetCause Cause, DiagnosisConfidence Confidence, string Evidence, string? LogHint = null, Verdict? Verdict = null);
 
     private ResetDiagnosis Build(ConnectionFacts facts, Finding finding, ResetStage? stage,
-        RaceMatch? race = null, SmbRaceVariant? variant = null, RaceGaps? gaps = null)
+        RaceMatch? race = null, SmbRaceVariant? variant = null, RaceGaps? gaps = null, HostFinding? hostFinding = null)
     {
         ConnectionSummary c = facts.Summary;
         string evidence = finding.Evidence;
@@ -77,7 +79,7 @@ public sealed partial class ResetDiagnoser
             ClientParty = facts.ClientParty,
             Stage = stage,
             Cause = finding.Cause,
-            Verdict = finding.Cause.UsualVerdict(),
+            Verdict = finding.Verdict ?? finding.Cause.UsualVerdict(),
             Confidence = finding.Confidence,
             Evidence = evidence,
             LogHint = finding.LogHint ?? LogHints.ForReceiver(facts, bothSides),
@@ -88,6 +90,7 @@ public sealed partial class ResetDiagnoser
             SiblingUid = race?.Winner.Uid,
             RaceGaps = gaps,
             PriorUid = prior?.Uid,
+            HostFinding = hostFinding,
         };
     }
 
@@ -122,7 +125,9 @@ public sealed partial class ResetDiagnoser
         EndpointSummary resetter = facts.Resetter!;
         string reference = signs.ReferenceFromPrior
             ? "the last packet of " + facts.Summary.PreviousOnTuple!.Uid + " from " + Address(resetter)
-            : Count(signs.PacketsBeforeRst, "earlier packet", "earlier packets") + " from " + Address(resetter);
+            : signs.ReferenceAfterRst
+                ? Count(signs.NonRstPacketsAfterOwnRst, "later packet", "later packets") + " from " + Address(resetter)
+                : Count(signs.PacketsBeforeRst, "earlier packet", "earlier packets") + " from " + Address(resetter);
         return "TTL " + Number(resetter.RstTtl) + " on the RST vs " + TtlRange(signs.ReferenceTtlMin, signs.ReferenceTtlMax) + " on " + reference;
     }
 

@@ -71,6 +71,12 @@ public sealed class ResetDiagnosis
     /// <summary>The earlier connection on the same 5-tuple (it left the table by a timer or was reused).</summary>
     public string? PriorUid { get; init; }
 
+    /// <summary>The host-level finding (flood, reflection, scan) this connection is a member of, if any.</summary>
+    public HostFinding? HostFinding { get; init; }
+
+    /// <summary>The finding's id ("F1"), or null.</summary>
+    public string? FindingId => HostFinding?.Id;
+
     public override string ToString() =>
         Uid + " " + Cause.ToKebabCase() + " " + Verdict.ToKebabCase() + " (" + Confidence.ToKebabCase() + "): " + Evidence;
 }

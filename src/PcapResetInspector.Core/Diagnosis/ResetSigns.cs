@@ -58,6 +58,14 @@ internal sealed class ResetSigns
                 ReferenceIpId = resetterWasPriorOriginator ? prior.OriginatorIpId : prior.ResponderIpId;
             }
         }
+        else if (resetter.TtlMaxAfterRst != 0)
+        {
+            // Nothing before the RST (it answered a SYN): the sender's own later packets are the reference.
+            HasTtlReference = true;
+            ReferenceAfterRst = true;
+            ReferenceTtlMin = resetter.TtlMinAfterRst;
+            ReferenceTtlMax = resetter.TtlMaxAfterRst;
+        }
         TtlMismatch = HasTtlReference &&
                       (resetter.RstTtl + options.TtlTolerance < ReferenceTtlMin || resetter.RstTtl > ReferenceTtlMax + options.TtlTolerance);
         if (HasIpIdReference && !(ReferenceIpId == 0 && resetter.RstIpId == 0))
@@ -73,6 +81,17 @@ internal sealed class ResetSigns
         // late segment with its own RST (RFC 9293 §3.10.7.1), so differing sequence numbers after a FIN are no sign.
         bool finBeforeRst = resetter.FirstFinTime != 0 && resetter.FirstFinTime <= resetter.FirstRstTime;
         SteppedRsts = facts.ResetterRstLetters >= 2 && resetter.RstCount >= 2 && !finBeforeRst;
+
+        // Marks of a RST no conforming stack sends (Weaver, Sommer and Paxson, "Detecting Forged TCP Reset
+        // Packets", NDSS 2009): reserved bits set (RFC 9293 §3.1 says send zero), the IP-ID of the packet it
+        // answers copied into it, and a RST,ACK answering a SYN with ack = ISN where a stack acks ISN+1 (§3.10.7.1).
+        ReservedBitsSet = resetter.RstReservedBits != 0;
+        IpIdCopied = c.IpVersion == 4 && resetter.RstIpId != 0 && peer.PacketsSent > 0 && resetter.RstIpId == peer.IpIdFirst &&
+                     peer.FirstPacketTime < rstTime;
+        AckIsBareIsn = resetter.RstHadAck && PacketsBeforeRst == 0 && peer.SynCount > 0 && resetter.RstAck == peer.SynSeq;
+        ForgeryMarks = (ReservedBitsSet ? 1 : 0) + (IpIdCopied ? 1 : 0) + (AckIsBareIsn ? 1 : 0);
+        // The purported sender answered the SYN properly after its "refusal": the RST was not its own.
+        SynAckAfterRst = !facts.ResetterIsClient && facts.ServerSentSynAck && !facts.ServerAnsweredSyn;
 
         long otherRst = facts.Summary.FirstRstFromOriginator ? c.Responder.FirstRstTime : c.Originator.FirstRstTime;
         if (otherRst != 0)
@@ -105,6 +124,16 @@ internal sealed class ResetSigns
     public long PacketsBeforeRst { get; }
     public bool HasTtlReference { get; }
     public bool ReferenceFromPrior { get; }
+    /// <summary>The TTL reference is the sender's packets after its RST (it had sent nothing before it).</summary>
+    public bool ReferenceAfterRst { get; }
+    public bool ReservedBitsSet { get; }
+    public bool IpIdCopied { get; }
+    public bool AckIsBareIsn { get; }
+    /// <summary>How many marks of a forged RST it carries (reserved bits, copied IP-ID, ack = ISN).</summary>
+    public int ForgeryMarks { get; }
+    public bool SynAckAfterRst { get; }
+    /// <summary>The purported sender sent anything but RSTs after its RST: a genuine sender has no connection left.</summary>
+    public bool SenderCarriedOn => NonRstPacketsAfterOwnRst > 0;
     public byte ReferenceTtlMin { get; }
     public byte ReferenceTtlMax { get; }
     public bool TtlMismatch { get; }

@@ -58,10 +58,33 @@ public sealed class ResetStatistics : IDiagnosisSink
 
     public HostResetStatistics? Client(IpAddress128 address) => _clients.GetValueOrDefault(address);
 
+    /// <summary>Diagnoses of connections to ports 139 and 445.</summary>
+    public int SmbFlagged { get; private set; }
+
+    /// <summary>
+    /// Of those, the ones the client reset after smbd had accepted the connection: each makes smbd log a read
+    /// failure ("Connection reset by peer", NT_STATUS_CONNECTION_RESET; resets.md, "What Samba logs").
+    /// </summary>
+    public int SmbdSawReset { get; private set; }
+
+    /// <summary>Of <see cref="SmbdSawReset"/>, the benign ones (race losers, abortive closes by design).</summary>
+    public int SmbdSawBenignReset { get; private set; }
+
     public void Add(ResetDiagnosis diagnosis)
     {
         ArgumentNullException.ThrowIfNull(diagnosis);
         Total++;
+        if (diagnosis.Server.Port is 139 or 445)
+        {
+            SmbFlagged++;
+            bool accepted = diagnosis.Stage is { } stage && stage is not (ResetStage.HandshakeBeforeSynAck or ResetStage.HandshakeAfterSynAck);
+            if (accepted && diagnosis.ResetByRole == HostRole.Client)
+            {
+                SmbdSawReset++;
+                if (diagnosis.Verdict == Verdict.Benign)
+                    SmbdSawBenignReset++;
+            }
+        }
         _counts.Add(diagnosis.Cause, diagnosis.Verdict);
         if (diagnosis.ResetBy is not null)
             Resets++;

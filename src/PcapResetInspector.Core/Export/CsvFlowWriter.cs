@@ -23,7 +23,7 @@ public sealed class CsvFlowWriter : IFlowExporter, IDisposable
         "orig_pkts", "orig_bytes", "orig_ip_bytes", "resp_pkts", "resp_bytes", "resp_ip_bytes", "missed_bytes",
         "reset_by", "reset_by_role", "reset_time", "reset_stage",
         "cause", "verdict", "confidence", "evidence", "log_hint",
-        "race_group", "race_kind", "race_variant", "race_sibling_uid", "prior_uid",
+        "race_group", "race_kind", "race_variant", "race_sibling_uid", "prior_uid", "finding",
         "community_id", "wireshark_filter",
     ];
 
@@ -81,6 +81,7 @@ public sealed class CsvFlowWriter : IFlowExporter, IDisposable
         row[i++] = d?.RaceVariant is { } variant ? variant.ToString() : "";
         row[i++] = d?.SiblingUid ?? "";
         row[i++] = d?.PriorUid ?? "";
+        row[i++] = d?.FindingId ?? "";
         row[i++] = FlowText.CommunityIdOf(c);
         row[i++] = FlowText.WiresharkFilter(c);
         WriteRecord(row);

@@ -104,6 +104,8 @@ public sealed class JsonLinesFlowWriter : IFlowExporter, IDisposable
             j.WriteBoolean("reset.after_clean_close", true);
         if (d.PriorUid is not null)
             j.WriteString("reset.prior_uid", d.PriorUid);
+        if (d.FindingId is not null)
+            j.WriteString("reset.finding", d.FindingId);
         if (d.RaceGroupId is { } group)
             j.WriteNumber("race.group", group);
         if (d.RaceKind is { } kind)

@@ -68,7 +68,28 @@ public sealed class EndpointSummary
     public ushort IpIdBeforeRst { get; init; }
     /// <summary>Keep-alives this endpoint sent after the peer's last packet: probes nobody answered.</summary>
     public int UnansweredKeepAlives { get; init; }
+    /// <summary>Sequence number of this endpoint's first SYN or SYN-ACK (its ISN); 0 when it sent none.</summary>
+    public uint SynSeq { get; init; }
+    /// <summary>Payload length of its first data segment, from the IP lengths (captured or not).</summary>
+    public int FirstDataLength { get; init; }
+    /// <summary>Its first data segment's payload was not captured (snaplen or a headers-only capture), so <see cref="FirstPayload"/> is empty.</summary>
+    public bool FirstDataUncaptured { get; init; }
+    /// <summary>The reserved TCP header bits of its first RST (RFC 9293 §3.1: sent as zero by conforming stacks).</summary>
+    public byte RstReservedBits { get; init; }
+    /// <summary>Lowest and highest TTL of its non-RST packets after its first RST (0 when it sent none).</summary>
+    public byte TtlMinAfterRst { get; init; }
+    public byte TtlMaxAfterRst { get; init; }
+    /// <summary>IP-ID of its first non-RST packet after its first RST.</summary>
+    public ushort IpIdAfterRst { get; init; }
+    /// <summary>When it sent its first non-RST packet after its first RST (0 when it sent none).</summary>
+    public long FirstPacketAfterRstTime { get; init; }
 }
+
+/// <summary>The SYN that reused a connection's 5-tuple while the connection was still in the table.</summary>
+/// <param name="Uid">The uid of the connection that SYN started.</param>
+/// <param name="SynTime">When that SYN was seen (ns).</param>
+/// <param name="SameIsn">The SYN came from this connection's SYN sender with the same ISN: a retransmission of its SYN, not a new connect.</param>
+public sealed record NextOnTuple(string Uid, long SynTime, bool SameIsn);
 
 /// <summary>Why a connection left the flow table.</summary>
 public enum RemovalReason
@@ -121,6 +142,8 @@ public sealed class ConnectionSummary
     public required bool FirstRstFromOriginator { get; init; }
     /// <summary>The connection that used this 5-tuple before and left the table by a timer, if remembered.</summary>
     public PriorConnection? PreviousOnTuple { get; init; }
+    /// <summary>When a SYN reused the 5-tuple while this connection was in the table (<see cref="RemovalReason.Reused"/>): the connection it started.</summary>
+    public NextOnTuple? NextOnTuple { get; init; }
 
     public bool SawRst => Originator.RstCount > 0 || Responder.RstCount > 0;
 }

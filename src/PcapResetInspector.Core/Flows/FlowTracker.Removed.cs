@@ -26,6 +26,7 @@ public sealed partial class FlowTracker
         public uint OriginatorNextSeq, ResponderNextSeq;
         public uint OriginatorLastAck, ResponderLastAck;
         public byte OriginatorTtl, ResponderTtl;
+        public uint OriginatorSynSeq;   // the ISN of the originator's SYN, to tell a retransmitted SYN on the tuple from a new connect
         public ushort OriginatorIpId, ResponderIpId;
         public bool OriginatorHasTimestamps, ResponderHasTimestamps;
         public uint OriginatorTsVal, ResponderTsVal;
@@ -69,6 +70,7 @@ public sealed partial class FlowTracker
         r.OriginatorLastAck = orig.LastRawAck;
         r.ResponderLastAck = resp.LastRawAck;
         r.OriginatorTtl = orig.TtlLast;
+        r.OriginatorSynSeq = orig.SynCount > 0 ? orig.SynSeq : 0;
         r.ResponderTtl = resp.TtlLast;
         r.OriginatorIpId = orig.IpIdLast;
         r.ResponderIpId = resp.IpIdLast;
@@ -137,6 +139,7 @@ public sealed partial class FlowTracker
             ResponderHasTimestamps = r.ResponderHasTimestamps,
             ResponderTsVal = r.ResponderTsVal,
             DataPackets = r.DataPackets,
+            OriginatorSynSeq = r.OriginatorSynSeq,
         };
     }
 }

@@ -148,7 +148,9 @@ public sealed partial class FlowTracker
             ref Connection existing = ref Slot(slot);
             if (IsReuse(ref existing, in segment))
             {
-                Emit(slot, ref existing, RemovalReason.Reused, _networkTime, remember: true);
+                var next = new NextOnTuple(ConnectionUid.Create(in key, segment.TimestampNanos, _nextOrdinal), segment.TimestampNanos,
+                    SameIsn(ref existing, in segment));
+                Emit(slot, ref existing, RemovalReason.Reused, _networkTime, remember: true, next);
                 FreeSlot(slot);
                 // Neither the sink nor the new connection touches the index, so the bucket still holds the key.
                 slot = NewConnection(in key, in segment);
@@ -268,7 +270,13 @@ public sealed partial class FlowTracker
             FlipRoles(ref c);
         // One more lookup, per connection rather than per packet: was this tuple used before?
         if (TakePrior(in key) is { } prior)
+        {
             _priorBySlot[slot] = prior;
+            bool fromOriginator = s.SourceAddress == prior.OriginatorAddress && s.SourcePort == prior.OriginatorPort;
+            bool sameIsn = fromOriginator && (s.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && prior.OriginatorSynSeq == s.SequenceNumber &&
+                           prior.OriginatorSynSeq != 0;
+            _sink.TupleReused(prior.Uid, new NextOnTuple(ConnectionUid.Create(in key, c.StartTime, c.Ordinal), s.TimestampNanos, sameIsn));
+        }
         return slot;
     }
 
@@ -1331,6 +1339,16 @@ public sealed partial class FlowTracker
             if (s.Ttl > ep.TtlMaxBeforeRst) ep.TtlMaxBeforeRst = s.Ttl;
             ep.IpIdBeforeRst = s.IpId;
         }
+        else if (!rst)
+        {
+            if (ep.TtlMaxAfterRst == 0)
+            {
+                ep.IpIdAfterRst = s.IpId;
+                ep.FirstPacketAfterRstTime = t;
+            }
+            if (s.Ttl < ep.TtlMinAfterRst) ep.TtlMinAfterRst = s.Ttl;
+            if (s.Ttl > ep.TtlMaxAfterRst) ep.TtlMaxAfterRst = s.Ttl;
+        }
         peer.UnansweredKeepAlives = 0; // anything from this host answers the peer's probes
         ep.RecordIpFields(s.Ttl, s.IpId);
         if ((s.Options & TcpOptionsSeen.Timestamps) != 0)
@@ -1352,6 +1370,8 @@ public sealed partial class FlowTracker
         bool fin = (s.Flags & TcpFlags.Fin) != 0;
         if (fin && ep.FirstFinTime == 0)
             ep.FirstFinTime = t;
+        if (syn && ep.SynCount == 0 && ep.SynSeq == 0)
+            ep.SynSeq = s.SequenceNumber;
 
         // A keep-alive probe: seq one below what was already sent, 0 or 1 byte, plain ACK (RFC 9293 §3.8.4).
         if (!syn && !fin && !rst && s.PayloadLength <= 1 && ep.DataPackets + (ulong)ep.SynCount > 0 &&
@@ -1370,6 +1390,7 @@ public sealed partial class FlowTracker
             ep.RstAck = s.AcknowledgmentNumber;
             ep.RstHadAck = (s.Flags & TcpFlags.Ack) != 0;
             ep.RstPayloadLength = s.PayloadLength;
+            ep.RstReservedBits = s.ReservedBits;
             ep.RstSeqMatchedExpected = peer.PacketsSent > 0 && s.SequenceNumber == peer.LastRawAck;
             if (c.FirstRstTime == 0)
             {
@@ -1384,7 +1405,15 @@ public sealed partial class FlowTracker
             ep.DataPackets++;
             ep.PayloadBytes += (ulong)s.PayloadLength;
             ep.LastDataTime = t;
-            if (ep.FirstPayloadLength == 0 && s.CapturedPayloadLength > 0)
+            // Only the first data segment's bytes say how the conversation began; when they were not
+            // captured the length from the IP header is all there is, and the diagnosis says so.
+            bool firstData = ep.DataPackets == 1;
+            if (firstData)
+            {
+                ep.FirstDataLength = s.PayloadLength;
+                ep.FirstDataUncaptured = s.CapturedPayloadLength == 0;
+            }
+            if (firstData && s.CapturedPayloadLength > 0)
             {
                 int take = Math.Min(4, s.CapturedPayloadLength);
                 if (s.PayloadOffset + take <= frame.Length)
@@ -1408,7 +1437,15 @@ public sealed partial class FlowTracker
 
     // ---------------------------------------------------------------- output
 
-    private void Emit(int slot, ref Connection c, RemovalReason reason, long when, bool remember)
+    /// <summary>The reusing SYN comes from the host that sent this connection's SYN, with the same ISN.</summary>
+    private static bool SameIsn(ref Connection c, in TcpSegment syn)
+    {
+        bool fromA = syn.SourceAddress == c.AddressA && syn.SourcePort == c.PortA;
+        ref TcpEndpoint sender = ref fromA ? ref c.A : ref c.B;
+        return sender.SynCount > 0 && sender.SynSeq == syn.SequenceNumber && (syn.Flags & TcpFlags.Ack) == 0;
+    }
+
+    private void Emit(int slot, ref Connection c, RemovalReason reason, long when, bool remember, NextOnTuple? next = null)
     {
         _priorBySlot.Remove(slot, out PriorConnection? prior);
         ref TcpEndpoint orig = ref Orig(ref c);
@@ -1439,6 +1476,7 @@ public sealed partial class FlowTracker
             LongestIdleGapEnd = c.LongestIdleGapEnd,
             FirstRstFromOriginator = c.FirstRstTime != 0 && c.FirstRstFromA == c.OriginatorIsA,
             PreviousOnTuple = prior,
+            NextOnTuple = next,
         };
         if (remember)
             Remember(ref c, summary.ConnState, reason);
@@ -1502,6 +1540,14 @@ public sealed partial class FlowTracker
             TtlMaxBeforeRst = e.TtlMaxBeforeRst,
             IpIdBeforeRst = e.IpIdBeforeRst,
             UnansweredKeepAlives = e.UnansweredKeepAlives,
+            SynSeq = e.SynSeq,
+            FirstDataLength = e.FirstDataLength,
+            FirstDataUncaptured = e.FirstDataUncaptured,
+            RstReservedBits = e.RstReservedBits,
+            TtlMinAfterRst = e.TtlMaxAfterRst == 0 ? (byte)0 : e.TtlMinAfterRst,
+            TtlMaxAfterRst = e.TtlMaxAfterRst,
+            IpIdAfterRst = e.IpIdAfterRst,
+            FirstPacketAfterRstTime = e.FirstPacketAfterRstTime,
         };
     }
 }

@@ -4,6 +4,14 @@ namespace PcapResetInspector.Core.Flows;
 public interface IConnectionSink
 {
     void Add(ConnectionSummary connection);
+
+    /// <summary>
+    /// A new connection took the 5-tuple of one that already left the table (<paramref name="priorUid"/>),
+    /// told at the new connection's first packet, long before it leaves: a port-reuse collision waits for its retry.
+    /// </summary>
+    void TupleReused(string priorUid, NextOnTuple next)
+    {
+    }
 }
 
 /// <summary>Collects connections in a list (tests, small captures).</summary>

@@ -31,4 +31,6 @@ public sealed class PriorConnection
     public required bool ResponderHasTimestamps { get; init; }
     public required uint ResponderTsVal { get; init; }
     public required ulong DataPackets { get; init; }
+    /// <summary>The ISN of the originator's SYN; 0 when it sent none.</summary>
+    public uint OriginatorSynSeq { get; init; }
 }

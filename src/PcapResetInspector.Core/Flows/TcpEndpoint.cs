@@ -90,6 +90,14 @@ internal struct TcpEndpoint
     public int RstPayloadLength;
     public bool RstSeqMatchedExpected; // RST seq equal to what the peer last acknowledged
     public int FirstPayloadLength;     // how many of FirstPayload's bytes are valid
+    public int FirstDataLength;        // payload length of the first data segment, from the IP lengths
+    public bool FirstDataUncaptured;   // the first data segment's payload was sliced off (snaplen, headers-only capture)
+    public uint SynSeq;                // ISN of this host's first SYN
+    public byte RstReservedBits;       // reserved TCP bits of its first RST
+    // Its packets after its own first RST (not RSTs): a genuine sender has none; an injector's victim carries on.
+    public byte TtlMinAfterRst, TtlMaxAfterRst;
+    public ushort IpIdAfterRst;        // IP-ID of its first non-RST packet after its first RST
+    public long FirstPacketAfterRstTime;
     public uint FirstPayload;          // the first 4 payload bytes, big-endian
     public ushort Mss;
     public bool SackPermitted;
@@ -106,6 +114,7 @@ internal struct TcpEndpoint
         TtlMin = byte.MaxValue;
         IpIdMin = ushort.MaxValue;
         TtlMinBeforeRst = byte.MaxValue;
+        TtlMinAfterRst = byte.MaxValue;
     }
 
     public void SetState(EndpointState newState)

@@ -92,6 +92,12 @@ internal sealed class Tee(IConnectionSink first, IConnectionSink second) : IConn
         first.Add(connection);
         second.Add(connection);
     }
+
+    public void TupleReused(string priorUid, NextOnTuple next)
+    {
+        first.TupleReused(priorUid, next);
+        second.TupleReused(priorUid, next);
+    }
 }
 
 internal static class DiagnosisHarness

@@ -18,6 +18,9 @@ public class DiagnosisNamesTests
     [InlineData(ResetCause.SuspectedInjection, "suspected-injection", Verdict.Suspicious)]
     [InlineData(ResetCause.ScanProbe, "scan-probe", Verdict.Suspicious)]
     [InlineData(ResetCause.FinThenRstTeardown, "fin-then-rst", Verdict.Benign)]
+    [InlineData(ResetCause.PortReuseCollision, "port-reuse-collision", Verdict.Benign)]
+    [InlineData(ResetCause.SynAckReflection, "syn-ack-reflection", Verdict.Suspicious)]
+    [InlineData(ResetCause.SynFlood, "syn-flood", Verdict.Suspicious)]
     [InlineData(ResetCause.Unexplained, "unexplained", Verdict.Actionable)]
     public void EveryCause_HasItsNameAndUsualVerdict(ResetCause cause, string name, Verdict verdict)
     {
@@ -32,8 +35,8 @@ public class DiagnosisNamesTests
     [Fact]
     public void EveryCauseIsListed()
     {
-        Assert.Equal(13, Enum.GetValues<ResetCause>().Length);
-        Assert.Equal(13, Enum.GetValues<ResetCause>().Select(c => c.ToKebabCase()).Distinct().Count());
+        Assert.Equal(16, Enum.GetValues<ResetCause>().Length);
+        Assert.Equal(16, Enum.GetValues<ResetCause>().Select(c => c.ToKebabCase()).Distinct().Count());
     }
 
     [Fact]

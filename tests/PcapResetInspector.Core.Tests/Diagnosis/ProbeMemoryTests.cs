@@ -3,7 +3,7 @@ using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Tests.Diagnosis;
 
-/// <summary>The probe ring against a plain list doing the same: remembering, the cap, forgetting by time, growth and fan-out.</summary>
+/// <summary>The probe ring against a plain list doing the same: remembering, the cap, forgetting by time, growth and draining a source.</summary>
 public class ProbeMemoryTests
 {
     private const long Window = 1_000;
@@ -16,7 +16,7 @@ public class ProbeMemoryTests
     {
         var random = new Random(cap * 31 + sources);
         var memory = new ProbeMemory(cap);
-        var model = new List<(IpAddress128 Client, long Syn, IpAddress128 Server, ushort Port, long ForgetAt)>();
+        var model = new List<(IpAddress128 Client, long Syn, IpAddress128 Server, ushort Port, long ForgetAt, bool Drained)>();
         long now = 0;
         for (int step = 0; step < steps; step++)
         {
@@ -28,8 +28,8 @@ public class ProbeMemoryTests
                 var port = (ushort)random.Next(20, 30);
                 long syn = now - random.Next(0, 50);
                 long forgetAt = syn + random.Next(500, 3_000);
-                memory.Remember(client, syn, server, port, forgetAt);
-                model.Add((client, syn, server, port, forgetAt));
+                memory.Remember(client, syn, server, port, ProbeOutcome.Reset, forgetAt);
+                model.Add((client, syn, server, port, forgetAt, false));
                 while (model.Count > cap)
                     model.RemoveAt(0);
             }
@@ -41,14 +41,23 @@ public class ProbeMemoryTests
             }
 
             Assert.Equal(model.Count, memory.Count);
-            Assert.Equal(model.Select(p => p.Client).Distinct().Count(), memory.Sources);
+            Assert.Equal(model.Where(p => !p.Drained).Select(p => p.Client).Distinct().Count(), memory.Sources);
             if (step % 17 == 0)
             {
-                for (uint s = 0; s < sources; s++)
+                // Draining hands over the source's probes newest first and forgets the source; the drained probes
+                // keep their ring slots until they age out or the cap pushes them.
+                IpAddress128 client = IpAddress128.FromIPv4(0x0A000000u + (uint)random.Next(sources));
+                var drained = new List<RememberedProbe>();
+                memory.Drain(client, drained.Add);
+                var expected = model.Where(p => p.Client == client && !p.Drained).Reverse().Select(p => (p.Syn, p.Server, p.Port)).ToList();
+                Assert.Equal(expected, drained.Select(p => (p.SynTime, p.Server, p.Port)).ToList());
+                Assert.False(memory.Has(client));
+                for (int i = 0; i < model.Count; i++)
                 {
-                    IpAddress128 client = IpAddress128.FromIPv4(0x0A000000u + s);
-                    Assert.Equal(ModelFanOut(model, client, now), memory.FanOut(client, now, Window, 3, 3));
+                    if (model[i].Client == client)
+                        model[i] = model[i] with { Drained = true };
                 }
+                Assert.Equal(model.Where(p => !p.Drained).Select(p => p.Client).Distinct().Count(), memory.Sources);
             }
         }
     }
@@ -59,24 +68,11 @@ public class ProbeMemoryTests
         var memory = new ProbeMemory(10);
         IpAddress128 client = IpAddress128.Parse("10.0.0.1");
         for (ushort port = 1; port <= 5; port++)
-            memory.Remember(client, 100, IpAddress128.Parse("10.0.0.2"), port, 10_000);
-        Assert.NotNull(memory.FanOut(client, 100, Window, 5, 5));
+            memory.Remember(client, 100, IpAddress128.Parse("10.0.0.2"), port, ProbeOutcome.None, 10_000);
+        Assert.True(memory.Has(client));
         memory.Clear();
         Assert.Equal(0, memory.Count);
         Assert.Equal(0, memory.Sources);
-        Assert.Null(memory.FanOut(client, 100, Window, 1, 1));
-    }
-
-    private static ScanFanOut? ModelFanOut(List<(IpAddress128 Client, long Syn, IpAddress128 Server, ushort Port, long ForgetAt)> model,
-        IpAddress128 client, long syn)
-    {
-        var near = model.Where(p => p.Client == client && Math.Abs(p.Syn - syn) <= Window).ToList();
-        if (!model.Any(p => p.Client == client))
-            return null;
-        int ports = near.Select(p => p.Port).Distinct().Count();
-        int hosts = near.Select(p => p.Server).Distinct().Count();
-        if (ports < 3 && hosts < 3)
-            return null;
-        return new ScanFanOut(near.Count, ports, hosts, near.Min(p => p.Syn), near.Max(p => p.Syn));
+        Assert.False(memory.Has(client));
     }
 }

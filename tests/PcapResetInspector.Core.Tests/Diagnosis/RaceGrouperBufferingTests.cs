@@ -230,9 +230,16 @@ public class RaceGrouperBufferingTests
         }
         pipeline.Finish();
         Assert.True(mostSources is >= 1 and <= 100 && mostHeld is >= 1 and <= 50, $"sources {mostSources}, held {mostHeld}");
-        // Bounded memory loses no connection: each is still diagnosed, and none is taken for a scan.
+        // Bounded memory loses no connection: each is still diagnosed, and none is taken for a scan. 2,000 sources
+        // refused on one port in half a second are a spoofed flood: the attempts judged once the flood was
+        // counted name it (the cap releases the first ones before that, and they stay refused).
         Assert.Equal(2000, pipeline.Diagnoses.Count);
-        Assert.All(pipeline.Diagnoses, d => Assert.Equal(ResetCause.Refused, d.Cause));
+        Assert.All(pipeline.Diagnoses, d => Assert.Contains(d.Cause, new[] { ResetCause.Refused, ResetCause.SynFlood }));
+        HostFinding flood = Assert.Single(pipeline.Grouper.Findings);
+        Assert.Equal((FindingKind.SynFlood, 2000L, true), (flood.Kind, flood.Connections, flood.PeersEstimated));
+        Assert.InRange(flood.DistinctPeers, 1940, 2060); // counted in fixed memory beyond a thousand, within 3%
+        Assert.True(pipeline.Diagnoses.Count(d => d.Cause == ResetCause.SynFlood) > 1500);
+        Assert.All(pipeline.Diagnoses.Where(d => d.Cause == ResetCause.SynFlood), d => Assert.Equal(flood.Id, d.FindingId));
     }
 
     [Fact]

@@ -210,9 +210,12 @@ public class SmbRaceTests
         });
         Assert.Equal(new RaceGaps(-20.8, 0.5), d.RaceGaps);
         Assert.Equal(new RaceGaps(-20.7, 0.2), f.RaceGaps);
-        Assert.Contains("a fresh connection " + freshUid + " to port 445 started 20.1 ms after this one closed and carried SMB", d.Evidence);
+        // The 445 probe did not lose to the connection that carried SMB: the evidence says it was a probe, closed first.
+        Assert.StartsWith("probe of port 445 in the 139/445 race, closed before any SMB, variant D", d.Evidence);
+        Assert.Contains("the client then opened a fresh connection " + freshUid + " to port 445 20.3 ms after ending this one, and that connection carried SMB", d.Evidence);
         Assert.Contains("SYN to SYN 20.8 ms (this SYN first); SYN to FIN 0.5 ms", d.Evidence);
-        Assert.Contains("a fresh connection " + freshUid + " to port 445 started 20.5 ms after this one closed", f.Evidence);
+        Assert.StartsWith("loser of the 139/445 race, variant F", f.Evidence);
+        Assert.Contains("a fresh connection " + freshUid + " to port 445 20.5 ms after ending this one", f.Evidence);
         Assert.Equal(1, run.Grouper.RaceGroups);
     }
 
@@ -330,8 +333,11 @@ public class SmbRaceTests
             Assert.Null(d.RaceGroupId);
             Assert.StartsWith("one of 6 probes from 203.0.113.66 within 1.4 ms to 6 ports on 1 host (scan thresholds: 5 ports or 5 hosts in 1 s), no client data; this probe to port ", d.Evidence);
         });
-        Assert.EndsWith("this probe to port 445: SYN-ACK answered by the prober's bare RST (port open, half-open scan)", run.For(61001, 445).Evidence);
-        Assert.EndsWith("this probe to port 5900: refused with RST,ACK (port closed)", run.For(61005, 5900).Evidence);
+        Assert.EndsWith("this probe to port 445: SYN-ACK answered by the prober's bare RST (port open, half-open scan); finding F1", run.For(61001, 445).Evidence);
+        Assert.EndsWith("this probe to port 5900: refused with RST,ACK (port closed); finding F1", run.For(61005, 5900).Evidence);
+        HostFinding scan = Assert.Single(run.Grouper.Findings);
+        Assert.Equal((FindingKind.PortScan, 6L, 6, 4L, 6L), (scan.Kind, scan.Connections, scan.DistinctPorts, scan.Answered, scan.Resets));
+        Assert.All(run.Diagnoses, d => Assert.Equal(scan.Id, d.FindingId));
         Assert.Equal((ResetParty.Responder, ResetStage.HandshakeBeforeSynAck), (run.For(61005, 5900).ResetBy, run.For(61005, 5900).Stage));
         Assert.Equal(0, run.Grouper.RaceGroups);
     }

@@ -71,5 +71,11 @@ internal static class AnalysisPipeline
             foreach (IConnectionSink sink in sinks)
                 sink.Add(connection);
         }
+
+        public void TupleReused(string priorUid, NextOnTuple next)
+        {
+            foreach (IConnectionSink sink in sinks)
+                sink.TupleReused(priorUid, next);
+        }
     }
 }

@@ -1,0 +1,183 @@
+using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Net;
+
+namespace PcapResetInspector.Core.Diagnosis;
+
+/// <summary>
+/// Spots SYN floods (many sources, one server port, handshakes never completed) and SYN-ACK
+/// reflection (SYN-ACKs to one host that sent no SYN) as connections leave the flow table, in
+/// constant time per connection: each target has a counter over a tumbling window, and once a
+/// window passes the thresholds the target's finding takes every later member until a window goes
+/// by without one.
+/// </summary>
+internal sealed class FloodDetector
+{
+    private readonly record struct TargetKey(FindingKind Kind, IpAddress128 Host, ushort Port);
+
+    /// <summary>
+    /// A target's count in its current window, before it became a finding. The first member is held
+    /// inline: most targets (each port of a sweep, each server with one failed connect) never get a second.
+    /// </summary>
+    private sealed class Candidate(long windowStart, Member first)
+    {
+        public long WindowStart = windowStart;
+        public Member First = first;
+        public List<Member>? More;
+        public HashSet<IpAddress128>? Peers;
+
+        public int Count => 1 + (More?.Count ?? 0);
+        public int PeerCount => Peers?.Count ?? 1;
+
+        public void Restart(long time, Member first)
+        {
+            WindowStart = time;
+            First = first;
+            More?.Clear();
+            Peers?.Clear();
+        }
+
+        public void Add(Member member)
+        {
+            (More ??= []).Add(member);
+            if (Peers is null)
+                Peers = [First.Peer];
+            else if (Peers.Count == 0)
+                Peers.Add(First.Peer);
+            Peers.Add(member.Peer);
+        }
+
+        public IEnumerable<Member> All => More is null ? [First] : More.Prepend(First);
+    }
+
+    private readonly record struct Member(long Time, IpAddress128 Peer, long Packets, bool Answered, bool Reset);
+
+    private readonly Dictionary<TargetKey, Candidate> _candidates = new();
+    private readonly Dictionary<TargetKey, HostFinding> _active = new();
+    private readonly Dictionary<TargetKey, List<HostFinding>> _byTarget = new();
+    private readonly List<HostFinding> _findings;
+    private readonly Func<int> _nextNumber;
+    private readonly long _window;
+    private readonly int _floodAttempts, _floodSources, _reflectionConnections, _reflectionSources;
+    private int _purgeAt = 1024;
+
+    public FloodDetector(DiagnosisOptions options, List<HostFinding> findings, Func<int> nextNumber)
+    {
+        _findings = findings;
+        _nextNumber = nextNumber;
+        _window = DiagnosisOptions.Nanos(options.FloodWindow);
+        _floodAttempts = options.FloodMinAttempts;
+        _floodSources = options.FloodMinSources;
+        _reflectionConnections = options.ReflectionMinConnections;
+        _reflectionSources = options.ReflectionMinSources;
+    }
+
+    /// <summary>Counts the connection if it is a flood attempt or a reflected SYN-ACK.</summary>
+    public void Observe(ConnectionFacts facts)
+    {
+        if (!Shape(facts, out TargetKey key, out long time, out IpAddress128 peer, out long packets, out bool answered, out bool reset))
+            return;
+        if (_active.TryGetValue(key, out HostFinding? finding))
+        {
+            if (time <= Deadline.After(finding.LastTime, _window))
+            {
+                finding.Add(time, peer, key.Port, packets, answered, reset);
+                return;
+            }
+            _active.Remove(key); // that flood is over; a new one must pass the thresholds again
+        }
+
+        var member = new Member(time, peer, packets, answered, reset);
+        if (!_candidates.TryGetValue(key, out Candidate? candidate))
+        {
+            if (_candidates.Count >= _purgeAt)
+                Purge(time);
+            _candidates[key] = candidate = new Candidate(time, member);
+        }
+        else if (time >= Deadline.After(candidate.WindowStart, _window) || time < candidate.WindowStart - _window)
+        {
+            candidate.Restart(time, member);
+        }
+        else
+        {
+            candidate.Add(member);
+        }
+        bool flood = key.Kind == FindingKind.SynFlood;
+        if (candidate.Count < (flood ? _floodAttempts : _reflectionConnections) ||
+            candidate.PeerCount < (flood ? _floodSources : _reflectionSources))
+            return;
+
+        finding = new HostFinding(_nextNumber(), key.Kind, key.Host, key.Port);
+        foreach (Member m in candidate.All)
+            finding.Add(m.Time, m.Peer, key.Port, m.Packets, m.Answered, m.Reset);
+        _findings.Add(finding);
+        _active[key] = finding;
+        if (!_byTarget.TryGetValue(key, out List<HostFinding>? ofTarget))
+            _byTarget[key] = ofTarget = [];
+        ofTarget.Add(finding);
+        _candidates.Remove(key);
+    }
+
+    /// <summary>The flood or reflection this connection belongs to, if its target became a finding around its time.</summary>
+    public HostFinding? FindingFor(ConnectionFacts facts)
+    {
+        if (!Shape(facts, out TargetKey key, out long time, out _, out _, out _, out _))
+            return null;
+        if (!_byTarget.TryGetValue(key, out List<HostFinding>? ofTarget))
+            return null;
+        for (int i = ofTarget.Count - 1; i >= 0; i--)
+        {
+            HostFinding finding = ofTarget[i];
+            if (time >= finding.FirstTime - _window && time <= Deadline.After(finding.LastTime, _window))
+                return finding;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Flood attempt: the client's SYN, no ACK, FIN or data from it ever (the handshake never completed),
+    /// keyed by the server and port. Reflected SYN-ACK: no SYN in the connection, one side sent SYN-ACKs,
+    /// keyed by the host they were sent to.
+    /// </summary>
+    private static bool Shape(ConnectionFacts facts, out TargetKey key, out long time, out IpAddress128 peer, out long packets,
+        out bool answered, out bool reset)
+    {
+        if (facts.ClientSentSyn && !facts.ClientEverAcked && facts.Client.PayloadBytes == 0)
+        {
+            key = new TargetKey(FindingKind.SynFlood, facts.Server.Address, facts.Server.Port);
+            time = facts.ClientSynTime;
+            peer = facts.Client.Address;
+            packets = Math.Max(1, facts.Client.SynCount);
+            answered = facts.ServerSentSynAck;
+            reset = facts.HasRst;
+            return true;
+        }
+        if (facts.SynAckSender is { } reflector)
+        {
+            var victim = ReferenceEquals(reflector, facts.Summary.Originator) ? facts.Summary.Responder : facts.Summary.Originator;
+            key = new TargetKey(FindingKind.SynAckReflection, victim.Address, 0);
+            time = reflector.FirstPacketTime;
+            peer = reflector.Address;
+            packets = reflector.SynCount;
+            answered = false;
+            reset = victim.RstCount > 0;
+            return true;
+        }
+        key = default;
+        time = 0;
+        peer = default;
+        packets = 0;
+        answered = reset = false;
+        return false;
+    }
+
+    /// <summary>Forgets candidates whose window ended; runs when their number doubles, so its cost per connection is constant.</summary>
+    private void Purge(long now)
+    {
+        foreach (var (key, candidate) in _candidates.ToArray())
+        {
+            if (Deadline.After(candidate.WindowStart, _window) < now)
+                _candidates.Remove(key);
+        }
+        _purgeAt = Math.Max(1024, 2 * _candidates.Count);
+    }
+}
