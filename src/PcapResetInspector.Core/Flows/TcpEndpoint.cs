@@ -173,7 +173,8 @@ internal struct TcpEndpoint
     /// <summary>Evidence kept for every packet this host sends.</summary>
     public void RecordIpFields(byte ttl, ushort ipId)
     {
-        if (PacketsSent == 0)
+        // PacketsSent already counts this packet.
+        if (PacketsSent <= 1)
         {
             TtlFirst = ttl;
             IpIdFirst = ipId;

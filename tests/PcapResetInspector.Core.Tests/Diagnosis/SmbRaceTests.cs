@@ -34,7 +34,7 @@ public class SmbRaceTests
     }
 
     /// <summary>Scripts one race: the winner's handshake, then the loser's shape, then the winner's SMB.</summary>
-    private static (TrafficBuilder Builder, TcpConversation Winner, TcpConversation Loser) Race(
+    internal static (TrafficBuilder Builder, TcpConversation Winner, TcpConversation Loser) Race(
         SmbRaceVariant variant, ushort winnerPort, bool loserSynFirst, string client = Windows, string server = Samba,
         ushort winnerClientPort = 50000, ushort loserClientPort = 50001, TrafficBuilder? builder = null)
     {
