@@ -343,8 +343,16 @@ public sealed class ReportRows
     public long Total { get; private set; }
     public long NotKept => Total - Kept.Count;
 
+    /// <summary>Selected connections that belong to a host-level finding: the report shows the finding, not them.</summary>
+    public long FindingMembers { get; private set; }
+
     public void Add(ConnectionSummary connection, ResetDiagnosis? diagnosis)
     {
+        if (diagnosis?.HostFinding is not null)
+        {
+            FindingMembers++;
+            return;
+        }
         Total++;
         if (Kept.Count < _maxKept)
             Kept.Add((connection, diagnosis));

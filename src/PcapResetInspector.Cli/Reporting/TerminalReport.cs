@@ -245,16 +245,21 @@ public sealed class TerminalReport
     private void WriteRows(ReportData data)
     {
         ReportRows rows = data.Rows;
+        long members = rows.FindingMembers;
+        if (members > 0)
+        {
+            _console.WriteLine();
+            _console.MarkupLine($"{N(members)} flagged connection(s) belong to the host-level findings above and are not listed one by one; " +
+                                "export them with [bold]-o FILE.csv[/] (the finding column names each one's finding)");
+        }
         if (rows.Total == 0)
         {
-            if (data.Selection.HasFilter && data.Resets.Total > 0)
+            if (data.Selection.HasFilter && data.Resets.Total > 0 && members == 0)
                 _console.MarkupLine("No flagged connection matches the --verdict/--cause filter.");
             return;
         }
 
-        // Members of a host-level finding are shown once, as the finding, not one by one.
-        int members = rows.Kept.Count(r => r.Diagnosis?.HostFinding is not null);
-        var flagged = rows.Kept.Where(r => r.Diagnosis is not null && r.Diagnosis.HostFinding is null)
+        var flagged = rows.Kept.Where(r => r.Diagnosis is not null)
             .OrderBy(r => Severity(r.Diagnosis!.Verdict)).ThenBy(r => r.Connection.StartTime).ThenBy(r => r.Connection.Ordinal).ToList();
         if (flagged.Count > 0)
         {
@@ -268,12 +273,6 @@ public sealed class TerminalReport
         if (others.Count > 0)
             WriteOtherConnections(others.Select(r => r.Connection));
 
-        if (members > 0)
-        {
-            _console.WriteLine();
-            _console.MarkupLine($"{N(members)} flagged connection(s) belong to the host-level findings above and are not listed one by one; " +
-                                "export them with [bold]-o FILE.csv[/] (the finding column names each one's finding)");
-        }
         if (rows.NotKept > 0)
             _console.MarkupLine($"... and {N(rows.NotKept)} more; export them all with [bold]-o FILE.csv[/] (or .json, .log)");
     }
