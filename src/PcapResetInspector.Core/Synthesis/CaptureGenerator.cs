@@ -21,6 +21,17 @@ public static class CaptureGenerator
         return engine.Run(stream);
     }
 
+    /// <summary>The names a profile's scripts are counted by in <see cref="CaptureGenerationSummary.Scenarios"/>, each a valid <see cref="CaptureGeneratorOptions.Scenario"/>.</summary>
+    public static IReadOnlyList<string> ScenarioNames(CaptureProfile profile) => profile switch
+    {
+        CaptureProfile.Mixed => [.. MixedTraffic.ScenarioNames],
+        CaptureProfile.Synflood => [.. SynFloodTraffic.ScenarioNames],
+        CaptureProfile.Reflection => [.. ReflectionTraffic.ScenarioNames],
+        CaptureProfile.SpoofedSynFlood => [.. SpoofedSynFloodTraffic.ScenarioNames],
+        CaptureProfile.PortSweep or CaptureProfile.SpreadProbes or CaptureProfile.ReusedTuple => [ProbeBenchmarkTraffic.ScenarioOf(profile)],
+        _ => throw new ArgumentOutOfRangeException(nameof(profile)),
+    };
+
     /// <summary>The capture as a byte array: for tests and in-memory benchmarks, so keep the limits small.</summary>
     public static byte[] Generate(CaptureGeneratorOptions options)
     {
@@ -40,8 +51,12 @@ public static class CaptureGenerator
             TrafficModel model = options.Profile switch
             {
                 CaptureProfile.Synflood => new SynFloodTraffic(_random),
+                CaptureProfile.Reflection => new ReflectionTraffic(_random),
+                CaptureProfile.SpoofedSynFlood => new SpoofedSynFloodTraffic(_random),
+                CaptureProfile.PortSweep or CaptureProfile.SpreadProbes or CaptureProfile.ReusedTuple => new ProbeBenchmarkTraffic(_random, options.Profile),
                 _ => new MixedTraffic(_random),
             };
+            model.OnlyScenario = options.Scenario;
             long maxBytes = options.MaxBytes ?? long.MaxValue;
             long maxPackets = options.MaxPackets ?? long.MaxValue;
             long maxConnections = options.MaxConnections ?? long.MaxValue;
@@ -57,6 +72,7 @@ public static class CaptureGenerator
             bool cutShort = false;
             int peak = 0;
 
+            bool headersOnly = options.HeadersOnly;
             using (var writer = new PcapWriter(stream, LinkTypes.Ethernet, leaveOpen: true))
             {
                 while (true)
@@ -84,17 +100,18 @@ public static class CaptureGenerator
 
                     if (!queue.TryDequeue(out ScriptRun? current, out _))
                         break;
-                    int length = current.Pending.Connection.Write(in current.Pending, current.Time, frame);
-                    if (packets >= maxPackets || bytes + PcapWriter.RecordHeaderLength + length > maxBytes)
+                    int length = current.Pending.Connection.Write(in current.Pending, current.Time, frame, out int headersLength);
+                    int captured = headersOnly ? headersLength : length;
+                    if (packets >= maxPackets || bytes + PcapWriter.RecordHeaderLength + captured > maxBytes)
                     {
                         cutShort = true;
                         break;
                     }
                     // The file keeps microseconds; the summary reports what the file holds.
                     long stamp = current.Time - current.Time % 1000;
-                    writer.WritePacket(stamp, frame.AsSpan(0, length), length);
+                    writer.WritePacket(stamp, frame.AsSpan(0, captured), length);
                     packets++;
-                    bytes += PcapWriter.RecordHeaderLength + length;
+                    bytes += PcapWriter.RecordHeaderLength + captured;
                     if (packets == 1)
                         first = stamp;
                     last = stamp;

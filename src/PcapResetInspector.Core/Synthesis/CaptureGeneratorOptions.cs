@@ -7,7 +7,9 @@ public enum CaptureProfile
     /// An office network's uplink and server trunk: web, SMB and database sessions closed with FIN,
     /// bulk transfers, refused connects, aborts by either side, Windows clients racing 445 against 139,
     /// a port scan now and then, IPv6, 802.1Q-tagged segments, retransmissions, keep-alives and
-    /// middlebox idle-timeout resets.
+    /// middlebox idle-timeout resets; more rarely, RSTs injected on the path (in the handshake and
+    /// mid-transfer), SYN-ACKs reflected at a client whose address was forged, a SYN meeting an older
+    /// connection on its 4-tuple, and a Samba client's three-connection probe of 445 and 139.
     /// </summary>
     Mixed,
 
@@ -17,6 +19,25 @@ public enum CaptureProfile
     /// normal web traffic.
     /// </summary>
     Synflood,
+
+    /// <summary>
+    /// A web server whose address was forged in someone else's SYN flood: thousands of SYN-ACKs from
+    /// thousands of reflectors (80, 443, 22, ...) for SYNs it never sent, one in six answered with a
+    /// bare RST, the rest retransmitted once or twice; a little normal web traffic to the server.
+    /// </summary>
+    Reflection,
+
+    /// <summary>About 1,500 SYNs a second to one server port, each from another forged address, none answered.</summary>
+    SpoofedSynFlood,
+
+    /// <summary>One scanner sweeping all 65,535 ports of one host at 10,000 probes a second, every SYN refused with RST,ACK.</summary>
+    PortSweep,
+
+    /// <summary>As <see cref="PortSweep"/> in count and rate, but each SYN from another source to a random server and port: no scan at all.</summary>
+    SpreadProbes,
+
+    /// <summary>As <see cref="PortSweep"/> in count and rate, but every probe on one 4-tuple, each SYN with a new ISN.</summary>
+    ReusedTuple,
 }
 
 /// <summary>
@@ -50,6 +71,18 @@ public sealed class CaptureGeneratorOptions
     /// <summary>Time of the first packet, ns since the Unix epoch.</summary>
     public long StartNanos { get; set; } = DefaultStartNanos;
 
+    /// <summary>
+    /// Only this one of the profile's scenarios (see <see cref="CaptureGenerator.ScenarioNames"/>),
+    /// e.g. "injected-rst" of <see cref="CaptureProfile.Mixed"/>; null for the profile's whole mix.
+    /// </summary>
+    public string? Scenario { get; set; }
+
+    /// <summary>
+    /// Keep only the link, IP and TCP headers of each frame, as a capture cut at the end of every TCP
+    /// header would: original lengths, IP lengths and sequence numbers stay, payload bytes do not.
+    /// </summary>
+    public bool HeadersOnly { get; set; }
+
     internal void Validate()
     {
         if (MaxBytes is null && MaxPackets is null && MaxConnections is null)
@@ -65,6 +98,12 @@ public sealed class CaptureGeneratorOptions
             throw new ArgumentOutOfRangeException(nameof(StartNanos));
         if (!Enum.IsDefined(Profile))
             throw new ArgumentOutOfRangeException(nameof(Profile));
+        if (Scenario is not null && !CaptureGenerator.ScenarioNames(Profile).Contains(Scenario, StringComparer.Ordinal))
+        {
+            throw new ArgumentException(
+                $"The {Profile} profile has no scenario '{Scenario}' (it has {string.Join(", ", CaptureGenerator.ScenarioNames(Profile))}).",
+                nameof(Scenario));
+        }
     }
 }
 
@@ -76,7 +115,7 @@ public sealed class CaptureGenerationSummary
     public required long Bytes { get; init; }
     /// <summary>TCP connections opened (each 4-tuple of a script once; a retried SYN is not a new one).</summary>
     public required long Connections { get; init; }
-    /// <summary>Scripts started, by scenario name (web, smb-race-b, port-scan, syn-flood, ...).</summary>
+    /// <summary>Scripts started, by scenario name (session, smb-race-b, port-scan, syn-flood, injected-rst, ...).</summary>
     public required IReadOnlyDictionary<string, long> Scenarios { get; init; }
     public required long FirstTimestampNanos { get; init; }
     public required long LastTimestampNanos { get; init; }

@@ -15,6 +15,8 @@ internal sealed class SynFloodTraffic : TrafficModel
 
     private static readonly (string Scenario, int Count)[] Shares = [("syn-flood", 99), ("session", 1)];
 
+    public static IEnumerable<string> ScenarioNames => Shares.Select(share => share.Scenario);
+
     private readonly SyntheticHost[] _targets;
     private readonly List<SyntheticHost> _visitors = [];
     private readonly StackTraits[] _floodStacks;

@@ -25,6 +25,8 @@ internal struct Step
     public uint Ack;
     public byte Ttl;
     public ushort IpId;
+    /// <summary>The 4 reserved bits of the data-offset byte (RFC 9293 §3.1), with <see cref="StepOverrides.Reserved"/>.</summary>
+    public byte Reserved;
 }
 
 [Flags]
@@ -35,6 +37,7 @@ internal enum StepOverrides : byte
     Ack = 2,
     Ttl = 4,
     IpId = 8,
+    Reserved = 16,
 }
 
 /// <summary>
@@ -43,7 +46,7 @@ internal enum StepOverrides : byte
 /// TCP with correct checksums) straight into a reused buffer. The step methods only describe
 /// packets; <see cref="Write"/> puts them on the wire in capture order.
 /// </summary>
-internal sealed class SyntheticConnection
+internal sealed partial class SyntheticConnection
 {
     /// <summary>Room for Ethernet + 802.1Q + IPv6 + a full TCP header + one MSS.</summary>
     public const int MaxFrameLength = 14 + 4 + 40 + 60 + 1460;
@@ -98,112 +101,11 @@ internal sealed class SyntheticConnection
 
     public static Side Other(Side side) => side == Side.Client ? Side.Server : Side.Client;
 
-    // Packet descriptions. Each returns a step to yield; nothing changes until it is written.
-
-    public Step Syn(long delay) => Make(delay, Side.Client, TcpFlags.Syn);
-
-    /// <summary>The SYN again: same ISN and options.</summary>
-    public Step SynRetransmit(long delay) => WithSeq(Make(delay, Side.Client, TcpFlags.Syn), _client.Isn);
-
-    public Step SynAck(long delay) => Make(delay, Side.Server, TcpFlags.Syn | TcpFlags.Ack);
-
-    public Step SynAckRetransmit(long delay) => WithSeq(Make(delay, Side.Server, TcpFlags.Syn | TcpFlags.Ack), _server.Isn);
-
-    public Step Ack(Side from, long delay) => Make(delay, from, TcpFlags.Ack);
-
-    /// <summary>An ACK of a chosen sequence number (a receiver behind the sender, or a duplicate ACK).</summary>
-    public Step AckOf(Side from, long delay, uint ack)
-    {
-        Step step = Make(delay, from, TcpFlags.Ack);
-        step.Ack = ack;
-        step.Overrides |= StepOverrides.Ack;
-        return step;
-    }
-
-    /// <summary>
-    /// One segment of an application message: <paramref name="length"/> bytes from <paramref name="offset"/>;
-    /// PSH on the segment that ends the message, as stacks set it at the end of a write.
-    /// </summary>
-    public Step Data(Side from, long delay, PayloadKind kind, int messageLength, int offset, int length, byte[]? bytes = null)
-    {
-        TcpFlags flags = offset + length == messageLength ? TcpFlags.Psh | TcpFlags.Ack : TcpFlags.Ack;
-        Step step = Make(delay, from, flags);
-        step.Kind = kind;
-        step.MessageLength = messageLength;
-        step.MessageOffset = offset;
-        step.Length = length;
-        step.Bytes = bytes;
-        return step;
-    }
-
-    /// <summary>A segment sent again at its first sequence number.</summary>
-    public Step Retransmit(Side from, long delay, uint seq, PayloadKind kind, int messageLength, int offset, int length, byte[]? bytes = null) =>
-        WithSeq(Data(from, delay, kind, messageLength, offset, length, bytes), seq);
-
-    public Step Fin(Side from, long delay) => Make(delay, from, TcpFlags.Fin | TcpFlags.Ack);
-
-    /// <summary>
-    /// RST at the side's SND.NXT: with ACK, an application's abort (RFC 9293 §3.10.4); without, the
-    /// bare &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt; a stack sends for a connection it no longer has.
-    /// </summary>
-    public Step Rst(Side from, long delay, bool withAck) => Make(delay, from, withAck ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst);
-
-    /// <summary>A closed port: &lt;SEQ=0&gt;&lt;ACK=ISN+1&gt;&lt;CTL=RST,ACK&gt; (RFC 9293 §3.10.7.1).</summary>
-    public Step Refuse(long delay)
-    {
-        Step step = WithSeq(Make(delay, Side.Server, TcpFlags.Rst | TcpFlags.Ack), 0);
-        step.Ack = _client.Isn + 1;
-        step.Overrides |= StepOverrides.Ack;
-        return step;
-    }
-
-    /// <summary>A keep-alive probe: seq = SND.NXT - 1 with no data, or one garbage byte from Windows.</summary>
-    public Step KeepAlive(Side from, long delay)
-    {
-        ref Endpoint sender = ref End(from);
-        Step step = WithSeq(Make(delay, from, TcpFlags.Ack), sender.NextSeq - 1);
-        if (sender.Host.Traits.KeepAliveByte)
-        {
-            step.Kind = PayloadKind.Explicit;
-            step.Bytes = KeepAliveGarbage;
-            step.Length = 1;
-            step.MessageLength = 1;
-        }
-        return step;
-    }
-
-    private static readonly byte[] KeepAliveGarbage = [0];
-
-    /// <summary>
-    /// A RST that a middlebox sends in a side's name (firewall or load-balancer idle timeout): the
-    /// right sequence numbers, but the middlebox's TTL and an IP-ID of 0.
-    /// </summary>
-    public Step ForgedRst(Side inNameOf, long delay, byte ttl)
-    {
-        Step step = Make(delay, inNameOf, TcpFlags.Rst | TcpFlags.Ack);
-        step.Ttl = ttl;
-        step.IpId = 0;
-        step.Overrides |= StepOverrides.Ttl | StepOverrides.IpId;
-        return step;
-    }
-
-    private Step Make(long delay, Side from, TcpFlags flags) => new()
-    {
-        Delay = Math.Max(0, delay),
-        Connection = this,
-        From = from,
-        Flags = flags,
-    };
-
-    private static Step WithSeq(Step step, uint seq)
-    {
-        step.Seq = seq;
-        step.Overrides |= StepOverrides.Seq;
-        return step;
-    }
-
     /// <summary>Writes the step's frame at time <paramref name="now"/> and updates the sender's state; returns the frame length.</summary>
-    public int Write(in Step step, long now, Span<byte> frame)
+    public int Write(in Step step, long now, Span<byte> frame) => Write(in step, now, frame, out _);
+
+    /// <summary>As <see cref="Write(in Step, long, Span{byte})"/>; <paramref name="headersLength"/> is where the TCP header ends (link, IP and TCP headers).</summary>
+    public int Write(in Step step, long now, Span<byte> frame, out int headersLength)
     {
         ref Endpoint sender = ref End(step.From);
         ref Endpoint receiver = ref End(Other(step.From));
@@ -217,6 +119,8 @@ internal sealed class SyntheticConnection
             : (flags & TcpFlags.Ack) != 0 ? receiver.NextSeq : 0;
         byte ttl = (step.Overrides & StepOverrides.Ttl) != 0 ? step.Ttl : traits.Ttl;
         ushort ipId = (step.Overrides & StepOverrides.IpId) != 0 ? step.IpId : TakeIpId(ref sender);
+        sender.LastIpId = ipId;
+        byte reserved = (step.Overrides & StepOverrides.Reserved) != 0 ? (byte)(step.Reserved & 0x0F) : (byte)0;
 
         // Link layer: the receiver's MAC, the sender's, an 802.1Q tag if the client's segment has one.
         int offset = 0;
@@ -254,7 +158,7 @@ internal sealed class SyntheticConnection
         BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], receiver.Port);
         BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], seq);
         BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], ack);
-        tcp[12] = (byte)((headerLength / 4) << 4);
+        tcp[12] = (byte)(((headerLength / 4) << 4) | reserved);
         tcp[13] = (byte)flags;
         BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], window);
         tcp[16] = 0;
@@ -298,6 +202,7 @@ internal sealed class SyntheticConnection
         BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], InternetChecksum.ForTcp(source, destination, tcp[..segmentLength]));
 
         int length = tcpOffset + segmentLength;
+        headersLength = tcpOffset + headerLength;
         if (length < MinimumEthernetFrame)
         {
             // A receiving NIC hands short frames over padded to the 802.3 minimum.
@@ -434,6 +339,8 @@ internal sealed class SyntheticConnection
         public readonly uint FlowLabel;
         public uint NextSeq;
         public ushort IpId;
+        /// <summary>The IP-ID of the last packet written from this side (the counter's or an override).</summary>
+        public ushort LastIpId;
         public bool SentSyn;
         public bool OfferedTimestamps;
         public bool OfferedSack;

@@ -18,6 +18,9 @@ internal abstract class TrafficModel(GeneratorRandom random)
 
     protected GeneratorRandom Random { get; } = random;
 
+    /// <summary>Deal only this scenario (one of the profile's names), for a capture of one shape; null deals the profile's mix.</summary>
+    public string? OnlyScenario { get; set; }
+
     /// <summary>Nanoseconds until the next script starts.</summary>
     public abstract long NextStartGap();
 
@@ -30,6 +33,8 @@ internal abstract class TrafficModel(GeneratorRandom random)
     /// </summary>
     protected string Deal(IReadOnlyList<(string Scenario, int Count)> shares)
     {
+        if (OnlyScenario is not null)
+            return OnlyScenario;
         if (_dealt == _deck.Length)
         {
             if (_deck.Length == 0)

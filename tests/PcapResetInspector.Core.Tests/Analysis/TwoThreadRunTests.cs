@@ -77,7 +77,7 @@ public class TwoThreadRunTests
     [Fact]
     public async Task A_failing_sink_stops_the_reader_instead_of_hanging()
     {
-        var sink = new FailingSink(failAt: 50);
+        var sink = new FailingSink(failAt: 20);
         var analyzer = new CaptureAnalyzer(sink) { DecodeOnSecondThread = true };
         using CaptureFileSource source = CaptureFile.Open(new MemoryStream(Mixed.Value), "mixed");
 
