@@ -1,6 +1,5 @@
 using System.Globalization;
 using PcapResetInspector.Core.Net;
-using static PcapResetInspector.Core.Diagnosis.EvidenceText;
 
 namespace PcapResetInspector.Core.Diagnosis;
 
@@ -53,7 +52,7 @@ public sealed class HostFinding
     public long Packets { get; private set; }
 
     /// <summary>Distinct sources (flood), reflectors (reflection) or target hosts (scan).</summary>
-    public long DistinctPeers => _peers.Count;
+    public long DistinctPeers => Math.Min(_peers.Count, Connections); // an estimate never exceeds the members it counts
 
     /// <summary><see cref="DistinctPeers"/> is an estimate (beyond a thousand it is counted in fixed memory, within 2%).</summary>
     public bool PeersEstimated => _peers.IsEstimate;
@@ -108,8 +107,8 @@ public sealed class HostFinding
             return Kind switch
             {
                 FindingKind.SynFlood =>
-                    "SYN flood aimed at " + IpAddress128.Format(Host) + " port " + Number(Port) + ": " + Count(Packets, "SYN", "SYNs") + " in " +
-                    Count(Connections, "attempt", "attempts") + " from " + peers + (DistinctPeers == 1 ? " source" : " sources") + " in " + span + rate +
+                    "SYN flood aimed at " + IpAddress128.Format(Host) + " port " + Number(Port) + ": " + Count(Packets, "SYN", "SYNs") +
+                    (Packets > Connections ? " in " + Count(Connections, "attempt", "attempts") : "") + " from " + peers + (DistinctPeers == 1 ? " source" : " sources") + " in " + span + rate +
                     ", " + (Answered == 0 ? "none answered" : Number(Answered) + " answered by SYN-ACK") + ", no handshake completed" +
                     (Resets > 0 ? ", " + Number(Resets) + " reset" : ""),
                 FindingKind.SynAckReflection =>
@@ -125,4 +124,11 @@ public sealed class HostFinding
     }
 
     public override string ToString() => Id + " " + Summary;
+
+    // The summary is read by people: thousands grouped, as in the report's totals.
+    private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Count(long count, string singular, string plural) => Number(count) + " " + (count == 1 ? singular : plural);
+
+    private static string Duration(long nanos) => EvidenceText.Duration(nanos);
 }

@@ -17,6 +17,7 @@ public sealed partial class ResetDiagnoser
     {
         return Refused(facts, signs)
                ?? PortReuseCollision(facts)
+               ?? StraySynAck(facts)
                ?? AfterIdleGap(facts, signs)
                ?? LinkedToPrior(facts, signs)
                ?? Injection(facts, signs)
@@ -95,6 +96,25 @@ public sealed partial class ResetDiagnoser
             : "client " + Address(client) + ": the connect() may time out (ETIMEDOUT) if the server keeps the old connection";
         // Usually benign; actionable when the connect did not go on (resets.md).
         return new Finding(ResetCause.PortReuseCollision, confidence, string.Join("; ", parts), hint, retried ? Verdict.Benign : Verdict.Actionable);
+    }
+
+    /// <summary>
+    /// A SYN-ACK to a host that sent no SYN, answered by that host's RST (RFC 9293 §3.10.7.1): alone, too few
+    /// to be a reflection finding, it is still the shape of backscatter; the capture may also have begun
+    /// between the host's SYN and its answer.
+    /// </summary>
+    private static Finding? StraySynAck(ConnectionFacts facts)
+    {
+        if (facts.SynAckSender is not { } sender || ReferenceEquals(sender, facts.Resetter) || facts.DataBeforeRst)
+            return null;
+        EndpointSummary receiver = facts.Resetter!;
+        string evidence = Count(sender.SynCount, "SYN-ACK", "SYN-ACKs") + " from " + AddressAndPort(sender) + " to " + Address(receiver) +
+                          ", which sent no SYN in the capture, answered by its " + RstKind(receiver) +
+                          (receiver.RstSeqMatchedExpected ? " at seq = the SYN-ACK's ack" : "") +
+                          ": backscatter of a SYN sent with " + Address(receiver) + "'s address, or a capture that began after its SYN; " +
+                          "too few from other sources at the time to call it a reflection attack";
+        return new Finding(ResetCause.SynAckReflection, DiagnosisConfidence.Low, evidence,
+            "nothing: no application on " + Address(receiver) + " had this connection");
     }
 
     /// <summary>
