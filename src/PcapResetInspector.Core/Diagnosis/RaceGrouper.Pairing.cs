@@ -1,0 +1,162 @@
+using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Net;
+
+namespace PcapResetInspector.Core.Diagnosis;
+
+/// <summary>The race grouping's winners: remembering them, pairing them with waiting losers, choosing one; and the probes of the scan test.</summary>
+public sealed partial class RaceGrouper
+{
+    // ---------------------------------------------------------------- winners
+
+    private void RegisterWinner(ConnectionFacts facts, RaceKind kind)
+    {
+        var winner = new Winner(facts.ToSibling());
+        var key = BookKey.For(facts, kind == RaceKind.Smb139And445 ? HoldKind.Smb : HoldKind.Parallel);
+        Book book = BookFor(key);
+        List<Held> waiting = book.Waiting;
+        // A parallel-connect loser pairs only within the window of the winner's SYN; 139/445 books are
+        // per client and server (small), and their "fresh" pairing looks at end times, so they are read whole.
+        (int start, int end) = key.Smb ? (0, waiting.Count) : SynOrder.Near(waiting, 0, facts.ClientSynTime, _parallelWindow, HeldSyn);
+        for (int i = start; i < end; i++)
+        {
+            Held held = waiting[i];
+            if (!held.Released && Matches(held, winner))
+            {
+                held.Candidates.Add(winner);
+                Schedule(held);
+            }
+        }
+
+        // Remember it for losers that leave the table later, as long as one still could.
+        // The expiry captures the key and the book, not the connection: a remembered winner is only its SiblingInfo.
+        long forgetAt = Deadline.After(facts.ClientSynTime, Retention(key));
+        if (forgetAt > _now)
+        {
+            book.Winners.Add(winner);
+            _expiries.Enqueue(() => ForgetWinners(key, book), forgetAt);
+        }
+        else
+        {
+            DropIfEmpty(key, book);
+        }
+    }
+
+    /// <summary>Drops remembered winners whose retention has passed (the oldest first; a later one keeps an older one a little longer).</summary>
+    private long Retention(BookKey key) => key.Smb ? _raceWindow + _siblingRetention : _parallelWindow + _parallelRetention;
+
+    private void ForgetWinners(BookKey key, Book book)
+    {
+        long retention = Retention(key);
+        book.Winners.ForgetSynBefore(_now - retention + 1);
+        DropIfEmpty(key, book);
+    }
+
+    private void DropIfEmpty(BookKey key, Book book)
+    {
+        if (book.Winners.Count > 0 || book.Waiting.Count > book.ReleasedWaiting)
+            return;
+        // Only if the key still maps to this book: an expiry may fire for a book already replaced.
+        if (_books.TryGetValue(key, out Book? current) && ReferenceEquals(current, book))
+            _books.Remove(key);
+    }
+
+    /// <summary>How a waiting loser and a winner pair up; the order is the preference when several winners match.</summary>
+    private enum Pairing { None, Fresh, SamePort, Raced }
+
+    /// <summary>
+    /// 139/445 (same client and server: the book's key): the other port with SYNs within the race
+    /// window (Raced); the same port with SYNs within the parallel-connect window (SamePort, a
+    /// parallel-connect race on an SMB port); or a fresh connection starting within the race window
+    /// after this one ended (resets.md: both probes closed, then a new connection carries SMB).
+    /// Parallel connects: the same server port, SYNs within the parallel window, and the same client
+    /// address, or the other address family (RFC 8305 races IPv6 against IPv4).
+    /// </summary>
+    private Pairing Pair(Held held, Winner winner)
+    {
+        Pairing pairing = PairByTimeAndPort(held, winner.Info);
+        // A connection is never its own sibling. Tested last: a per-port book under a flood holds
+        // hundreds of winners, and the time and port tests turn almost all of them away more cheaply.
+        return pairing != Pairing.None && winner.Info.Uid == held.Facts.Summary.Uid ? Pairing.None : pairing;
+    }
+
+    private Pairing PairByTimeAndPort(Held held, SiblingInfo w)
+    {
+        ConnectionFacts loser = held.Facts;
+        long synGap = Math.Abs(w.SynTime - loser.ClientSynTime);
+        if (held.Kind == HoldKind.Smb)
+        {
+            bool samePort = w.ServerPort == loser.Server.Port;
+            if (!samePort && synGap <= _raceWindow)
+                return Pairing.Raced;
+            if (samePort && synGap <= _parallelWindow && loser.IsGiveUpShape)
+                return Pairing.SamePort;
+            // The probe's own end (its RST or FIN), not its last packet: the server's answer to a FIN may
+            // come after the client's fresh SYN (resets.md: both probes closed, then a new connection).
+            long ended = loser.ProbeEndTime;
+            bool fresh = w.SynTime >= ended && w.SynTime - ended <= _raceWindow;
+            return fresh ? Pairing.Fresh : Pairing.None;
+        }
+        if (w.ServerPort != loser.Server.Port || synGap > _parallelWindow)
+            return Pairing.None;
+        bool sameFamily = w.IpVersion == loser.Summary.IpVersion;
+        if (!sameFamily)
+            return Pairing.SamePort;
+        if (w.ClientAddress != loser.Client.Address)
+            return Pairing.None;
+        if (w.ServerAddress == loser.Server.Address)
+            return Pairing.SamePort;
+        // Two servers of one family (several addresses of one name, RFC 8305 §4) pair only with the shape a
+        // reader would accept: both attempts were pending at once (neither was answered before the other
+        // began) and the client dropped this one after the other had started. A client that gave up for
+        // its own reasons, before the other attempt existed, is not a race.
+        long reset = loser.Summary.FirstRstTime;
+        long loserAnswered = loser.Server.FirstPacketTime;
+        bool loserPending = loserAnswered == 0 || loserAnswered >= w.SynTime || loser.ClientSynTime > w.SynTime;
+        bool winnerPending = loser.ClientSynTime <= w.SynTime || w.ServerFirstPacketTime == 0 || loser.ClientSynTime <= w.ServerFirstPacketTime;
+        bool convincing = reset >= w.SynTime && loserPending && winnerPending;
+        return convincing ? Pairing.SamePort : Pairing.None;
+    }
+
+    private bool Matches(Held held, Winner winner) => Pair(held, winner) != Pairing.None;
+
+    /// <summary>
+    /// The sibling that carried on. 139/445: a racing sibling before a same-port one before a fresh
+    /// one, then the most client payload, then the longest life, then the earliest SYN. Parallel:
+    /// the same client's nearest SYN; across address families only when exactly one candidate
+    /// exists (nothing else links them).
+    /// </summary>
+    private (Winner Winner, RaceKind Kind)? ChooseWinner(Held held)
+    {
+        if (held.Candidates.Count == 0)
+            return null;
+        ConnectionFacts loser = held.Facts;
+        if (held.Kind == HoldKind.Smb)
+        {
+            Winner best = held.Candidates
+                .OrderByDescending(w => Pair(held, w))
+                .ThenByDescending(w => w.Info.ClientPayloadBytes)
+                .ThenByDescending(w => w.Info.EndTime - w.Info.SynTime)
+                .ThenBy(w => w.Info.SynTime)
+                .First();
+            return (best, Pair(held, best) == Pairing.SamePort ? RaceKind.ParallelConnect : RaceKind.Smb139And445);
+        }
+        Winner? sameClient = held.Candidates
+            .Where(w => w.Info.IpVersion == loser.Summary.IpVersion)
+            .OrderBy(w => Math.Abs(w.Info.SynTime - loser.ClientSynTime))
+            .FirstOrDefault();
+        if (sameClient is not null)
+            return (sameClient, RaceKind.ParallelConnect);
+        return held.Candidates.Count == 1 ? (held.Candidates[0], RaceKind.ParallelConnect) : null;
+    }
+
+    // ---------------------------------------------------------------- scans
+
+    private void RememberProbe(ConnectionFacts facts)
+    {
+        ProbeOutcome outcome = (facts.ServerSentSynAck ? ProbeOutcome.Answered : ProbeOutcome.None) |
+                               (facts.HasRst ? ProbeOutcome.Reset : ProbeOutcome.None);
+        _scans.Remember(facts.Client.Address, facts.ClientSynTime, facts.Server.Address, facts.Server.Port, outcome);
+    }
+
+    private ScanFanOut? FanOut(ConnectionFacts facts) => _scans.FanOut(facts.Client.Address, facts.ClientSynTime);
+}
