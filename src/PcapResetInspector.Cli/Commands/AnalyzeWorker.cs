@@ -187,7 +187,9 @@ public sealed class AnalyzeWorker
     {
         Stream stream = outputs.BinaryStream(settings.WriteFlaggedPath!);
         bool preferPcapNg = settings.WriteFlaggedPath!.EndsWith(".pcapng", StringComparison.OrdinalIgnoreCase);
-        using var capture = new FlaggedCaptureOutput(stream, statistics.LinkTypes, preferPcapNg);
+        bool timesFit = statistics.Packets == 0 ||
+                        (PcapWriter.FitsClassicPcap(statistics.EarliestTimestamp) && PcapWriter.FitsClassicPcap(statistics.LastTimestamp));
+        using var capture = new FlaggedCaptureOutput(stream, statistics.LinkTypes, preferPcapNg, timesFit);
         int exitCode = ExitCodes.Success;
         foreach (string input in inputs)
         {
@@ -200,6 +202,9 @@ public sealed class AnalyzeWorker
             exitCode = MoreSevere(exitCode, code);
         }
         capture.Flush();
+        if (extractor.ConnectionsNotRemembered > 0)
+            _error.WriteLine($"pcap-reset-inspector: warning: --write-flagged holds the packets of the first {extractor.MaxRemembered:N0} flagged " +
+                             $"connections; {extractor.ConnectionsNotRemembered:N0} more are in the report and the exports but not in the extract");
         return exitCode;
     }
 

@@ -72,6 +72,8 @@ public sealed partial class CaptureAnalyzer
             stats.FirstTimestamp = packet.TimestampNanos;
         if (packet.TimestampNanos > stats.LastTimestamp)
             stats.LastTimestamp = packet.TimestampNanos;
+        if (packet.TimestampNanos < stats.EarliestTimestamp)
+            stats.EarliestTimestamp = packet.TimestampNanos;
 
         DecodeStatus status = PacketDecoder.Decode(in packet, out segment);
         stats.Decode.Add(status);

@@ -19,6 +19,8 @@ public sealed class CaptureStatistics
     /// <summary>ns since the epoch; 0 when no packet was read.</summary>
     public long FirstTimestamp { get; internal set; }
     public long LastTimestamp { get; internal set; }
+    /// <summary>The earliest time read (packets may come out of order), for outputs whose format bounds it.</summary>
+    public long EarliestTimestamp { get; internal set; } = long.MaxValue;
     public int FilesRead { get; internal set; }
 
     /// <summary>The link types the packets carried, in the order first seen (a pcap writer needs one; several mean pcapng).</summary>

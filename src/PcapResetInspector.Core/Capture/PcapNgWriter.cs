@@ -107,8 +107,10 @@ public sealed class PcapNgWriter : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(interfaceId), "No interface with that id was added.");
         }
-        ArgumentOutOfRangeException.ThrowIfNegative(timestampNanos);
-        ArgumentOutOfRangeException.ThrowIfLessThan(originalLength, data.Length);
+        ArgumentOutOfRangeException.ThrowIfNegative(originalLength);
+        // Copied as they are, as tshark -w and editcap do: a captured length over the original length, and a
+        // time before 1970, written as the two's complement of its 64-bit count (how a reader that found such
+        // a count read it as negative; this project's reader reads it back the same).
 
         InterfaceState state = _interfaces[interfaceId];
         ulong units = state.ToUnits(timestampNanos);
@@ -293,6 +295,9 @@ public sealed class PcapNgWriter : IDisposable
 
         public ulong ToUnits(long nanos)
         {
+            // Before 1970: the count of the time's distance from 1970, negated in 64 bits.
+            if (nanos < 0)
+                return unchecked(0UL - ToUnits(nanos == long.MinValue ? long.MaxValue : -nanos));
             UInt128 units;
             if (_binaryExponent >= 0)
             {

@@ -51,19 +51,25 @@ public sealed class PcapWriter : IDisposable
     /// Appends one record. <paramref name="data"/> is cut to the snapshot length; the record keeps
     /// <paramref name="originalLength"/> as the length on the wire.
     /// </summary>
+    /// <summary>Whether classic pcap's unsigned 32-bit seconds hold this time exactly (1970 to 2106).</summary>
+    public static bool FitsClassicPcap(long timestampNanos) => timestampNanos >= 0 && timestampNanos / 1_000_000_000 <= uint.MaxValue;
+
     public void WritePacket(long timestampNanos, ReadOnlySpan<byte> data, int originalLength)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfNegative(timestampNanos);
-        ArgumentOutOfRangeException.ThrowIfLessThan(originalLength, data.Length);
+        ArgumentOutOfRangeException.ThrowIfNegative(originalLength);
+        // A record whose captured length exceeds its original length is copied as it is, as tshark -w and
+        // editcap do: the reader accepted it with a warning, and an extract must not fail on it.
 
-        // The seconds field is an unsigned 32-bit count (§5): it ends in 2106.
-        long seconds = timestampNanos / 1_000_000_000;
-        if (seconds > uint.MaxValue)
+        // The seconds field is a 32-bit count (§5): unsigned it ends in 2106; a time outside that range
+        // keeps its low 32 bits (two's complement before 1970, as the historical signed field held it).
+        // Callers that need the exact time use pcapng (see FitsClassicPcap).
+        long seconds = Math.DivRem(timestampNanos, 1_000_000_000, out long fraction);
+        if (fraction < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(timestampNanos), "The timestamp is past the pcap format's 32-bit seconds range.");
+            seconds--;
+            fraction += 1_000_000_000;
         }
-        long fraction = timestampNanos % 1_000_000_000;
         if (!NanosecondResolution)
         {
             fraction /= 1000;

@@ -10,29 +10,69 @@ namespace PcapResetInspector.Core.Export;
 /// Wireshark. A connection is known to be flagged only after it ended and was diagnosed, so this is a
 /// second pass: <see cref="Remember"/> collects each flagged connection's 5-tuple and time span during
 /// the analysis, <see cref="Extract"/> then reads the inputs again and copies the packets that fall
-/// in one of them. Memory grows with flagged connections only (one small entry each).
+/// in one of them. Memory is one struct entry per flagged connection (about 70 bytes), and at most
+/// <see cref="MaxRemembered"/> of them: a flood of flagged connections cannot take the machine's memory.
 /// </summary>
 public sealed class FlaggedPacketExtractor
 {
-    private readonly Dictionary<FlowKey, List<(long Start, long End)>> _spans = new();
-    private readonly bool _includeVlan;
+    /// <summary>Flagged connections remembered for the extract by default (about 70 MB at most).</summary>
+    public const int DefaultMaxRemembered = 1_000_000;
 
-    public FlaggedPacketExtractor(bool includeVlan)
+    /// <summary>A connection's time span; <see cref="More"/> chains further spans of the same tuple (1-based, 0 = none).</summary>
+    private struct Span
     {
-        _includeVlan = includeVlan;
+        public long Start;
+        public long End;
+        public int More;
     }
 
+    private readonly Dictionary<FlowKey, Span> _spans = new();
+    private readonly List<Span> _moreSpans = [];
+    private readonly bool _includeVlan;
+
+    public FlaggedPacketExtractor(bool includeVlan, int maxRemembered = DefaultMaxRemembered)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRemembered);
+        _includeVlan = includeVlan;
+        MaxRemembered = maxRemembered;
+    }
+
+    public int MaxRemembered { get; }
+
     public int ConnectionsRemembered { get; private set; }
+
+    /// <summary>Flagged connections past <see cref="MaxRemembered"/>: not in the extract (still in the report and the exports).</summary>
+    public long ConnectionsNotRemembered { get; private set; }
 
     public long PacketsWritten { get; private set; }
 
     public void Remember(ConnectionSummary connection)
     {
+        if (ConnectionsRemembered >= MaxRemembered)
+        {
+            ConnectionsNotRemembered++;
+            return;
+        }
         var key = FlowKey.Of(connection.Originator.Address, connection.Originator.Port,
             connection.Responder.Address, connection.Responder.Port, _includeVlan ? connection.Vlan : (ushort)0);
-        if (!_spans.TryGetValue(key, out var spans))
-            _spans[key] = spans = [];
-        spans.Add((connection.StartTime, connection.LastTime));
+        // To the last packet of either side, not Zeek's last_time, which stops at the second FIN: the RSTs
+        // and late ACKs after a close belong to the connection too.
+        var span = new Span
+        {
+            Start = connection.StartTime,
+            End = Math.Max(connection.LastTime, Math.Max(connection.Originator.LastPacketTime, connection.Responder.LastPacketTime)),
+        };
+        ref Span first = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_spans, key, out bool exists);
+        if (exists)
+        {
+            span.More = first.More;
+            _moreSpans.Add(span);
+            first.More = _moreSpans.Count;
+        }
+        else
+        {
+            first = span;
+        }
         ConnectionsRemembered++;
     }
 
@@ -41,14 +81,17 @@ public sealed class FlaggedPacketExtractor
     {
         var key = FlowKey.Of(segment.SourceAddress, segment.SourcePort, segment.DestinationAddress, segment.DestinationPort,
             _includeVlan ? segment.Vlan : (ushort)0);
-        if (!_spans.TryGetValue(key, out var spans))
+        if (!_spans.TryGetValue(key, out Span span))
             return false;
-        foreach (var (start, end) in spans)
+        long time = segment.TimestampNanos;
+        while (true)
         {
-            if (segment.TimestampNanos >= start && segment.TimestampNanos <= end)
+            if (time >= span.Start && time <= span.End)
                 return true;
+            if (span.More == 0)
+                return false;
+            span = _moreSpans[span.More - 1];
         }
-        return false;
     }
 
     /// <summary>
@@ -94,10 +137,14 @@ public sealed class FlaggedCaptureOutput : IDisposable
     private PcapNgWriter? _pcapNg;
 
     /// <param name="linkTypes">Every link type the inputs carry (from the first pass).</param>
-    public FlaggedCaptureOutput(Stream stream, IReadOnlyCollection<int> linkTypes, bool preferPcapNg)
+    /// <param name="timesFitClassicPcap">
+    /// Every time the first pass read lies between 1970 and 2106, which classic pcap's 32-bit seconds hold;
+    /// otherwise the extract is pcapng, whose 64-bit counts hold them as they were read.
+    /// </param>
+    public FlaggedCaptureOutput(Stream stream, IReadOnlyCollection<int> linkTypes, bool preferPcapNg, bool timesFitClassicPcap = true)
     {
         _stream = stream;
-        if (!preferPcapNg && linkTypes.Count <= 1)
+        if (!preferPcapNg && linkTypes.Count <= 1 && timesFitClassicPcap)
             _pcap = new PcapWriter(stream, linkTypes.Count == 1 ? linkTypes.First() : LinkTypes.Ethernet, nanosecondResolution: true, leaveOpen: true);
     }
 

@@ -168,10 +168,31 @@ public class PcapNgWriterTests
         Assert.Throws<ArgumentOutOfRangeException>(() => writer.WritePacket(0, Timestamp, new byte[1], 1));
         writer.AddInterface(LinkTypes.Raw);
         Assert.Throws<ArgumentOutOfRangeException>(() => writer.WritePacket(1, Timestamp, new byte[1], 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => writer.WritePacket(0, Timestamp, new byte[4], 3));
+        writer.WritePacket(0, Timestamp, new byte[4], 3); // captured longer than on the wire: copied as it is
+        Assert.Throws<ArgumentOutOfRangeException>(() => writer.WritePacket(0, Timestamp, new byte[4], -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => writer.AddInterface(70_000));
         Assert.Throws<ArgumentOutOfRangeException>(() => writer.AddInterface(LinkTypes.Raw, tsResolution: 20));
         Assert.Throws<ArgumentOutOfRangeException>(() => writer.AddInterface(LinkTypes.Raw, tsResolution: 0x80 | 64));
+    }
+
+    [Fact]
+    public void ATimeBefore1970_ReadsBackAsItWasRead()
+    {
+        // The reader reads a 64-bit count past the nanosecond range as a negative time (with a warning);
+        // the writer gives the same count back, so an extract of such a file keeps its times.
+        var stream = new MemoryStream();
+        using (var writer = new PcapNgWriter(stream, leaveOpen: true))
+        {
+            writer.AddInterface(LinkTypes.Raw, tsResolution: 9);
+            writer.AddInterface(LinkTypes.Raw, tsResolution: 6);
+            writer.WritePacket(0, -505_425_287_000, new byte[20], 20);
+            writer.WritePacket(1, -7_000, new byte[20], 20);
+        }
+        using CaptureFileSource source = CaptureFile.Open(new MemoryStream(stream.ToArray()), "before-1970");
+        var times = new List<long>();
+        while (source.TryReadNext(out PacketRecord packet))
+            times.Add(packet.TimestampNanos);
+        Assert.Equal([-505_425_287_000L, -7_000L], times);
     }
 
     [Fact]

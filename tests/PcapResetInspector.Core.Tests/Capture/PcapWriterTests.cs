@@ -84,12 +84,26 @@ public class PcapWriterTests
     }
 
     [Fact]
-    public void WritePacket_RejectsImpossibleInput()
+    public void WritePacket_CopiesOddRecordsAsTheyAre_AndRejectsOnlyANegativeLength()
     {
-        using var writer = new PcapWriter(new MemoryStream(), LinkTypes.Raw);
-        Assert.Throws<ArgumentOutOfRangeException>(() => writer.WritePacket(Timestamp, new byte[10], 9));
-        Assert.Throws<ArgumentOutOfRangeException>(() => writer.WritePacket(-1, new byte[1], 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => writer.WritePacket((uint.MaxValue + 1L) * 1_000_000_000, new byte[1], 1));
+        // A reader accepts these with a warning, so an extract must copy them (tshark -w and editcap do).
+        var stream = new MemoryStream();
+        using (var writer = new PcapWriter(stream, LinkTypes.Raw, nanosecondResolution: true, leaveOpen: true))
+        {
+            writer.WritePacket(Timestamp, new byte[10], 9);            // captured longer than on the wire
+            writer.WritePacket(-1_500_000_000, new byte[1], 1);        // 1.5 s before 1970
+            Assert.Throws<ArgumentOutOfRangeException>(() => writer.WritePacket(Timestamp, new byte[1], -1));
+        }
+        byte[] file = stream.ToArray();
+        Assert.Equal(9u, BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(24 + 12)));
+        Assert.Equal(10u, BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(24 + 8)));
+        int second = 24 + 16 + 10;
+        // Floor division: second -2 and 500,000,000 ns, the seconds as the historical signed 32-bit field held them.
+        Assert.Equal(-2, BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(second)));
+        Assert.Equal(500_000_000u, BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(second + 4)));
+        Assert.False(PcapWriter.FitsClassicPcap(-1));
+        Assert.False(PcapWriter.FitsClassicPcap((uint.MaxValue + 1L) * 1_000_000_000));
+        Assert.True(PcapWriter.FitsClassicPcap(Timestamp));
     }
 
     [Fact]

@@ -22,9 +22,10 @@ public class FlaggedPacketExtractorTests
         return list.Connections;
     }
 
-    private static List<(long Time, int Length)> Extract(byte[] capture, IEnumerable<ConnectionSummary> wanted, bool preferPcapNg, out bool wasPcapNg)
+    private static List<(long Time, int Length)> Extract(byte[] capture, IEnumerable<ConnectionSummary> wanted, bool preferPcapNg, out bool wasPcapNg,
+        int maxRemembered = FlaggedPacketExtractor.DefaultMaxRemembered)
     {
-        var extractor = new FlaggedPacketExtractor(includeVlan: false);
+        var extractor = new FlaggedPacketExtractor(includeVlan: false, maxRemembered);
         foreach (ConnectionSummary c in wanted)
             extractor.Remember(c);
         var output = new MemoryStream();
@@ -42,6 +43,35 @@ public class FlaggedPacketExtractorTests
         Assert.Null(written.StopProblem);
         Assert.Equal(extractor.PacketsWritten, packets.Count);
         return packets;
+    }
+
+    [Fact]
+    public void RstsAfterBothFins_AreInTheExtract()
+    {
+        // Zeek's last_time stops at the second FIN; the RSTs that answer late packets after it belong to the connection.
+        var b = new TrafficBuilder();
+        b.Tcp("10.0.0.1", 40000, "10.0.0.2", 80).Handshake().Data(Side.Client, 100).Data(Side.Server, 200)
+            .Fin(Side.Client).Fin(Side.Server).Ack(Side.Client).Wait(TimeSpan.FromMilliseconds(50))
+            .Rst(Side.Server).Rst(Side.Server).Rst(Side.Server);
+        byte[] capture = b.ToPcapBytes();
+        ConnectionSummary connection = Assert.Single(Track(capture));
+        var packets = Extract(capture, [connection], preferPcapNg: false, out _);
+        Assert.Equal(b.Frames.Count, packets.Count);
+    }
+
+    [Fact]
+    public void RemembersAtMostItsBound_AndCountsTheRest()
+    {
+        byte[] capture = SampleCaptures.Refused().ToPcapBytes();
+        var refused = Track(capture).Where(c => c.ConnState == "REJ").ToList();
+        var extractor = new FlaggedPacketExtractor(includeVlan: false, maxRemembered: 2);
+        foreach (ConnectionSummary c in refused)
+            extractor.Remember(c);
+        Assert.Equal((2, 1L), (extractor.ConnectionsRemembered, extractor.ConnectionsNotRemembered));
+
+        var packets = Extract(capture, refused, preferPcapNg: false, out _, maxRemembered: 2);
+        ulong expected = refused.Take(2).Aggregate(0UL, (sum, c) => sum + c.Originator.Packets + c.Responder.Packets);
+        Assert.Equal((int)expected, packets.Count);
     }
 
     [Fact]
