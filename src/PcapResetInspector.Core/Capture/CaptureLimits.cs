@@ -16,6 +16,18 @@ public static class CaptureLimits
     /// </summary>
     public const int DefaultMaxSnapLength = 262_144;
 
+    /// <summary>
+    /// The largest packet this tool reads (256 KiB, tcpdump's and tshark's limit, libpcap's MAXIMUM_SNAPLEN):
+    /// a larger record is skipped with a warning instead of being held in memory whole.
+    /// </summary>
+    public const int MaxPacketBytes = 262_144;
+
+    /// <summary>
+    /// The most interfaces one pcapng file may describe (each costs memory for the rest of the run); a file
+    /// with more stops with an error after what was read before.
+    /// </summary>
+    public const int MaxInterfaces = 65_536;
+
     /// <summary>At most this many problems are kept per input; further warnings are only counted.</summary>
     public const int MaxProblemsKept = 100;
 }

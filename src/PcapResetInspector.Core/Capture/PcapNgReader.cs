@@ -54,6 +54,8 @@ internal sealed class PcapNgReader : FormatReader
     private const int SimpleOriginalLengthOffset = 8;
     private const int SimpleDataOffset = 12;
     private const int MinSimplePacketLength = SimpleDataOffset + 4;
+    // A packet block holding the largest packet read, with room for its options (epb_flags, hashes, comments).
+    private const int MaxPacketBlockLength = CaptureLimits.MaxPacketBytes + 65_536;
 
     private readonly List<CaptureInterface> interfaces = [];
     private InterfaceState[] states = new InterfaceState[4];
@@ -127,6 +129,28 @@ internal sealed class PcapNgReader : FormatReader
             }
 
             int length = (int)totalLength;
+            if (type is EnhancedPacketType or ObsoletePacketType or SimplePacketType && length > MaxPacketBlockLength)
+            {
+                // Larger than any packet tcpdump or tshark read: skipped unbuffered, as they refuse it.
+                Context.Warn(CaptureProblemKind.ImpossibleLength, blockOffset,
+                    $"{BlockName(type)} at {Context.At(blockOffset)} is {length} bytes long, more than a packet of at most " +
+                    $"{CaptureLimits.MaxPacketBytes} bytes needs: skipped");
+                if (!SkipBlock(type, length, blockOffset))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (type == InterfaceDescriptionType && interfaces.Count >= CaptureLimits.MaxInterfaces)
+            {
+                Context.Stop(CaptureProblemKind.ImpossibleLength, ProblemSeverity.Error, blockOffset,
+                    $"interface description block at {Context.At(blockOffset)} would be interface {interfaces.Count + 1}: " +
+                    $"this tool keeps at most {CaptureLimits.MaxInterfaces} per file");
+                return false;
+            }
+
             bool handled = type switch
             {
                 EnhancedPacketType or ObsoletePacketType or SimplePacketType or InterfaceDescriptionType =>

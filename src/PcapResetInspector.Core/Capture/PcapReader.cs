@@ -126,7 +126,19 @@ internal sealed class PcapReader : FormatReader
 
     public override bool TryRead(out PacketRecord packet)
     {
+        bool read;
+        while ((read = TryReadRecord(out packet, out bool skipped)) && skipped)
+        {
+        }
+
+        return read;
+    }
+
+    /// <summary>Reads one record; <paramref name="skipped"/> when it was too large to read and was passed over.</summary>
+    private bool TryReadRecord(out PacketRecord packet, out bool skipped)
+    {
         packet = default;
+        skipped = false;
         long recordOffset = Input.Position;
         int available = Input.Fill(recordHeaderLength);
         if (available < recordHeaderLength)
@@ -163,6 +175,24 @@ internal sealed class PcapReader : FormatReader
         CheckTolerated(recordOffset, seconds, fraction, capturedLength, originalLength);
 
         int recordLength = recordHeaderLength + (int)capturedLength;
+        if (capturedLength > CaptureLimits.MaxPacketBytes)
+        {
+            // Allowed by a large snapshot length, but larger than tcpdump or tshark read: skipped, never buffered.
+            Context.Warn(CaptureProblemKind.ImpossibleLength, recordOffset,
+                $"record at {Context.At(recordOffset)} has {capturedLength} captured bytes, more than the {CaptureLimits.MaxPacketBytes} " +
+                "this tool reads in one packet: skipped");
+            long passed = Input.Skip(recordLength);
+            if (passed < recordLength)
+            {
+                Context.Stop(CaptureProblemKind.TruncatedRecord, ProblemSeverity.Warning, recordOffset,
+                    $"file ends inside the record at {Context.At(recordOffset)}: {capturedLength} captured bytes " +
+                    $"expected after the {recordHeaderLength}-byte header, {Math.Max(0, passed - recordHeaderLength)} available");
+                return false;
+            }
+
+            skipped = true;
+            return true;
+        }
         available = Input.Fill(recordLength);
         if (available < recordLength)
         {
