@@ -27,8 +27,8 @@ public sealed class AtomicFileWriter : IDisposable
             return;
         }
         string directory = Path.GetDirectoryName(_targetPath) ?? ".";
-        _temporaryPath = Path.Combine(directory, "." + Path.GetFileName(_targetPath) + "." + Environment.ProcessId + ".partial");
-        _stream = new FileStream(_temporaryPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+        // A random name created exclusively: a symlink planted beside the target is never written through.
+        _stream = ExclusiveTempFile.Create(directory, "." + Path.GetFileName(_targetPath) + ".", ".partial", out _temporaryPath);
     }
 
     private readonly bool _inPlace;
@@ -66,6 +66,7 @@ public sealed class AtomicFileWriter : IDisposable
         _stream.Flush(flushToDisk: true);
         _writer?.Dispose();
         _stream.Dispose();
+        // rename(2): a symlink at the target is replaced by the file, not written through.
         if (!_inPlace)
             File.Move(_temporaryPath, _targetPath, overwrite: true);
         _committed = true;
