@@ -46,6 +46,9 @@ public sealed class CaptureWorker
 
     public int Run(CaptureSettings settings, CancellationToken cancellation)
     {
+        // A CSV we would refuse to append to is refused before anything else, not after capturing.
+        if (settings.CsvPath is { } csvPath && CaptureCsvFile.Check(csvPath, _error) is var csvCode && csvCode != ExitCodes.Success)
+            return csvCode;
         if (!LibPcapRuntime.IsAvailable)
         {
             _error.WriteLine("pcap-reset-inspector: live capture needs libpcap, and none was found: " +
@@ -66,19 +69,20 @@ public sealed class CaptureWorker
         }
         catch (LiveCaptureException e)
         {
-            _error.WriteLine("pcap-reset-inspector: " + e.Message);
+            // Interface names and the filter come back in the message.
+            _error.WriteLine("pcap-reset-inspector: " + SafeText.Escape(e.Message));
             return ExitCodeFor(e.Kind);
         }
         catch (LibPcapUnavailableException e)
         {
-            _error.WriteLine("pcap-reset-inspector: " + e.Message);
+            _error.WriteLine("pcap-reset-inspector: " + SafeText.Escape(e.Message));
             return ExitCodes.PcapError;
         }
 
         using (capture)
         {
             foreach (CaptureProblem problem in capture.Problems)
-                _error.WriteLine("pcap-reset-inspector: " + problem.Message);
+                _error.WriteLine("pcap-reset-inspector: " + SafeText.Escape(problem.Message));
             return Capture(settings, capture, cancellation);
         }
     }
@@ -90,16 +94,20 @@ public sealed class CaptureWorker
         try
         {
             // Live outputs are written in place, not renamed at the end: a killed capture keeps every row flushed so far.
-            if (!TryCreate(settings.RawOutputPath, files, out FileStream? rawStream) ||
-                !TryCreate(settings.CsvPath, files, out FileStream? csvStream) ||
-                !TryCreate(output.OutputPath, files, out FileStream? mainStream))
+            if (!TryCreate(settings.RawOutputPath, files, out FileStream? rawStream))
+                return ExitCodes.WriteError;
+            // --csv appends, its header (for a new file) already on disk: a capture killed now leaves a valid CSV.
+            CsvFlowWriter? csvExporter = null;
+            if (settings.CsvPath is { } csvPath && CaptureCsvFile.Open(csvPath, _error, files, out csvExporter) is var csvCode && csvCode != ExitCodes.Success)
+                return csvCode;
+            if (!TryCreate(output.OutputPath, files, out FileStream? mainStream))
                 return ExitCodes.WriteError;
 
             PcapWriter? raw = rawStream is null ? null
                 : new PcapWriter(rawStream, capture.LinkType, settings.SnapLength, capture.HasNanosecondTimestamps, leaveOpen: true);
             var exporters = new List<IFlowExporter>();
-            if (csvStream is not null)
-                exporters.Add(new CsvFlowWriter(TextFor(csvStream, files), leaveOpen: true));
+            if (csvExporter is not null)
+                exporters.Add(csvExporter);
             TextWriter mainOutput = mainStream is null ? _output : TextFor(mainStream, files);
             bool isExport = output.Format != OutputFormat.Table;
             if (OutputRouting.CreateExporter(output, mainOutput) is { } mainExporter)
@@ -168,7 +176,7 @@ public sealed class CaptureWorker
             int exitCode = ExitCodes.Success;
             if (capture.StopProblem is { } failure)
             {
-                _error.WriteLine("pcap-reset-inspector: " + failure.Message);
+                _error.WriteLine("pcap-reset-inspector: " + SafeText.Escape(failure.Message));
                 exitCode = ExitCodes.CaptureError;
             }
 
@@ -207,7 +215,7 @@ public sealed class CaptureWorker
         }
         catch (IOException e)
         {
-            _error.WriteLine($"pcap-reset-inspector: cannot write: {OutputFiles.Reason(e)}");
+            _error.WriteLine("pcap-reset-inspector: cannot write: " + SafeText.Escape(OutputFiles.Reason(e)));
             return ExitCodes.WriteError;
         }
         finally
@@ -232,7 +240,7 @@ public sealed class CaptureWorker
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            _error.WriteLine($"pcap-reset-inspector: cannot write '{path}': {OutputFiles.Reason(e)}");
+            _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{path}': {OutputFiles.Reason(e)}"));
             return false;
         }
     }

@@ -31,11 +31,13 @@ public sealed class CsvFlowWriter : IFlowExporter, IDisposable
     private readonly bool _leaveOpen;
     private readonly string[] _row = new string[Columns.Length];
 
-    public CsvFlowWriter(TextWriter writer, bool leaveOpen = false)
+    /// <param name="writeHeader">False when appending to a file that already has the header.</param>
+    public CsvFlowWriter(TextWriter writer, bool leaveOpen = false, bool writeHeader = true)
     {
         _writer = writer;
         _leaveOpen = leaveOpen;
-        WriteRecord(Columns);
+        if (writeHeader)
+            WriteRecord(Columns);
     }
 
     public long RowsWritten { get; private set; }
