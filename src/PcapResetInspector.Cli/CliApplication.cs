@@ -46,7 +46,7 @@ public static class CliApplication
         if (parse.Errors.Count > 0)
         {
             foreach (var problem in parse.Errors)
-                error.WriteLine("pcap-reset-inspector: " + problem.Message);
+                error.WriteLine("pcap-reset-inspector: " + Reporting.SafeText.Escape(problem.Message)); // quotes the arguments
             error.WriteLine("Try 'pcap-reset-inspector --help' for usage.");
             return ExitCodes.UsageError;
         }
@@ -58,7 +58,7 @@ public static class CliApplication
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Never a stack trace for users: one line, and a code that says the tool itself failed.
-            error.WriteLine($"pcap-reset-inspector: internal error: {e.GetType().Name}: {e.Message}");
+            error.WriteLine($"pcap-reset-inspector: internal error: {e.GetType().Name}: {Reporting.SafeText.Escape(e.Message)}");
             return ExitCodes.InternalError;
         }
     }

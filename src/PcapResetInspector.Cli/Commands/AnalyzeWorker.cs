@@ -48,7 +48,7 @@ public sealed class AnalyzeWorker
             int code = PacketFilterFactory.TryCreate(settings.Filter, out filter, out string? message);
             if (code != ExitCodes.Success)
             {
-                _error.WriteLine("pcap-reset-inspector: " + message);
+                _error.WriteLine("pcap-reset-inspector: " + SafeText.Escape(message));
                 return code;
             }
         }
@@ -168,7 +168,7 @@ public sealed class AnalyzeWorker
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _error.WriteLine($"pcap-reset-inspector: cannot write '{outputs.CurrentName ?? "standard output"}': {OutputFiles.Reason(e)}");
+            _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{outputs.CurrentName ?? "standard output"}': {OutputFiles.Reason(e)}"));
             return ExitCodes.WriteError;
         }
 
@@ -225,14 +225,10 @@ public sealed class AnalyzeWorker
             {
                 if (Directory.Exists(input))
                 {
-                    _error.WriteLine($"pcap-reset-inspector: '{input}' is a directory, not a capture file");
+                    _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: '{input}' is a directory, not a capture file"));
                     return ExitCodes.OpenError;
                 }
-                if (!File.Exists(input))
-                {
-                    _error.WriteLine($"pcap-reset-inspector: '{input}': no such file");
-                    return ExitCodes.OpenError;
-                }
+                // No File.Exists test first: it says false for a file behind a directory we cannot enter.
                 file = CaptureFile.OpenFileStream(input);
                 source = CaptureFile.Open(file, input);
             }
@@ -240,7 +236,7 @@ public sealed class AnalyzeWorker
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             file?.Dispose();
-            _error.WriteLine($"pcap-reset-inspector: cannot open '{input}': {OutputFiles.Reason(e)}");
+            _error.WriteLine(SafeText.Escape(OutputFiles.InputOpenError(input, e)));
             return ExitCodes.OpenError;
         }
 
@@ -263,7 +259,7 @@ public sealed class AnalyzeWorker
             foreach (CaptureProblem problem in source.Problems)
             {
                 if (reportProblems)
-                    _error.WriteLine("pcap-reset-inspector: " + problem);
+                    _error.WriteLine("pcap-reset-inspector: " + SafeText.Escape(problem.ToString()));
                 if (problem.Severity == ProblemSeverity.Error)
                     code = MoreSevere(code, IsFormatProblem(problem.Kind) ? ExitCodes.InvalidCaptureFile : ExitCodes.ReadError);
             }
@@ -273,18 +269,21 @@ public sealed class AnalyzeWorker
 
     private string? SpoolStandardInput()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"pcap-reset-inspector-stdin-{Environment.ProcessId}.pcap");
+        string? path = null;
         try
         {
             using Stream input = _openStandardInput();
-            using var spool = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            // /tmp is shared: a random name created exclusively, readable by this user only.
+            using FileStream spool = ExclusiveTempFile.Create(Path.GetTempPath(), "pcap-reset-inspector-stdin-", ".pcap", out string created, ExclusiveTempFile.OwnerOnly);
+            path = created; // only a file this run created is ever deleted
             input.CopyTo(spool, 1 << 20);
             return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _error.WriteLine($"pcap-reset-inspector: cannot keep standard input in '{path}' for --write-flagged: {e.Message}");
-            TryDelete(path);
+            _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot keep standard input in '{path ?? Path.GetTempPath()}' for --write-flagged: {e.Message}"));
+            if (path is not null)
+                TryDelete(path);
             return null;
         }
     }

@@ -28,7 +28,7 @@ public static class InterfacesCommand
         }
         catch (LiveCaptureException e)
         {
-            error.WriteLine("pcap-reset-inspector: " + e.Message);
+            error.WriteLine("pcap-reset-inspector: " + Reporting.SafeText.Escape(e.Message));
             return CaptureWorker.ExitCodeFor(e.Kind);
         }
         if (devices.Count == 0)
@@ -41,10 +41,11 @@ public static class InterfacesCommand
         int number = 1;
         foreach (CaptureDevice device in devices)
         {
+            // Names and descriptions come from drivers and the system: escaped like any outside text.
             string description = device.Description is { Length: > 0 } d ? $" ({d})" : "";
-            output.WriteLine($"{number++}.{device.Name}{description} [{string.Join(", ", Flags(device))}]");
+            output.WriteLine(Reporting.SafeText.Escape($"{number++}.{device.Name}{description} [{string.Join(", ", Flags(device))}]"));
             foreach (string address in device.Addresses)
-                output.WriteLine("    " + address);
+                output.WriteLine("    " + Reporting.SafeText.Escape(address));
         }
         return ExitCodes.Success;
     }

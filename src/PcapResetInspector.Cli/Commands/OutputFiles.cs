@@ -1,3 +1,4 @@
+using PcapResetInspector.Cli.Reporting;
 using PcapResetInspector.Core.Export;
 
 namespace PcapResetInspector.Cli.Commands;
@@ -21,7 +22,7 @@ public sealed class OutputFiles(TextWriter error) : IDisposable
             return true;
         if (Directory.Exists(path))
         {
-            error.WriteLine($"pcap-reset-inspector: cannot write '{path}': it is a directory");
+            error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{path}': it is a directory"));
             return false;
         }
         try
@@ -30,7 +31,7 @@ public sealed class OutputFiles(TextWriter error) : IDisposable
             if (!_files.TryAdd(path, file))
             {
                 file.Dispose();
-                error.WriteLine($"pcap-reset-inspector: cannot write '{path}' twice in one run");
+                error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{path}' twice in one run"));
                 return false;
             }
             if (!binary)
@@ -39,7 +40,7 @@ public sealed class OutputFiles(TextWriter error) : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            error.WriteLine($"pcap-reset-inspector: cannot write '{path}': {Reason(e)}");
+            error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{path}': {Reason(e)}"));
             return false;
         }
     }
@@ -70,5 +71,16 @@ public sealed class OutputFiles(TextWriter error) : IDisposable
         FileNotFoundException => "files cannot be created there",
         PathTooLongException => "the name is too long",
         _ => e.Message,
+    };
+
+    /// <summary>
+    /// Why an input could not be opened, as one line (not yet escaped). A missing file or directory on the
+    /// way is "no such file"; EACCES (UnauthorizedAccessException) is "permission denied", never "no such file".
+    /// </summary>
+    internal static string InputOpenError(string input, Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => $"pcap-reset-inspector: '{input}': no such file",
+        UnauthorizedAccessException => $"pcap-reset-inspector: cannot open '{input}': permission denied",
+        _ => $"pcap-reset-inspector: cannot open '{input}': {Reason(e)}",
     };
 }

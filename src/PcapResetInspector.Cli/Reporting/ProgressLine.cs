@@ -93,7 +93,7 @@ public sealed class ProgressLine : IDisposable
             }
             double seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
             string rate = FormatBytes((long)(done / seconds)) + "/s";
-            string name = Path.GetFileName(_currentName);
+            string name = SafeText.Escape(Path.GetFileName(_currentName));
             string line;
             if (_totalBytes > 0)
             {

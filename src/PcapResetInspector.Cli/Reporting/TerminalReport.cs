@@ -108,10 +108,10 @@ public sealed class TerminalReport
         CaptureStatistics stats = data.Capture;
         var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
         string elapsed = data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
-        Row(grid, "Packets", $"{N(stats.Packets)} ({N(stats.CapturedBytes)} bytes captured) from {data.Source ?? (stats.FilesRead == 1 ? "1 file" : $"{stats.FilesRead} files")} in {elapsed} s" +
+        Row(grid, "Packets", $"{N(stats.Packets)} ({N(stats.CapturedBytes)} bytes captured) from {(data.Source is { } source ? Esc(SafeText.Escape(source)) : null) ?? (stats.FilesRead == 1 ? "1 file" : $"{stats.FilesRead} files")} in {elapsed} s" +
                              (data.Interrupted ? " [yellow](interrupted)[/]" : ""), markup: true);
         if (data.Filter is { } filter)
-            Row(grid, "Filter", $"\"{filter.Expression}\" kept {N(filter.Matched)} of {N(filter.Read)} packets");
+            Row(grid, "Filter", $"\"{SafeText.Escape(filter.Expression)}\" kept {N(filter.Matched)} of {N(filter.Read)} packets");
         if (stats.Packets > 0)
         {
             double span = (stats.LastTimestamp - stats.FirstTimestamp) / 1e9;
