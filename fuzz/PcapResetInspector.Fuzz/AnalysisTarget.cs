@@ -26,7 +26,7 @@ internal static class AnalysisTarget
         // the order they leave the flow table, as analyze writes it.
         var selected = new SelectedFlowSink(new FlowSelection { All = true }, [csv, json]);
         var grouper = new RaceGrouper(new DiagnosisTee(diagnoses, resets, selected), new DiagnosisOptions());
-        var analyzer = new CaptureAnalyzer(new Fan(connections, zeek, grouper));
+        var analyzer = new CaptureAnalyzer(new ConnectionTee(connections, zeek, grouper));
 
         long packetsRead;
         using (CaptureFileSource source = CaptureFile.Open(new MemoryStream(input, writable: false), "fuzz"))
@@ -64,20 +64,5 @@ internal static class AnalysisTarget
     {
         if (!condition)
             throw new InvalidOperationException("invariant broken: " + message);
-    }
-
-    private sealed class Fan(params IConnectionSink[] sinks) : IConnectionSink
-    {
-        public void Add(ConnectionSummary connection)
-        {
-            foreach (IConnectionSink sink in sinks)
-                sink.Add(connection);
-        }
-
-        public void TupleReused(string priorUid, NextOnTuple next)
-        {
-            foreach (IConnectionSink sink in sinks)
-                sink.TupleReused(priorUid, next);
-        }
     }
 }

@@ -55,6 +55,11 @@ public static class CliApplication
         {
             return parse.Invoke(configuration);
         }
+        catch (IOException e) when (StandardStreams.IsBrokenPipe(e))
+        {
+            // The reader of standard output left (`| head`): it has what it wanted. Stop quietly, as tcpdump does.
+            return ExitCodes.Success;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Never a stack trace for users: one line, and a code that says the tool itself failed.

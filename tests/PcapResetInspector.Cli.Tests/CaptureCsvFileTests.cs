@@ -33,7 +33,7 @@ public sealed class CaptureCsvFileTests : IDisposable
         return new StreamReader(stream).ReadToEnd();
     }
 
-    private int Open(string path, StringWriter error, out CsvFlowWriter? exporter) => CaptureCsvFile.Open(path, error, _files, out exporter);
+    private int Open(string path, StringWriter error, out CsvFlowWriter? exporter) => CaptureCsvFile.Open(path, error, _files, out exporter, out _);
 
     [Fact]
     public void TheHeaderIsOnDisk_BeforeAnyRow_SoAKilledCaptureLeavesAValidCsv()

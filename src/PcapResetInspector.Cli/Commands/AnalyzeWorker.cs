@@ -19,6 +19,7 @@ public sealed class AnalyzeWorker
     private readonly TextWriter _output;
     private readonly TextWriter _error;
     private readonly Func<Stream> _openStandardInput;
+    private readonly bool _isConsoleInput;
     private readonly TerminalInfo _terminal;
 
     public AnalyzeWorker(TextWriter output, TextWriter error, Func<Stream>? openStandardInput = null, TerminalInfo? terminal = null)
@@ -26,6 +27,7 @@ public sealed class AnalyzeWorker
         _output = output;
         _error = error;
         _openStandardInput = openStandardInput ?? Console.OpenStandardInput;
+        _isConsoleInput = openStandardInput is null;
         _terminal = terminal ?? TerminalInfo.None;
     }
 
@@ -40,6 +42,11 @@ public sealed class AnalyzeWorker
         {
             _error.WriteLine("pcap-reset-inspector: standard input ('-') can be read only once");
             return ExitCodes.UsageError;
+        }
+        if (_isConsoleInput && settings.Inputs.Contains("-") && StandardStreams.InputIsClosed)
+        {
+            _error.WriteLine("pcap-reset-inspector: standard input is closed"); // as tcpdump -r - fails at once
+            return ExitCodes.OpenError;
         }
 
         PacketFilterFactory? filter = null;
@@ -66,7 +73,7 @@ public sealed class AnalyzeWorker
             // The flagged packets are copied in a second pass; standard input cannot be read twice, so it is kept in a temporary file.
             if (settings.WriteFlaggedPath is not null && inputs.Contains("-"))
             {
-                spooledInput = SpoolStandardInput();
+                spooledInput = SpoolStandardInput(cancellation);
                 if (spooledInput is null)
                     return ExitCodes.WriteError;
                 inputs[inputs.IndexOf("-")] = spooledInput;
@@ -123,7 +130,7 @@ public sealed class AnalyzeWorker
                     interrupted = true;
                     break;
                 }
-                int code = ReadOne(input, source => analyzer.Run(source, cancellation), filter, progress, out bool completed);
+                int code = ReadOne(input, source => analyzer.Run(source, cancellation), filter, progress, out bool completed, cancellation);
                 exitCode = MoreSevere(exitCode, code);
                 if (!completed)
                 {
@@ -146,7 +153,16 @@ public sealed class AnalyzeWorker
             exporter?.Complete(analyzer.Statistics.LastTimestamp);
             var filterCounts = filter is null ? ((string, long, long)?)null : (filter.Expression, filter.PacketsMatched, filter.PacketsMatched + filter.PacketsRejected);
             if (extractor is not null && !cancellation.IsCancellationRequested)
-                exitCode = MoreSevere(exitCode, WriteFlaggedPackets(settings, inputs, filter, extractor, analyzer.Statistics, outputs, cancellation));
+            {
+                try
+                {
+                    exitCode = MoreSevere(exitCode, WriteFlaggedPackets(settings, inputs, filter, extractor, analyzer.Statistics, outputs, cancellation));
+                }
+                catch (IOException e)
+                {
+                    outputs.MarkFailed(settings.WriteFlaggedPath!, e); // the report and the other outputs still go out
+                }
+            }
             OutputRouting.CreateReport(output, mainOutput, mainFile is not null, _output, _error, _terminal)?.Write(new ReportData
             {
                 Capture = analyzer.Statistics,
@@ -164,9 +180,18 @@ public sealed class AnalyzeWorker
                 Filter = filterCounts,
             });
             mainOutput.Flush();
+            if (outputs.ReportFailures())
+                exitCode = MoreSevere(exitCode, ExitCodes.WriteError);
             outputs.CommitAll();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e) when (mainFile is not null && StandardStreams.IsBrokenPipe(e))
+        {
+            // Beside -o only the summary goes to standard output: its reader left (`| head`), the files are whole.
+            if (outputs.ReportFailures())
+                exitCode = MoreSevere(exitCode, ExitCodes.WriteError);
+            outputs.CommitAll();
+        }
+        catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && !StandardStreams.IsBrokenPipe(e))
         {
             _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{outputs.CurrentName ?? "standard output"}': {OutputFiles.Reason(e)}"));
             return ExitCodes.WriteError;
@@ -198,7 +223,7 @@ public sealed class AnalyzeWorker
             {
                 extractor.Extract(source, capture, cancellation);
                 return true;
-            }, filter, progress: null, out _, reportProblems: false);
+            }, filter, progress: null, out _, cancellation, reportProblems: false);
             exitCode = MoreSevere(exitCode, code);
         }
         capture.Flush();
@@ -210,16 +235,17 @@ public sealed class AnalyzeWorker
 
     /// <summary>Opens one input, hands it to <paramref name="read"/>, and reports its problems; returns the exit code it deserves.</summary>
     private int ReadOne(string input, Func<IPacketSource, bool> read, PacketFilterFactory? filter, ProgressLine? progress,
-        out bool completed, bool reportProblems = true)
+        out bool completed, CancellationToken cancellation, bool reportProblems = true)
     {
         completed = true;
         CaptureFileSource source;
-        FileStream? file = null;
+        ReadingStream? file = null;
         try
         {
             if (input == "-")
             {
-                source = CaptureFile.Open(_openStandardInput(), "-");
+                file = new ReadingStream(_openStandardInput(), null, cancellation);
+                source = CaptureFile.Open(file, "-");
             }
             else
             {
@@ -229,9 +255,16 @@ public sealed class AnalyzeWorker
                     return ExitCodes.OpenError;
                 }
                 // No File.Exists test first: it says false for a file behind a directory we cannot enter.
-                file = CaptureFile.OpenFileStream(input);
+                file = ReadingStream.OpenFile(input, cancellation);
                 source = CaptureFile.Open(file, input);
             }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Stopped while waiting for the first bytes (an idle pipe) or for a FIFO's writer.
+            file?.Dispose();
+            completed = false;
+            return ExitCodes.Success;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -247,6 +280,10 @@ public sealed class AnalyzeWorker
             try
             {
                 completed = read(packets);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                completed = false; // a read waiting on an idle pipe was given up
             }
             finally
             {
@@ -267,17 +304,21 @@ public sealed class AnalyzeWorker
         }
     }
 
-    private string? SpoolStandardInput()
+    private string? SpoolStandardInput(CancellationToken cancellation)
     {
         string? path = null;
         try
         {
-            using Stream input = _openStandardInput();
+            using Stream input = new ReadingStream(_openStandardInput(), null, cancellation);
             // /tmp is shared: a random name created exclusively, readable by this user only.
             using FileStream spool = ExclusiveTempFile.Create(Path.GetTempPath(), "pcap-reset-inspector-stdin-", ".pcap", out string created, ExclusiveTempFile.OwnerOnly);
             path = created; // only a file this run created is ever deleted
             input.CopyTo(spool, 1 << 20);
             return path;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return path; // interrupted: the run stops before reading it, and says so
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -299,66 +340,4 @@ public sealed class AnalyzeWorker
 
     /// <summary>The first error wins; an error always beats success.</summary>
     private static int MoreSevere(int current, int next) => current != ExitCodes.Success ? current : next;
-}
-
-/// <summary>Hands each connection leaving the flow table to several sinks in turn.</summary>
-public sealed class ConnectionTee(params IConnectionSink[] sinks) : IConnectionSink
-{
-    public void Add(ConnectionSummary connection)
-    {
-        foreach (IConnectionSink sink in sinks)
-            sink.Add(connection);
-    }
-
-    public void TupleReused(string priorUid, NextOnTuple next)
-    {
-        foreach (IConnectionSink sink in sinks)
-            sink.TupleReused(priorUid, next);
-    }
-}
-
-/// <summary>Counts every connection by conn_state and whether it saw a RST.</summary>
-public sealed class ConnectionCounter : IConnectionSink
-{
-    public long Total { get; private set; }
-    public long SawRst { get; private set; }
-    public Dictionary<string, long> ByConnState { get; } = new(StringComparer.Ordinal);
-
-    public void Add(ConnectionSummary connection)
-    {
-        Total++;
-        if (connection.SawRst)
-            SawRst++;
-        ByConnState[connection.ConnState] = ByConnState.GetValueOrDefault(connection.ConnState) + 1;
-    }
-}
-
-/// <summary>The listed rows kept for the report, up to a cap so that memory stays bounded on huge captures.</summary>
-public sealed class ReportRows
-{
-    public const int MaxKept = 10_000;
-    private readonly int _maxKept;
-
-    /// <param name="maxKept">How many rows to keep for listing: 0 when the report will not list them (an
-    /// export is the output), so a flood's connections are not held for nothing.</param>
-    public ReportRows(int maxKept = MaxKept) => _maxKept = maxKept;
-
-    public List<(ConnectionSummary Connection, ResetDiagnosis? Diagnosis)> Kept { get; } = [];
-    public long Total { get; private set; }
-    public long NotKept => Total - Kept.Count;
-
-    /// <summary>Selected connections that belong to a host-level finding: the report shows the finding, not them.</summary>
-    public long FindingMembers { get; private set; }
-
-    public void Add(ConnectionSummary connection, ResetDiagnosis? diagnosis)
-    {
-        if (diagnosis?.HostFinding is not null)
-        {
-            FindingMembers++;
-            return;
-        }
-        Total++;
-        if (Kept.Count < _maxKept)
-            Kept.Add((connection, diagnosis));
-    }
 }

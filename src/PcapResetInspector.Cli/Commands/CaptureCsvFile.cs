@@ -39,15 +39,17 @@ public static class CaptureCsvFile
     /// Opens <paramref name="path"/> for appending and returns the exporter, its header already on disk when
     /// the file was new. The writer goes into <paramref name="files"/> for disposal. Exit code as <see cref="Check"/>.
     /// </summary>
-    public static int Open(string path, TextWriter error, List<IDisposable> files, out CsvFlowWriter? exporter)
+    public static int Open(string path, TextWriter error, List<IDisposable> files, out CsvFlowWriter? exporter, out GuardedTextWriter? guarded)
     {
         exporter = null;
+        guarded = null;
         int checkedCode = Check(path, error);
         if (checkedCode != ExitCodes.Success)
             return checkedCode;
         try
         {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+            // Unbuffered: the writer above buffers, and a failed write must not linger in a second buffer.
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
             files.Add(stream);
             bool isNew = stream.Length == 0;
             // Checked again on the open file: it may have changed since Check.
@@ -60,8 +62,9 @@ public static class CaptureCsvFile
             // A row cut short by a killed capture: end it, so the next row starts on its own line.
             if (endsMidLine)
                 writer.Write("\r\n");
-            exporter = new CsvFlowWriter(writer, leaveOpen: true, writeHeader: isNew);
-            writer.Flush();
+            guarded = new GuardedTextWriter(writer, stream);
+            exporter = new CsvFlowWriter(guarded, leaveOpen: true, writeHeader: isNew);
+            guarded.Flush();
             return ExitCodes.Success;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)

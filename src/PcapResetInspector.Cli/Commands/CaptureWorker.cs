@@ -91,6 +91,7 @@ public sealed class CaptureWorker
     {
         OutputSettings output = settings.Output;
         var files = new List<IDisposable>();
+        var live = new LiveOutputs();
         try
         {
             // Live outputs are written in place, not renamed at the end: a killed capture keeps every row flushed so far.
@@ -98,17 +99,21 @@ public sealed class CaptureWorker
                 return ExitCodes.WriteError;
             // --csv appends, its header (for a new file) already on disk: a capture killed now leaves a valid CSV.
             CsvFlowWriter? csvExporter = null;
-            if (settings.CsvPath is { } csvPath && CaptureCsvFile.Open(csvPath, _error, files, out csvExporter) is var csvCode && csvCode != ExitCodes.Success)
+            GuardedTextWriter? csvWriter = null;
+            if (settings.CsvPath is { } csvPath && CaptureCsvFile.Open(csvPath, _error, files, out csvExporter, out csvWriter) is var csvCode && csvCode != ExitCodes.Success)
                 return csvCode;
+            if (csvWriter is not null)
+                live.Watch(settings.CsvPath!, csvWriter);
             if (!TryCreate(output.OutputPath, files, out FileStream? mainStream))
                 return ExitCodes.WriteError;
 
-            PcapWriter? raw = rawStream is null ? null
-                : new PcapWriter(rawStream, capture.LinkType, settings.SnapLength, capture.HasNanosecondTimestamps, leaveOpen: true);
+            LiveRawOutput? raw = rawStream is null ? null
+                : live.Raw(settings.RawOutputPath!, rawStream,
+                    new PcapWriter(rawStream, capture.LinkType, settings.SnapLength, capture.HasNanosecondTimestamps, leaveOpen: true));
             var exporters = new List<IFlowExporter>();
             if (csvExporter is not null)
                 exporters.Add(csvExporter);
-            TextWriter mainOutput = mainStream is null ? _output : TextFor(mainStream, files);
+            TextWriter mainOutput = mainStream is null ? _output : TextFor(mainStream, files, output.OutputPath!, live);
             bool isExport = output.Format != OutputFormat.Table;
             if (OutputRouting.CreateExporter(output, mainOutput) is { } mainExporter)
                 exporters.Add(mainExporter);
@@ -127,7 +132,7 @@ public sealed class CaptureWorker
             DiagnosisOptions diagnosisOptions = output.Diagnosis;
             diagnosisOptions.RaceHoldLimit ??= LiveRaceHoldLimit;
             var raceGrouper = new RaceGrouper(new DiagnosisTee(resets, selected), diagnosisOptions);
-            var analyzer = new CaptureAnalyzer(new ConnectionTee(connections, raceGrouper),
+            var analyzer = new CaptureAnalyzer(new Core.Flows.ConnectionTee(connections, raceGrouper),
                 new Core.Flows.FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, MaxConnections = output.MaxConnections });
 
             var clock = Stopwatch.StartNew();
@@ -156,7 +161,7 @@ public sealed class CaptureWorker
             long packets = 0;
             while (packets < limitPackets && capture.TryReadNext(out PacketRecord packet))
             {
-                raw?.WritePacket(packet.TimestampNanos, packet.Data, packet.OriginalLength);
+                raw?.Write(in packet);
                 analyzer.Process(in packet);
                 packets++;
                 if ((packets & 0x3FF) == 0)
@@ -209,11 +214,13 @@ public sealed class CaptureWorker
             // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
             if (raceGrouper.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
                 findings = true;
+            if (live.Report(_error))
+                exitCode = exitCode == ExitCodes.Success ? ExitCodes.WriteError : exitCode;
             if (exitCode == ExitCodes.Success && findings)
                 exitCode = ExitCodes.FindingsFound;
             return exitCode;
         }
-        catch (IOException e)
+        catch (IOException e) when (!StandardStreams.IsBrokenPipe(e)) // the reader leaving (`| head`) ends the run quietly
         {
             _error.WriteLine("pcap-reset-inspector: cannot write: " + SafeText.Escape(OutputFiles.Reason(e)));
             return ExitCodes.WriteError;
@@ -224,6 +231,7 @@ public sealed class CaptureWorker
             {
                 try { files[i].Dispose(); } catch (IOException) { }
             }
+            live.TruncateFailed();
         }
     }
 
@@ -234,7 +242,8 @@ public sealed class CaptureWorker
             return true;
         try
         {
-            stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            // Unbuffered: the writers above buffer, and a failed write must not linger in a second buffer.
+            stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
             files.Add(stream);
             return true;
         }
@@ -245,11 +254,13 @@ public sealed class CaptureWorker
         }
     }
 
-    private static TextWriter TextFor(FileStream stream, List<IDisposable> files)
+    private static TextWriter TextFor(FileStream stream, List<IDisposable> files, string path, LiveOutputs live)
     {
         var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
         files.Add(writer);
-        return writer;
+        var guarded = new GuardedTextWriter(writer, stream);
+        live.Watch(path, guarded);
+        return guarded;
     }
 
     private static LiveCaptureStatistics? TryStatistics(LiveCapture capture)

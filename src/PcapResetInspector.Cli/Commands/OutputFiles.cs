@@ -10,6 +10,8 @@ namespace PcapResetInspector.Cli.Commands;
 public sealed class OutputFiles(TextWriter error) : IDisposable
 {
     private readonly Dictionary<string, AtomicFileWriter> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GuardedTextWriter> _textWriters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Exception> _failures = new(StringComparer.Ordinal);
 
     /// <summary>The file being written or committed when an I/O error came, for its message.</summary>
     public string? CurrentName { get; private set; }
@@ -35,7 +37,12 @@ public sealed class OutputFiles(TextWriter error) : IDisposable
                 return false;
             }
             if (!binary)
-                writer = file.Writer;
+            {
+                // A full disk under one output must not end the run: the others are still written.
+                var guarded = new GuardedTextWriter(file.Writer);
+                _textWriters[path] = guarded;
+                writer = guarded;
+            }
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
@@ -46,6 +53,29 @@ public sealed class OutputFiles(TextWriter error) : IDisposable
     }
 
     public Stream BinaryStream(string path) => _files[path].Stream;
+
+    /// <summary>A binary output (the flagged-packet extract) could not be written; it is discarded, the others go on.</summary>
+    public void MarkFailed(string path, Exception failure) => _failures.TryAdd(path, failure);
+
+    /// <summary>
+    /// Reports, one line each, the outputs that failed while being written, and discards them (a half-written
+    /// file is not left behind); true when there was one. The other outputs stay to be committed.
+    /// </summary>
+    public bool ReportFailures()
+    {
+        foreach (var (path, writer) in _textWriters)
+        {
+            if (writer.Failure is { } failure)
+                _failures.TryAdd(path, failure);
+        }
+        foreach (var (path, failure) in _failures)
+        {
+            error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{path}': {Reason(failure)}; it was not kept, the other outputs were"));
+            if (_files.Remove(path, out AtomicFileWriter? file))
+                file.Dispose();
+        }
+        return _failures.Count > 0;
+    }
 
     public void CommitAll()
     {
@@ -63,14 +93,18 @@ public sealed class OutputFiles(TextWriter error) : IDisposable
             file.Dispose();
     }
 
+    private const int ENOSPC = 28;
+
     /// <summary>Why, in the words of strerror, without the temporary name the file is written under.</summary>
     internal static string Reason(Exception e) => e switch
     {
+        IOException io when io.HResult == ENOSPC || io.Message.StartsWith("No space left on device", StringComparison.Ordinal) => "no space left on the device",
         UnauthorizedAccessException => "permission denied",
         DirectoryNotFoundException => "no such directory",
         FileNotFoundException => "files cannot be created there",
         PathTooLongException => "the name is too long",
-        _ => e.Message,
+        // .NET adds the path it wrote to (a temporary name) after " : "; the user knows the file by its own name.
+        _ => e.Message.Split(" : '", 2)[0].TrimEnd(),
     };
 
     /// <summary>

@@ -6,19 +6,20 @@ namespace PcapResetInspector.Cli.Reporting;
 /// <summary>
 /// A progress bar on standard error while files are read: drawn only on a terminal, only once reading
 /// has taken a second (short runs stay quiet), redrawn five times a second from a timer, and wiped
-/// before anything else is printed. It watches the file stream's position, so it costs the reading
-/// loop nothing.
+/// before anything else is printed. It shows the bytes read so far (and a percentage when every input's
+/// length is known: files, not pipes, FIFOs or standard input); it only looks at a counter the reading
+/// stream keeps, so it costs the reading loop nothing.
 /// </summary>
 public sealed class ProgressLine : IDisposable
 {
     private static readonly TimeSpan QuietStart = TimeSpan.FromSeconds(1);
     private readonly TextWriter _error;
-    private readonly long _totalBytes;
+    private long _totalBytes;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Timer _timer;
     private readonly object _gate = new();
     private long _finishedBytes;
-    private FileStream? _current;
+    private Stream? _current;
     private string _currentName = "";
     private bool _drawn;
     private bool _disposed;
@@ -38,13 +39,14 @@ public sealed class ProgressLine : IDisposable
         long total = 0;
         foreach (string input in inputs)
         {
-            // Standard input and unreadable files have no known size: the bar then shows bytes and rate only.
+            // Standard input, pipes and FIFOs (a length of 0) and unreadable files have no known size:
+            // the bar then shows bytes and rate only.
             try
             {
-                if (input != "-" && File.Exists(input))
-                    total += new FileInfo(input).Length;
-                else
+                long length = input != "-" && File.Exists(input) ? new FileInfo(input).Length : 0;
+                if (length == 0)
                     return new ProgressLine(error, 0);
+                total += length;
             }
             catch (IOException)
             {
@@ -54,14 +56,26 @@ public sealed class ProgressLine : IDisposable
         return new ProgressLine(error, total);
     }
 
-    public void Begin(string name, FileStream? file)
+    /// <param name="input">The stream being read: a <see cref="Commands.ReadingStream"/> counts what was
+    /// read; of any other, the position of a seekable one is taken (null: nothing to show).</param>
+    public void Begin(string name, Stream? input)
     {
         lock (_gate)
         {
             _currentName = name;
-            _current = file;
+            _current = input;
+            // One input of unknown length makes the total unknown: no percentage rather than a wrong one.
+            if (input is Commands.ReadingStream { KnownLength: null } || input is { CanSeek: false } and not Commands.ReadingStream)
+                _totalBytes = 0;
         }
     }
+
+    private static long ReadSoFar(Stream? input) => input switch
+    {
+        Commands.ReadingStream reading => reading.BytesRead,
+        { CanSeek: true } => input.Position,
+        _ => 0,
+    };
 
     public void End()
     {
@@ -69,7 +83,7 @@ public sealed class ProgressLine : IDisposable
         {
             if (_current is not null)
             {
-                try { _finishedBytes += _current.Length; } catch (ObjectDisposedException) { }
+                try { _finishedBytes += ReadSoFar(_current); } catch (ObjectDisposedException) { }
             }
             _current = null;
             Wipe();
@@ -86,7 +100,7 @@ public sealed class ProgressLine : IDisposable
             long done = _finishedBytes;
             try
             {
-                done += _current?.Position ?? 0;
+                done += ReadSoFar(_current);
             }
             catch (ObjectDisposedException)
             {

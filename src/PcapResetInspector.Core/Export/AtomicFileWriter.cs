@@ -77,15 +77,10 @@ public sealed class AtomicFileWriter : IDisposable
     {
         if (_committed)
             return;
-        try
-        {
-            _writer?.Dispose();
-            _stream.Dispose();
-        }
-        catch (IOException)
-        {
-            // A full disk fails the final flush too; the file is removed all the same.
-        }
+        // A full disk fails the final flushes too; the handle is closed and the file removed all the same
+        // (a handle left open would keep the disk's space, and its mount, busy).
+        try { _writer?.Dispose(); } catch (IOException) { }
+        try { _stream.Dispose(); } catch (IOException) { }
         if (!_inPlace)
         {
             try { File.Delete(_temporaryPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }

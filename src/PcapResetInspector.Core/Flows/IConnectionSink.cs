@@ -21,3 +21,19 @@ public sealed class ConnectionList : IConnectionSink
 
     public void Add(ConnectionSummary connection) => Connections.Add(connection);
 }
+
+/// <summary>Hands each connection leaving the flow table to several sinks in turn.</summary>
+public sealed class ConnectionTee(params IConnectionSink[] sinks) : IConnectionSink
+{
+    public void Add(ConnectionSummary connection)
+    {
+        foreach (IConnectionSink sink in sinks)
+            sink.Add(connection);
+    }
+
+    public void TupleReused(string priorUid, NextOnTuple next)
+    {
+        foreach (IConnectionSink sink in sinks)
+            sink.TupleReused(priorUid, next);
+    }
+}

@@ -27,7 +27,7 @@ internal static class AnalysisPipeline
         var diagnoses = new DiagnosisList();
         var resets = new ResetStatistics();
         var grouper = new RaceGrouper(new DiagnosisTee(diagnoses, resets), new DiagnosisOptions());
-        var analyzer = new CaptureAnalyzer(new Fan(connections, zeek, grouper), options);
+        var analyzer = new CaptureAnalyzer(new ConnectionTee(connections, zeek, grouper), options);
 
         long packetsRead;
         int problems;
@@ -62,20 +62,5 @@ internal static class AnalysisPipeline
     {
         if (!condition)
             throw new InvalidOperationException("invariant broken: " + message);
-    }
-
-    private sealed class Fan(params IConnectionSink[] sinks) : IConnectionSink
-    {
-        public void Add(ConnectionSummary connection)
-        {
-            foreach (IConnectionSink sink in sinks)
-                sink.Add(connection);
-        }
-
-        public void TupleReused(string priorUid, NextOnTuple next)
-        {
-            foreach (IConnectionSink sink in sinks)
-                sink.TupleReused(priorUid, next);
-        }
     }
 }
