@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using PcapResetInspector.Core.Flows;
 using PcapResetInspector.Core.Net;
 
@@ -15,41 +17,43 @@ internal sealed class FloodDetector
     private readonly record struct TargetKey(FindingKind Kind, IpAddress128 Host, ushort Port);
 
     /// <summary>
-    /// A target's count in its current window, before it became a finding. The first member is held
-    /// inline: most targets (each port of a sweep, each server with one failed connect) never get a second.
+    /// A target's counts in its current window, before it became a finding: a struct in the dictionary, and
+    /// the set of sources only from the second source on. Most targets (each port of a sweep, each server
+    /// with one failed connect) never get a second member, and cost no object.
     /// </summary>
-    private sealed class Candidate(long windowStart, Member first)
+    private struct Candidate
     {
-        public long WindowStart = windowStart;
-        public Member First = first;
-        public List<Member>? More;
+        public TargetKey Key;
+        public long WindowStart, FirstTime, LastTime;
+        public int Count;
+        public long Packets, Answered, Resets;
+        public IpAddress128 FirstPeer;
         public HashSet<IpAddress128>? Peers;
 
-        public int Count => 1 + (More?.Count ?? 0);
-        public int PeerCount => Peers?.Count ?? 1;
+        public readonly int PeerCount => Peers?.Count ?? 1;
 
-        public void Restart(long time, Member first)
+        public void Start(long time, IpAddress128 peer)
         {
-            WindowStart = time;
-            First = first;
-            More?.Clear();
-            Peers?.Clear();
+            WindowStart = FirstTime = LastTime = time;
+            Count = 0;
+            Packets = Answered = Resets = 0;
+            FirstPeer = peer;
+            Peers = null;
         }
 
-        public void Add(Member member)
+        public void Add(long time, IpAddress128 peer, long packets, bool answered, bool reset)
         {
-            (More ??= []).Add(member);
-            if (Peers is null)
-                Peers = [First.Peer];
-            else if (Peers.Count == 0)
-                Peers.Add(First.Peer);
-            Peers.Add(member.Peer);
+            Count++;
+            Packets += packets;
+            Answered += answered ? 1 : 0;
+            Resets += reset ? 1 : 0;
+            FirstTime = Math.Min(FirstTime, time);
+            LastTime = Math.Max(LastTime, time);
+            if (Peers is null && peer != FirstPeer)
+                Peers = [FirstPeer];
+            Peers?.Add(peer);
         }
-
-        public IEnumerable<Member> All => More is null ? [First] : More.Prepend(First);
     }
-
-    private readonly record struct Member(long Time, IpAddress128 Peer, long Packets, bool Answered, bool Reset);
 
     private readonly Dictionary<TargetKey, Candidate> _candidates = new();
     private readonly Dictionary<TargetKey, HostFinding> _active = new();
@@ -58,6 +62,8 @@ internal sealed class FloodDetector
     private readonly Func<int> _nextNumber;
     private readonly long _window;
     private readonly int _floodAttempts, _floodSources, _reflectionConnections, _reflectionSources;
+    private readonly Candidate[] _slots = new Candidate[4096];
+    private readonly int _promoteAt;
     private int _purgeAt = 1024;
 
     public FloodDetector(DiagnosisOptions options, List<HostFinding> findings, Func<int> nextNumber)
@@ -69,7 +75,11 @@ internal sealed class FloodDetector
         _floodSources = options.FloodMinSources;
         _reflectionConnections = options.ReflectionMinConnections;
         _reflectionSources = options.ReflectionMinSources;
+        _promoteAt = Math.Min(4, Math.Min(Math.Min(_floodAttempts, _floodSources), Math.Min(_reflectionConnections, _reflectionSources)));
     }
+
+    private bool OutsideWindow(in Candidate candidate, long time) =>
+        time >= Deadline.After(candidate.WindowStart, _window) || time < candidate.WindowStart - _window;
 
     /// <summary>Counts the connection if it is a flood attempt or a reflected SYN-ACK.</summary>
     public void Observe(ConnectionFacts facts)
@@ -86,20 +96,29 @@ internal sealed class FloodDetector
             _active.Remove(key); // that flood is over; a new one must pass the thresholds again
         }
 
-        var member = new Member(time, peer, packets, answered, reset);
-        if (!_candidates.TryGetValue(key, out Candidate? candidate))
+        ref Candidate candidate = ref CollectionsMarshal.GetValueRefOrNullRef(_candidates, key);
+        if (Unsafe.IsNullRef(ref candidate) || OutsideWindow(in candidate, time))
         {
+            // Not counted in the dictionary yet: a fixed table of slots counts a target's first attempts,
+            // so the thousands of targets with one failed connect each (a sweep, scattered probes) take no entry.
+            ref Candidate slot = ref _slots[(key.GetHashCode() & 0x7FFFFFFF) % _slots.Length];
+            if (!slot.Key.Equals(key) || slot.Count == 0 || OutsideWindow(in slot, time))
+            {
+                slot.Key = key;
+                slot.Start(time, peer);
+            }
+            slot.Add(time, peer, packets, answered, reset);
+            if (slot.Count < _promoteAt)
+                return;
             if (_candidates.Count >= _purgeAt)
                 Purge(time);
-            _candidates[key] = candidate = new Candidate(time, member);
-        }
-        else if (time >= Deadline.After(candidate.WindowStart, _window) || time < candidate.WindowStart - _window)
-        {
-            candidate.Restart(time, member);
+            _candidates[key] = slot;
+            slot = default;
+            candidate = ref CollectionsMarshal.GetValueRefOrNullRef(_candidates, key);
         }
         else
         {
-            candidate.Add(member);
+            candidate.Add(time, peer, packets, answered, reset);
         }
         bool flood = key.Kind == FindingKind.SynFlood;
         if (candidate.Count < (flood ? _floodAttempts : _reflectionConnections) ||
@@ -107,14 +126,14 @@ internal sealed class FloodDetector
             return;
 
         finding = new HostFinding(_nextNumber(), key.Kind, key.Host, key.Port);
-        foreach (Member m in candidate.All)
-            finding.Add(m.Time, m.Peer, key.Port, m.Packets, m.Answered, m.Reset);
+        finding.AddCounted(candidate.FirstTime, candidate.LastTime, candidate.Count, candidate.Packets, candidate.Answered, candidate.Resets,
+            candidate.Peers ?? [candidate.FirstPeer]);
+        _candidates.Remove(key);
         _findings.Add(finding);
         _active[key] = finding;
         if (!_byTarget.TryGetValue(key, out List<HostFinding>? ofTarget))
             _byTarget[key] = ofTarget = [];
         ofTarget.Add(finding);
-        _candidates.Remove(key);
     }
 
     /// <summary>The flood or reflection this connection belongs to, if its target became a finding around its time.</summary>
@@ -173,7 +192,7 @@ internal sealed class FloodDetector
     /// <summary>Forgets candidates whose window ended; runs when their number doubles, so its cost per connection is constant.</summary>
     private void Purge(long now)
     {
-        foreach (var (key, candidate) in _candidates.ToArray())
+        foreach (var (key, candidate) in _candidates)
         {
             if (Deadline.After(candidate.WindowStart, _window) < now)
                 _candidates.Remove(key);

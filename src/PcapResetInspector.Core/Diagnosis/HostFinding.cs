@@ -94,6 +94,19 @@ public sealed class HostFinding
         }
     }
 
+    /// <summary>Takes the counts a target gathered before it passed the thresholds.</summary>
+    internal void AddCounted(long first, long last, long connections, long packets, long answered, long resets, IEnumerable<IpAddress128> peers)
+    {
+        FirstTime = Math.Min(FirstTime, first);
+        LastTime = Math.Max(LastTime, last);
+        Connections += connections;
+        Packets += packets;
+        Answered += answered;
+        Resets += resets;
+        foreach (IpAddress128 peer in peers)
+            _peers.Add(peer);
+    }
+
     /// <summary>One sentence with the numbers, e.g. "SYN flood aimed at 10.0.0.5:80: 37,669 SYNs from 37,669 sources in 24 s (1,570/s), none answered".</summary>
     public string Summary
     {
