@@ -161,6 +161,7 @@ public sealed class AnalyzeWorker
                 catch (IOException e)
                 {
                     outputs.MarkFailed(settings.WriteFlaggedPath!, e); // the report and the other outputs still go out
+                    extractor = null; // and the report does not count packets of an extract that is not kept
                 }
             }
             OutputRouting.CreateReport(output, mainOutput, mainFile is not null, _output, _error, _terminal)?.Write(new ReportData
