@@ -347,6 +347,7 @@ public sealed class TerminalReport
         DecodeStatus.Truncated => "truncated",
         DecodeStatus.Malformed => "malformed",
         DecodeStatus.UnsupportedLinkType => "unsupported link type",
+        DecodeStatus.TunnelNotFollowed => "tunnels not followed (nested too deep, or 802.11 inside)",
         _ => status.ToString(),
     };
 }

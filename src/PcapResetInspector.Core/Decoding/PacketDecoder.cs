@@ -104,17 +104,22 @@ public static partial class PacketDecoder
         segment.SourceAddress = IpAddress128.FromIPv4(ip.SourceAddress);
         segment.DestinationAddress = IpAddress128.FromIPv4(ip.DestinationAddress);
 
+        // Ethernet pads short frames to 60 bytes: bytes past the total length are not IP.
+        int capturedEnd = offset + Math.Min(packet.Length, totalLength);
         if (ip.Protocol != IpProtocols.Tcp)
         {
-            return DecodeStatus.NotTcp;
+            if (ip.FragmentOffset != 0)
+            {
+                return IsTunnelProtocol(ip.Protocol) ? DecodeStatus.Fragment : DecodeStatus.NotTcp;
+            }
+            bool cutByFragmentation = ip.MoreFragments && packet.Length >= totalLength;
+            return DecodeIpPayload(frame[..capturedEnd], offset + headerLength, ip.Protocol, cutByFragmentation, ref segment);
         }
         if (ip.FragmentOffset != 0)
         {
             return DecodeStatus.Fragment;
         }
         segment.FirstFragment = ip.MoreFragments;
-        // Ethernet pads short frames to 60 bytes: bytes past the total length are not IP.
-        int capturedEnd = offset + Math.Min(packet.Length, totalLength);
         return DecodeTcp(frame, offset + headerLength, totalLength - headerLength, capturedEnd, ref segment);
     }
 
@@ -188,7 +193,7 @@ public static partial class PacketDecoder
                         if (offsetAndFlags >> 3 != 0)
                         {
                             // RFC 8200 §4.5: only the first fragment carries the upper-layer header.
-                            return following == IpProtocols.Tcp || IsExtensionHeader(following)
+                            return following == IpProtocols.Tcp || IsExtensionHeader(following) || IsTunnelProtocol(following)
                                 ? DecodeStatus.Fragment
                                 : DecodeStatus.NotTcp;
                         }
@@ -198,8 +203,9 @@ public static partial class PacketDecoder
                     position += length;
                     break;
                 default:
-                    // No next header (59), ESP (50, nothing readable after it), UDP, ICMPv6, ...
-                    return DecodeStatus.NotTcp;
+                    // Tunnels; no next header (59), ESP (50, nothing readable after it), ICMPv6, ... are NotTcp.
+                    bool cutByFragmentation = segment.FirstFragment && capturedEnd == declaredEnd;
+                    return DecodeIpPayload(frame[..capturedEnd], position, nextHeader, cutByFragmentation, ref segment);
             }
         }
     }

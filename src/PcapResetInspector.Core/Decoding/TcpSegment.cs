@@ -14,9 +14,31 @@ public enum TcpOptionsSeen : byte
     Timestamps = 16,
 }
 
+/// <summary>The encapsulation a tunnelled segment arrived in (Zeek's Tunnel::Type, for the kinds decoded).</summary>
+public enum TunnelKind : byte
+{
+    None = 0,
+    /// <summary>IPv4 or IPv6 directly in IPv4 or IPv6 (RFC 2003, RFC 2473, RFC 4213).</summary>
+    IpInIp,
+    /// <summary>GRE (RFC 2784, RFC 2890), PPTP's enhanced GRE (RFC 2637) and ERSPAN in GRE included.</summary>
+    Gre,
+    /// <summary>RFC 7348.</summary>
+    Vxlan,
+    /// <summary>RFC 8926.</summary>
+    Geneve,
+    /// <summary>GTP-U, 3GPP TS 29.281.</summary>
+    GtpU,
+    /// <summary>RFC 4380.</summary>
+    Teredo,
+    /// <summary>Anything In Anything (draft-massar-v6ops-ayiya).</summary>
+    Ayiya,
+}
+
 /// <summary>
 /// The decoded view of one TCP segment: scalars only, so it can be stored and copied freely.
 /// Addresses are 128-bit; IPv4 addresses are IPv4-mapped (::ffff:a.b.c.d, RFC 4291 §2.5.5.2).
+/// A segment that came through tunnels describes the innermost packet (Zeek's rule: the inner connection
+/// is the connection); the Tunnel and Outer fields say what it came through.
 /// </summary>
 public struct TcpSegment
 {
@@ -56,10 +78,25 @@ public struct TcpSegment
     /// </summary>
     public bool FirstFragment;
 
-    /// <summary>Outer 802.1Q/802.1ad VLAN id, 0 when untagged.</summary>
+    /// <summary>
+    /// Outer 802.1Q/802.1ad VLAN id of the Ethernet frame that carried the IP packet, 0 when untagged. In a
+    /// tunnel this is the tunnelled Ethernet frame's tag (VXLAN, Geneve, GRE bridging, ERSPAN), 0 when the
+    /// tunnel carries IP directly, as Zeek keys the inner connection; the capture's tag is <see cref="OuterVlan"/>.
+    /// </summary>
     public ushort Vlan;
-    /// <summary>Inner VLAN id of a QinQ frame, 0 when there is none.</summary>
+    /// <summary>Inner VLAN id of a QinQ frame, 0 when there is none (same frame as <see cref="Vlan"/>).</summary>
     public ushort InnerVlan;
+
+    /// <summary>How many tunnels the segment was found in: 0 for a plain segment, at most <see cref="PacketDecoder.MaxTunnelDepth"/>.</summary>
+    public byte TunnelDepth;
+    /// <summary>The outermost tunnel, <see cref="TunnelKind.None"/> when not tunnelled.</summary>
+    public TunnelKind OuterTunnelKind;
+    /// <summary>Source address of the IP packet that carries the outermost tunnel (its endpoint); default when not tunnelled.</summary>
+    public IpAddress128 OuterSource;
+    /// <summary>Destination address of the IP packet that carries the outermost tunnel.</summary>
+    public IpAddress128 OuterDestination;
+    /// <summary>The captured frame's first VLAN id when the segment was tunnelled (<see cref="Vlan"/> then describes the inner frame).</summary>
+    public ushort OuterVlan;
 
     public TcpOptionsSeen Options;
     public ushort Mss;
@@ -69,4 +106,5 @@ public struct TcpSegment
 
     public readonly bool Has(TcpFlags flag) => (Flags & flag) != 0;
     public readonly bool IsIPv6 => IpVersion == 6;
+    public readonly bool IsTunnelled => TunnelDepth != 0;
 }

@@ -138,7 +138,7 @@ public class Ipv4DecodingTests
     [Theory]
     [InlineData(17)] // UDP
     [InlineData(1)]  // ICMP
-    [InlineData(47)] // GRE
+    [InlineData(50)] // ESP (GRE, IP-in-IP and UDP tunnels are followed: TunnelDecodingTests)
     public void Other_protocols_are_not_tcp(int protocol)
     {
         DecodeAssert.Status(DecodeStatus.NotTcp, Ipv4(Hex("d4310035001c0000"), protocol: (byte)protocol), Raw);

@@ -37,6 +37,10 @@ public class TruncatedAndFuzzedFrameTests
         yield return ("ppi-ethernet-ipv4", LinkTypes.Ppi, Ppi(LinkTypes.Ethernet, Ethernet(0x0800, SampleIpv4Tcp())));
         yield return ("ipv4-linktype", LinkTypes.Ipv4, SampleIpv4Tcp());
         yield return ("ipv6-linktype", LinkTypes.Ipv6, SampleIpv6Tcp());
+        foreach (var tunnelled in TunnelDecodingTests.TunnelFrames())
+        {
+            yield return tunnelled;
+        }
     }
 
     public static TheoryData<string> SampleFrameNames()
