@@ -1,17 +1,9 @@
+using PcapResetInspector.Core.Tests.Export;
 using PcapResetInspector.Cli.Commands;
 using PcapResetInspector.Cli.Options;
 using PcapResetInspector.Cli.Reporting;
 
 namespace PcapResetInspector.Cli.Tests;
-
-public sealed class LinuxOnlyFactAttribute : FactAttribute
-{
-    public LinuxOnlyFactAttribute()
-    {
-        if (!OperatingSystem.IsLinux())
-            Skip = "the planted-symlink attack is tested on Linux, where /tmp is a sticky shared directory";
-    }
-}
 
 /// <summary>TMPDIR is process-wide: these tests run alone, after the parallel ones.</summary>
 [CollectionDefinition("process environment", DisableParallelization = true)]
@@ -25,37 +17,13 @@ public sealed class ProcessEnvironmentCollection;
 [Collection("process environment")]
 public sealed class TemporaryFileTests : IDisposable
 {
-    private const string Precious = "root-owned content the attacker wants overwritten";
-    private readonly string _shared;
-    private readonly string _victims = Directory.CreateTempSubdirectory("pri-victims-").FullName;
-    private readonly List<string> _plantedVictims = [];
+    private readonly SymlinkTrap _trap = new();
 
-    public TemporaryFileTests()
-    {
-        _shared = Directory.CreateTempSubdirectory("pri-sticky-").FullName;
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(_shared, (UnixFileMode)0x1FF | UnixFileMode.StickyBit); // 1777, as /tmp
-    }
+    public void Dispose() => _trap.Dispose();
 
-    public void Dispose()
-    {
-        Directory.Delete(_shared, recursive: true);
-        Directory.Delete(_victims, recursive: true);
-    }
+    private void PlantForLikelyPids(Func<int, string> oldName) => _trap.PlantForLikelyPids(oldName);
 
-    private void PlantForLikelyPids(Func<int, string> oldName)
-    {
-        foreach (int pid in Enumerable.Range(Environment.ProcessId - 2, 40).Where(p => p > 0))
-        {
-            string victim = Path.Combine(_victims, "victim-" + pid);
-            File.WriteAllText(victim, Precious);
-            File.CreateSymbolicLink(Path.Combine(_shared, oldName(pid)), victim);
-            _plantedVictims.Add(victim);
-        }
-    }
-
-    private void AssertVictimsUntouched() =>
-        Assert.All(_plantedVictims, victim => Assert.Equal(Precious, File.ReadAllText(victim)));
+    private void AssertVictimsUntouched() => _trap.AssertVictimsUntouched();
 
     private static void AssertRegularFile(string path)
     {
@@ -63,13 +31,13 @@ public sealed class TemporaryFileTests : IDisposable
         Assert.Null(new FileInfo(path).LinkTarget);
     }
 
-    [LinuxOnlyFact]
+    [LinuxFact]
     public void OutputAndExtract_InASharedDirectory_AreNotWrittenThroughPlantedLinks()
     {
         PlantForLikelyPids(pid => $".report.csv.{pid}.partial");
         PlantForLikelyPids(pid => $".flagged.pcap.{pid}.partial");
-        string report = Path.Combine(_shared, "report.csv");
-        string flagged = Path.Combine(_shared, "flagged.pcap");
+        string report = Path.Combine(_trap.Shared, "report.csv");
+        string flagged = Path.Combine(_trap.Shared, "flagged.pcap");
 
         CliResult r = CliRunner.Run("analyze", Path.Combine(RepositoryPaths.Captures, "refused.pcap"), "-o", report, "--write-flagged", flagged, "-q");
 
@@ -81,18 +49,18 @@ public sealed class TemporaryFileTests : IDisposable
         Assert.True(new FileInfo(flagged).Length > 24, "the extract holds no packet");
     }
 
-    [LinuxOnlyFact]
+    [LinuxFact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")] // the attribute skips it elsewhere
     public void StandardInputSpool_InASharedTmpdir_IsRandomExclusiveAndOwnerOnly()
     {
         PlantForLikelyPids(pid => $"pcap-reset-inspector-stdin-{pid}.pcap");
-        string flagged = Path.Combine(_victims, "flagged.pcap");
+        string flagged = Path.Combine(_trap.VictimDirectory, "flagged.pcap");
         byte[] capture = File.ReadAllBytes(Path.Combine(RepositoryPaths.Captures, "refused.pcap"));
         var spied = new List<(string Name, UnixFileMode Mode)>();
         // While the spool is being filled, note what was created in TMPDIR besides the planted links.
         Stream OpenInput() => new SpyStream(capture, () =>
         {
-            foreach (string entry in Directory.GetFiles(_shared).Where(e => new FileInfo(e).LinkTarget is null))
+            foreach (string entry in Directory.GetFiles(_trap.Shared).Where(e => new FileInfo(e).LinkTarget is null))
                 spied.Add((Path.GetFileName(entry), File.GetUnixFileMode(entry)));
         });
 
@@ -101,8 +69,8 @@ public sealed class TemporaryFileTests : IDisposable
         var error = new StringWriter();
         try
         {
-            Environment.SetEnvironmentVariable("TMPDIR", _shared);
-            Assert.Equal(_shared.TrimEnd('/') + "/", Path.GetTempPath());
+            Environment.SetEnvironmentVariable("TMPDIR", _trap.Shared);
+            Assert.Equal(_trap.Shared.TrimEnd('/') + "/", Path.GetTempPath());
             var settings = new AnalyzeSettings { Inputs = ["-"], WriteFlaggedPath = flagged, Output = new OutputSettings { Quiet = true } };
             exitCode = new AnalyzeWorker(new StringWriter(), error, OpenInput, TerminalInfo.None).Run(settings, CancellationToken.None);
         }
@@ -117,7 +85,7 @@ public sealed class TemporaryFileTests : IDisposable
         Assert.Matches("^pcap-reset-inspector-stdin-[0-9a-f]{20}\\.pcap$", spool.Name);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, spool.Mode);
         // Removed afterwards; the planted links are left as they were.
-        Assert.All(Directory.GetFileSystemEntries(_shared), entry => Assert.NotNull(new FileInfo(entry).LinkTarget));
+        Assert.All(Directory.GetFileSystemEntries(_trap.Shared), entry => Assert.NotNull(new FileInfo(entry).LinkTarget));
         AssertRegularFile(flagged);
         Assert.True(new FileInfo(flagged).Length > 24, "the extract holds no packet");
     }
