@@ -113,3 +113,40 @@ public class HostFindingTests
         Assert.InRange(counter.Count, 196_000, 204_000);
     }
 }
+
+/// <summary>A scan is one finding while its probes keep coming, though they leave the flow table out of order.</summary>
+public class ScanFindingTests
+{
+    private static TrafficBuilder Bursts(TimeSpan pause)
+    {
+        var b = new TrafficBuilder();
+        ushort port = 1000;
+        for (int burst = 0; burst < 2; burst++)
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                b.Tcp("203.0.113.66", (ushort)(40000 + port), "10.0.0.5", port).Syn().RefuseWithRst();
+                port++;
+            }
+            b.Advance(pause);
+        }
+        return b;
+    }
+
+    [Fact]
+    public void TwoBurstsAFewSecondsApart_AreOneScan()
+    {
+        // Longer than the 1 s scan window, shorter than the window plus the time probes take to leave the table.
+        DiagnosisRun run = DiagnosisHarness.Run(Bursts(TimeSpan.FromSeconds(3)));
+        HostFinding scan = Assert.Single(run.Grouper.Findings);
+        Assert.Equal((FindingKind.PortScan, 20L, 20), (scan.Kind, scan.Connections, scan.DistinctPorts));
+        Assert.All(run.Diagnoses, d => Assert.Equal(scan.Id, d.FindingId));
+    }
+
+    [Fact]
+    public void BurstsAMinuteApart_AreTwoScans()
+    {
+        DiagnosisRun run = DiagnosisHarness.Run(Bursts(TimeSpan.FromMinutes(1)));
+        Assert.Equal([10L, 10L], run.Grouper.Findings.Select(f => f.Connections));
+    }
+}
