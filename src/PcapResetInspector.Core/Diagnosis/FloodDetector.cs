@@ -56,7 +56,6 @@ internal sealed class FloodDetector
     }
 
     private readonly Dictionary<TargetKey, Candidate> _candidates = new();
-    private readonly Dictionary<TargetKey, HostFinding> _active = new();
     private readonly Dictionary<TargetKey, List<HostFinding>> _byTarget = new();
     private readonly List<HostFinding> _findings;
     private readonly Func<int> _nextNumber;
@@ -86,14 +85,13 @@ internal sealed class FloodDetector
     {
         if (!Shape(facts, out TargetKey key, out long time, out IpAddress128 peer, out long packets, out bool answered, out bool reset))
             return;
-        if (_active.TryGetValue(key, out HostFinding? finding))
+        // The target's latest finding takes the attempt while the flood goes on; after a quiet window a new
+        // one must pass the thresholds again.
+        if (_byTarget.TryGetValue(key, out List<HostFinding>? ofTarget) && ofTarget[^1] is var latest &&
+            time <= Deadline.After(latest.LastTime, _window))
         {
-            if (time <= Deadline.After(finding.LastTime, _window))
-            {
-                finding.Add(time, peer, key.Port, packets, answered, reset);
-                return;
-            }
-            _active.Remove(key); // that flood is over; a new one must pass the thresholds again
+            latest.Add(time, peer, key.Port, packets, answered, reset);
+            return;
         }
 
         ref Candidate candidate = ref CollectionsMarshal.GetValueRefOrNullRef(_candidates, key);
@@ -125,13 +123,12 @@ internal sealed class FloodDetector
             candidate.PeerCount < (flood ? _floodSources : _reflectionSources))
             return;
 
-        finding = new HostFinding(_nextNumber(), key.Kind, key.Host, key.Port);
+        var finding = new HostFinding(_nextNumber(), key.Kind, key.Host, key.Port);
         finding.AddCounted(candidate.FirstTime, candidate.LastTime, candidate.Count, candidate.Packets, candidate.Answered, candidate.Resets,
             candidate.Peers ?? [candidate.FirstPeer]);
         _candidates.Remove(key);
         _findings.Add(finding);
-        _active[key] = finding;
-        if (!_byTarget.TryGetValue(key, out List<HostFinding>? ofTarget))
+        if (ofTarget is null)
             _byTarget[key] = ofTarget = [];
         ofTarget.Add(finding);
     }
