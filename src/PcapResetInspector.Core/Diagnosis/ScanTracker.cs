@@ -17,6 +17,9 @@ internal sealed class ScanTracker
     private readonly ProbeMemory _singles;
     private readonly Dictionary<IpAddress128, Activity> _activities = new();
     private readonly Queue<(IpAddress128 Source, long CheckAt)> _expiries = new();
+    // Each scanning source's latest episode, kept after its activity is forgotten: the probes that answered
+    // (open ports) stay in the flow table longest and arrive last, and must still count for their scan.
+    private readonly Dictionary<IpAddress128, HostFinding> _latestEpisode = new();
     private readonly List<HostFinding> _findings;
     private readonly Func<int> _nextNumber;
     private readonly long _window, _retention, _episodeGap;
@@ -47,6 +50,11 @@ internal sealed class ScanTracker
     {
         if (!_activities.TryGetValue(source, out Activity? activity))
         {
+            if (LateMemberOf(source, synTime) is { } episode)
+            {
+                Activity.AddTo(episode, new RememberedProbe(synTime, server, port, outcome));
+                return;
+            }
             if (!_singles.Has(source))
             {
                 _singles.Remember(source, synTime, server, port, outcome, Deadline.After(synTime, _retention));
@@ -66,9 +74,7 @@ internal sealed class ScanTracker
     /// <summary>The scan episode of the source that this probe's SYN falls in, if any.</summary>
     public ScanFanOut? FanOut(IpAddress128 source, long synTime)
     {
-        if (!_activities.TryGetValue(source, out Activity? activity))
-            return null;
-        HostFinding? episode = activity.EpisodeAt(synTime);
+        HostFinding? episode = _activities.TryGetValue(source, out Activity? activity) ? activity.EpisodeAt(synTime) : LateMemberOf(source, synTime);
         return episode is null
             ? null
             : new ScanFanOut((int)Math.Min(int.MaxValue, episode.Connections), episode.DistinctPorts, (int)episode.DistinctPeers,
@@ -92,11 +98,19 @@ internal sealed class ScanTracker
         }
     }
 
+    /// <summary>The source's latest scan episode, when its activity is forgotten and this SYN lies within the episode's reach.</summary>
+    private HostFinding? LateMemberOf(IpAddress128 source, long synTime) =>
+        _latestEpisode.TryGetValue(source, out HostFinding? episode) && synTime >= episode.FirstTime - _episodeGap &&
+        synTime <= Deadline.After(episode.LastTime, _episodeGap)
+            ? episode
+            : null;
+
     public void Clear()
     {
         _singles.Clear();
         _activities.Clear();
         _expiries.Clear();
+        _latestEpisode.Clear();
     }
 
     /// <summary>One source's probes of the last scan window, counted by port and by host, and its scan episodes.</summary>
@@ -140,6 +154,7 @@ internal sealed class ScanTracker
                 _previous = _current;
                 _current = new HostFinding(owner._nextNumber(), FindingKind.PortScan, source, 0);
                 owner._findings.Add(_current);
+                owner._latestEpisode[source] = _current;
                 foreach (RememberedProbe member in _recent)
                     AddTo(_current, member);
             }
@@ -153,7 +168,7 @@ internal sealed class ScanTracker
         private bool Near(HostFinding? episode, long synTime) =>
             episode is not null && synTime >= episode.FirstTime - owner._episodeGap && synTime <= Deadline.After(episode.LastTime, owner._episodeGap);
 
-        private static void AddTo(HostFinding episode, RememberedProbe probe) =>
+        public static void AddTo(HostFinding episode, RememberedProbe probe) =>
             episode.Add(probe.SynTime, probe.Server, probe.Port, 1, (probe.Outcome & ProbeOutcome.Answered) != 0,
                 (probe.Outcome & ProbeOutcome.Reset) != 0);
 

@@ -144,6 +144,24 @@ public class ScanFindingTests
     }
 
     [Fact]
+    public void OpenPortsLeavingTheTableLast_StillCountForTheirScan()
+    {
+        // A SYN scan: closed ports refused at once, open ports answered by SYN-ACKs the scanner never acknowledges;
+        // those stay in the table until the input ends, long after the scan's other probes were forgotten.
+        var b = new TrafficBuilder();
+        for (ushort port = 1; port <= 10; port++)
+            b.Tcp("172.16.0.8", (ushort)(36000 + port), "64.13.134.52", port).Syn().RefuseWithRst();
+        foreach (ushort port in new ushort[] { 22, 53, 80 })
+            b.Tcp("172.16.0.8", (ushort)(37000 + port), "64.13.134.52", port).Syn().SynAck();
+        b.Advance(TimeSpan.FromSeconds(40));
+        b.Tcp("10.9.9.9", 50000, "10.9.9.10", 443).Handshake().Fin(Side.Client).Fin(Side.Server).Ack();
+        DiagnosisRun run = DiagnosisHarness.Run(b);
+
+        HostFinding scan = Assert.Single(run.Grouper.Findings);
+        Assert.Equal((13L, 13, 3L, 10L), (scan.Connections, scan.DistinctPorts, scan.Answered, scan.Resets));
+    }
+
+    [Fact]
     public void BurstsAMinuteApart_AreTwoScans()
     {
         DiagnosisRun run = DiagnosisHarness.Run(Bursts(TimeSpan.FromMinutes(1)));
