@@ -28,6 +28,11 @@ public static class ExitCodes
     public const int CaptureError = 17;
     /// <summary>Capturing is not permitted: not root and no CAP_NET_RAW (EX_NOPERM in sysexits.h).</summary>
     public const int NoPermission = 77;
+    /// <summary>
+    /// --fail-on: nothing in the input could be analysed (no packets, or none held TCP the decoder reads), so there is
+    /// no verdict to give (EX_DATAERR in sysexits.h).
+    /// </summary>
+    public const int NothingAnalysed = 65;
     /// <summary>Invalid command-line usage (EX_USAGE).</summary>
     public const int UsageError = 64;
     /// <summary>A bug in this tool (EX_SOFTWARE); reported in one line, never as a stack trace.</summary>

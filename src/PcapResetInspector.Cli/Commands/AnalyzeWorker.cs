@@ -205,6 +205,11 @@ public sealed class AnalyzeWorker
             findings = true;
         if (exitCode == ExitCodes.Success && findings)
             exitCode = ExitCodes.FindingsFound;
+        if (exitCode == ExitCodes.Success && output.FailOn is not null && CoverageText.NothingAnalysed(analyzer.Statistics) is { } why)
+        {
+            _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: nothing analysed: {why}; --fail-on has no verdict to give"));
+            exitCode = ExitCodes.NothingAnalysed;
+        }
         return exitCode;
     }
 

@@ -218,6 +218,11 @@ public sealed class CaptureWorker
                 exitCode = exitCode == ExitCodes.Success ? ExitCodes.WriteError : exitCode;
             if (exitCode == ExitCodes.Success && findings)
                 exitCode = ExitCodes.FindingsFound;
+            if (exitCode == ExitCodes.Success && output.FailOn is not null && CoverageText.NothingAnalysed(analyzer.Statistics) is { } why)
+            {
+                _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: nothing analysed: {why}; --fail-on has no verdict to give"));
+                exitCode = ExitCodes.NothingAnalysed;
+            }
             return exitCode;
         }
         catch (IOException e) when (!StandardStreams.IsBrokenPipe(e)) // the reader leaving (`| head`) ends the run quietly

@@ -117,14 +117,11 @@ public sealed class TerminalReport
             double span = (stats.LastTimestamp - stats.FirstTimestamp) / 1e9;
             Row(grid, "Time span", $"{Time(stats.FirstTimestamp)} to {Time(stats.LastTimestamp)} ({span.ToString("0.###", CultureInfo.InvariantCulture)} s)");
         }
+        Row(grid, "Analysed", CoverageText.Analysed(stats));
         Row(grid, "TCP segments", $"{N(stats.TcpSegments)} (SYN {N(stats.SynSegments)}, FIN {N(stats.FinSegments)}, RST {N(stats.RstSegments)}; " +
                                   $"IPv6 {N(stats.Ipv6Segments)}, VLAN-tagged {N(stats.VlanSegments)}, payload cut by snaplen {N(stats.SnaplenTruncatedSegments)})");
-        long skipped = stats.Decode.Total - stats.Decode[DecodeStatus.Tcp];
-        if (skipped > 0)
-        {
-            var reasons = stats.Decode.SkipReasons().Select(p => $"{Describe(p.Key)} {N(p.Value)}");
-            Row(grid, "Not analysed", $"{N(skipped)} ({string.Join(", ", reasons)})");
-        }
+        if (CoverageText.NotAnalysed(stats) is { } notAnalysed)
+            Row(grid, "Not analysed", notAnalysed);
         FlowTracker tracker = data.Tracker;
         if (tracker.TimestampsBackwards > 0 || tracker.TimestampOutliers > 0)
             Row(grid, "Timestamps", $"{N(tracker.TimestampsBackwards)} packet(s) more than 1 s older than earlier ones, " +
@@ -153,9 +150,17 @@ public sealed class TerminalReport
         _console.WriteLine();
         if (resets.Total == 0)
         {
+            if (CoverageText.NothingAnalysed(data.Capture) is { } why)
+            {
+                // Never "no resets" about packets that were not looked at.
+                _console.MarkupLine($"[yellow]Nothing analysed:[/] {Esc(why)}; nothing can be said about resets.");
+                return;
+            }
+            long total = data.Connections.Total;
+            string scope = $"no connection was reset ({N(total)} connection{(total == 1 ? "" : "s")}, {N(data.Capture.TcpSegments)} TCP segments analysed)";
             _console.MarkupLine(data.Findings.Count == 0
-                ? "[green]No resets:[/] no connection in this capture was reset."
-                : "No resets: no connection in this capture was reset (the host-level findings above need no RST to be seen).");
+                ? $"[green]No resets:[/] {scope}."
+                : $"No resets: {scope} (the host-level findings above need no RST to be seen).");
             return;
         }
 
@@ -338,16 +343,4 @@ public sealed class TerminalReport
     private static string Esc(string text) => Markup.Escape(text);
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
-
-    private static string Describe(DecodeStatus status) => status switch
-    {
-        DecodeStatus.NotIp => "not IP",
-        DecodeStatus.NotTcp => "not TCP",
-        DecodeStatus.Fragment => "non-first fragments",
-        DecodeStatus.Truncated => "truncated",
-        DecodeStatus.Malformed => "malformed",
-        DecodeStatus.UnsupportedLinkType => "unsupported link type",
-        DecodeStatus.TunnelNotFollowed => "tunnels not followed (nested too deep, or 802.11 inside)",
-        _ => status.ToString(),
-    };
 }

@@ -78,7 +78,11 @@ public sealed partial class CaptureAnalyzer
         DecodeStatus status = PacketDecoder.Decode(in packet, out segment);
         stats.Decode.Add(status);
         if (status != DecodeStatus.Tcp)
+        {
+            if (status == DecodeStatus.UnsupportedLinkType)
+                stats.NoteUnsupportedLinkType(packet.LinkType);
             return false;
+        }
 
         stats.TcpSegments++;
         TcpFlags flags = segment.Flags;
@@ -88,6 +92,7 @@ public sealed partial class CaptureAnalyzer
         if (segment.IpVersion == 6) stats.Ipv6Segments++;
         if (segment.Vlan != 0) stats.VlanSegments++;
         if (segment.CapturedPayloadLength < segment.PayloadLength) stats.SnaplenTruncatedSegments++;
+        if (segment.TunnelDepth != 0) stats.TunnelledSegments++;
         return true;
     }
 

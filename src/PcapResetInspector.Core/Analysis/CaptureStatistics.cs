@@ -15,6 +15,16 @@ public sealed class CaptureStatistics
     public long VlanSegments { get; internal set; }
     /// <summary>Segments whose payload was cut by the snapshot length (their real size still counts).</summary>
     public long SnaplenTruncatedSegments { get; internal set; }
+    /// <summary>TCP segments found inside a tunnel (GRE, VXLAN, IP-in-IP, ...).</summary>
+    public long TunnelledSegments { get; internal set; }
+
+    /// <summary>Frames of each link type the decoder does not know, so a report can name them.</summary>
+    public IReadOnlyDictionary<int, long> UnsupportedLinkTypes => _unsupportedLinkTypes;
+
+    private readonly Dictionary<int, long> _unsupportedLinkTypes = [];
+
+    internal void NoteUnsupportedLinkType(int linkType) =>
+        _unsupportedLinkTypes[linkType] = _unsupportedLinkTypes.GetValueOrDefault(linkType) + 1;
     public DecodeCounters Decode { get; } = new();
     /// <summary>ns since the epoch; 0 when no packet was read.</summary>
     public long FirstTimestamp { get; internal set; }

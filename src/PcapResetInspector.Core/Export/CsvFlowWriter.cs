@@ -25,6 +25,7 @@ public sealed class CsvFlowWriter : IFlowExporter, IDisposable
         "cause", "verdict", "confidence", "evidence", "log_hint",
         "race_group", "race_kind", "race_variant", "race_sibling_uid", "prior_uid", "finding",
         "community_id", "wireshark_filter",
+        "tunnel", "tunnel_uid", "outer_orig_addr", "outer_resp_addr",
     ];
 
     private readonly TextWriter _writer;
@@ -86,6 +87,11 @@ public sealed class CsvFlowWriter : IFlowExporter, IDisposable
         row[i++] = d?.FindingId ?? "";
         row[i++] = FlowText.CommunityIdOf(c);
         row[i++] = FlowText.WiresharkFilter(c);
+        TunnelRecord? tunnel = c.Tunnel;
+        row[i++] = tunnel?.KindName ?? "";
+        row[i++] = tunnel?.Uid ?? "";
+        row[i++] = tunnel is null ? "" : IpAddress128.Format(tunnel.OuterOriginator);
+        row[i++] = tunnel is null ? "" : IpAddress128.Format(tunnel.OuterResponder);
         WriteRecord(row);
         RowsWritten++;
     }

@@ -70,6 +70,8 @@ public sealed class JsonLinesFlowWriter : IFlowExporter, IDisposable
         j.WriteNumber("orig_ip_bytes", c.Originator.IpBytes);
         j.WriteNumber("resp_pkts", c.Responder.Packets);
         j.WriteNumber("resp_ip_bytes", c.Responder.IpBytes);
+        if (c.Tunnel is { } tunnel)
+            WriteTunnel(tunnel);
         j.WriteString("community_id", FlowText.CommunityIdOf(c));
 
         j.WriteString("reset.client", clientParty == ResetParty.Originator ? "orig" : "resp");
@@ -82,6 +84,18 @@ public sealed class JsonLinesFlowWriter : IFlowExporter, IDisposable
         _writer.Write(Encoding.UTF8.GetString(_buffer.WrittenSpan));
         _writer.Write('\n');
         RowsWritten++;
+    }
+
+    /// <summary>Zeek's tunnel_parents (a set of uids: an array in Zeek's JSON), then the outer addresses.</summary>
+    private void WriteTunnel(TunnelRecord tunnel)
+    {
+        Utf8JsonWriter j = _json;
+        j.WriteStartArray("tunnel_parents");
+        j.WriteStringValue(tunnel.Uid);
+        j.WriteEndArray();
+        j.WriteString("tunnel.kind", tunnel.KindName);
+        j.WriteString("tunnel.outer_orig_h", IpAddress128.Format(tunnel.OuterOriginator));
+        j.WriteString("tunnel.outer_resp_h", IpAddress128.Format(tunnel.OuterResponder));
     }
 
     private void WriteDiagnosis(ResetDiagnosis d)

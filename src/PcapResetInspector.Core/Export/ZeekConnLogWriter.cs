@@ -78,7 +78,8 @@ public sealed class ZeekConnLogWriter : IConnectionSink, IFlowExporter, IDisposa
         w.Write(c.Originator.IpBytes.ToString(CultureInfo.InvariantCulture)); w.Write('\t');
         w.Write(c.Responder.Packets.ToString(CultureInfo.InvariantCulture)); w.Write('\t');
         w.Write(c.Responder.IpBytes.ToString(CultureInfo.InvariantCulture)); w.Write('\t');
-        w.Write(Unset); // tunnel_parents: no decapsulation
+        // tunnel_parents: Zeek's set of the encapsulating tunnels' uids, unset for a plain connection.
+        w.Write(c.Tunnel is { } tunnel ? tunnel.Uid : Unset);
         w.Write('\n');
         RowsWritten++;
     }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Flows;
@@ -53,6 +54,12 @@ internal struct Connection
     public ushort InnerVlan;
     public byte IpVersion;
     public bool OriginatorIsA;
+
+    // --- the tunnel of the first tunnelled packet (Zeek's tunnel_parents), TunnelKind.None when plain ---
+    public TunnelKind TunnelKind;
+    public byte TunnelDepth;
+    public IpAddress128 OuterAddressA;   // the tunnel endpoint on host A's side
+    public IpAddress128 OuterAddressB;
 
     public TcpEndpoint A;
     public TcpEndpoint B;

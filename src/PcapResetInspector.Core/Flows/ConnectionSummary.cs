@@ -145,5 +145,8 @@ public sealed class ConnectionSummary
     /// <summary>When a SYN reused the 5-tuple while this connection was in the table (<see cref="RemovalReason.Reused"/>): the connection it started.</summary>
     public NextOnTuple? NextOnTuple { get; init; }
 
+    /// <summary>The tunnel the connection was carried in; null for a plain connection.</summary>
+    public TunnelRecord? Tunnel { get; init; }
+
     public bool SawRst => Originator.RstCount > 0 || Responder.RstCount > 0;
 }

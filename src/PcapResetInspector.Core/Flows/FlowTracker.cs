@@ -602,6 +602,8 @@ public sealed partial class FlowTracker
         bool isOrig = fromA == c.OriginatorIsA; // as looked up; Zeek keeps this value for the whole packet
 
         ep.PacketsSent++;
+        if (s.TunnelDepth != 0 && c.TunnelKind == TunnelKind.None)
+            RecordTunnel(ref c, in s, fromA);
         if (_options.VerifyChecksums && TcpChecksum.Verify(frame, in s) == TcpChecksumResult.Invalid)
         {
             // Zeek drops the packet after logging C/c: no state change, not counted (§2.1 step 2).
@@ -1477,10 +1479,21 @@ public sealed partial class FlowTracker
             FirstRstFromOriginator = c.FirstRstTime != 0 && c.FirstRstFromA == c.OriginatorIsA,
             PreviousOnTuple = prior,
             NextOnTuple = next,
+            Tunnel = c.TunnelKind == TunnelKind.None ? null : new TunnelRecord(c.TunnelKind, c.TunnelDepth,
+                c.OriginatorIsA ? c.OuterAddressA : c.OuterAddressB, c.OriginatorIsA ? c.OuterAddressB : c.OuterAddressA),
         };
         if (remember)
             Remember(ref c, summary.ConnState, reason);
         _sink.Add(summary);
+    }
+
+    /// <summary>Keeps the first tunnel a connection was seen in; a connection that moves between tunnels keeps its first.</summary>
+    private static void RecordTunnel(ref Connection c, in TcpSegment s, bool fromA)
+    {
+        c.TunnelKind = s.OuterTunnelKind;
+        c.TunnelDepth = s.TunnelDepth;
+        c.OuterAddressA = fromA ? s.OuterSource : s.OuterDestination;
+        c.OuterAddressB = fromA ? s.OuterDestination : s.OuterSource;
     }
 
     private static EndpointSummary Summarize(ref TcpEndpoint e, ulong size, IpAddress128 address, ushort port)
@@ -1566,6 +1579,22 @@ public static class ConnectionUid
         ulong h2 = Mix(key.HighAddress.Low ^ Mix(key.HighAddress.High ^ (ulong)startTime));
         h1 = Mix(h1 ^ ((ulong)key.LowPort << 16 | key.HighPort) ^ h2);
         h2 = Mix(h2 ^ key.VlanKey ^ h1);
+        return Format(h1, h2);
+    }
+
+    /// <summary>A tunnel's uid: the same for both directions between two tunnel endpoints of one kind.</summary>
+    internal static string ForTunnel(TunnelKind kind, IpAddress128 endpoint1, IpAddress128 endpoint2)
+    {
+        (IpAddress128 low, IpAddress128 high) = endpoint1.CompareTo(endpoint2) <= 0 ? (endpoint1, endpoint2) : (endpoint2, endpoint1);
+        ulong h1 = Mix(low.Low ^ Mix(low.High ^ (ulong)kind));
+        ulong h2 = Mix(high.Low ^ Mix(high.High ^ 0x54554E4E454CUL)); // "TUNNEL": apart from connection uids
+        h1 = Mix(h1 ^ h2);
+        h2 = Mix(h2 ^ h1);
+        return Format(h1, h2);
+    }
+
+    private static string Format(ulong h1, ulong h2)
+    {
         // 96 bits, as Zeek's uids, held as three 32-bit limbs so each base-62 digit is a short
         // long division in 64-bit arithmetic.
         Span<uint> limbs = [(uint)(h1 >> 32), (uint)(h2 >> 32), (uint)h2];
