@@ -62,7 +62,7 @@ public static class CoverageText
         DecodeStatus.Truncated => "truncated",
         DecodeStatus.Malformed => "malformed",
         DecodeStatus.UnsupportedLinkType => "unsupported link type",
-        DecodeStatus.TunnelNotFollowed => $"tunnels not followed (nested deeper than {PacketDecoder.MaxTunnelDepth}, or carrying what is not decoded)",
+        DecodeStatus.TunnelNotFollowed => $"tunnels not followed (nested deeper than {PacketDecoder.MaxTunnelDepth})",
         _ => status.ToString(),
     };
 

@@ -17,8 +17,7 @@ public enum DecodeStatus : byte
     /// <summary>A link type the decoder does not know.</summary>
     UnsupportedLinkType,
     /// <summary>
-    /// A tunnel the decoder does not follow: nested deeper than <see cref="PacketDecoder.MaxTunnelDepth"/>, or
-    /// carrying a link layer it does not decode (IEEE 802.11 in Aruba's GRE).
+    /// A tunnel the decoder does not follow: nested deeper than <see cref="PacketDecoder.MaxTunnelDepth"/>.
     /// </summary>
     TunnelNotFollowed,
 }

@@ -45,14 +45,42 @@ public static partial class PacketDecoder
             // Cisco HDLC: address, control, then an EtherType (tcpdump.org registry, LINKTYPE_C_HDLC).
             LinkTypes.CiscoHdlc => DecodeHeaderThenEtherType(frame, offset, CiscoHdlcHeaderLength, CiscoHdlcProtocolOffset, ref segment),
             LinkTypes.Ppp => DecodePpp(frame, offset, ref segment),
+            LinkTypes.PppHdlc => DecodePppHdlc(frame, offset, ref segment),
             LinkTypes.Ppi when !insidePpi => DecodePpi(frame, offset, ref segment),
+            LinkTypes.Fddi => DecodeFddi(frame, offset, ref segment),
+            LinkTypes.Nflog => DecodeNflog(frame, offset, ref segment),
+            LinkTypes.Ieee80211 => DecodeIeee80211(frame, offset, dataPad: false, ref segment),
+            LinkTypes.Ieee80211Radiotap => DecodeRadiotap(frame, offset, ref segment),
+            LinkTypes.PrismHeader => DecodePrism(frame, offset, ref segment),
+            LinkTypes.Ieee80211Avs => DecodeAvs(frame, offset, ref segment),
             _ => DecodeStatus.UnsupportedLinkType,
         };
 
-    private static DecodeStatus DecodeEthernet(ReadOnlySpan<byte> frame, int offset, ref TcpSegment segment) =>
-        DecodeHeaderThenEtherType(frame, offset, EthernetHeaderLength, EthernetTypeOffset, ref segment);
+    /// <summary>
+    /// IEEE 802.3 §3.2.6: a type field of 1500 or less is a length, and an IEEE 802.2 LLC PDU follows (Novell's raw
+    /// 802.3, ff ff, is not LLC and not IP). Cisco FabricPath (EtherType 0x8903, as Zeek's Ethernet analyzer reads
+    /// it) puts a 2-byte FTag/TTL and then the whole classic Ethernet header in front of the frame.
+    /// </summary>
+    private static DecodeStatus DecodeEthernet(ReadOnlySpan<byte> frame, int offset, ref TcpSegment segment)
+    {
+        if (frame.Length - offset < EthernetHeaderLength)
+        {
+            return DecodeStatus.Truncated;
+        }
+        ushort etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + EthernetTypeOffset)..]);
+        if (etherType == EtherTypeCiscoFabricPath)
+        {
+            offset += FabricPathHeaderLength;
+            if (frame.Length - offset < EthernetHeaderLength)
+            {
+                return DecodeStatus.Truncated;
+            }
+            etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + EthernetTypeOffset)..]);
+        }
+        return DecodeEtherType(frame, offset + EthernetHeaderLength, etherType, lengthMeansLlc: true, ref segment);
+    }
 
-    /// <summary>A fixed-size link header with an EtherType in it (Ethernet, SLL, SLL2, Cisco HDLC).</summary>
+    /// <summary>A fixed-size link header with an EtherType in it (SLL, SLL2, Cisco HDLC): no 802.3 length there.</summary>
     private static DecodeStatus DecodeHeaderThenEtherType(ReadOnlySpan<byte> frame, int offset, int headerLength, int etherTypeOffset, ref TcpSegment segment)
     {
         if (frame.Length - offset < headerLength)
@@ -64,27 +92,77 @@ public static partial class PacketDecoder
     }
 
     /// <param name="offset">Where the bytes announced by <paramref name="etherType"/> start.</param>
-    private static DecodeStatus DecodeEtherType(ReadOnlySpan<byte> frame, int offset, ushort etherType, ref TcpSegment segment)
+    private static DecodeStatus DecodeEtherType(ReadOnlySpan<byte> frame, int offset, ushort etherType, ref TcpSegment segment) =>
+        DecodeEtherType(frame, offset, etherType, lengthMeansLlc: false, ref segment);
+
+    /// <summary>
+    /// Walks the tags and shims that announce another EtherType (VLAN, VN-Tag, PBB, an LLC/SNAP header) in one
+    /// loop, each step consuming bytes, so no frame can make it recurse; then decodes what the last one announces.
+    /// </summary>
+    /// <param name="lengthMeansLlc">
+    /// A value of 1500 or less is an IEEE 802.3 length with LLC after it: true after an Ethernet header, and after
+    /// any tag; false where the field is only an EtherType (GRE, SLL, Cisco HDLC, SNAP itself).
+    /// </param>
+    private static DecodeStatus DecodeEtherType(ReadOnlySpan<byte> frame, int offset, ushort etherType, bool lengthMeansLlc, ref TcpSegment segment)
     {
         int tagCount = 0;
-        while (etherType is EtherTypes.Vlan8021Q or EtherTypes.Vlan8021ad or EtherTypes.VlanQinQLegacy)
+        while (true)
         {
-            if (frame.Length - offset < VlanTagLength)
+            int remaining = frame.Length - offset;
+            if (etherType is EtherTypes.Vlan8021Q or EtherTypes.Vlan8021ad or EtherTypes.VlanQinQLegacy)
             {
-                return DecodeStatus.Truncated;
+                if (remaining < VlanTagLength)
+                {
+                    return DecodeStatus.Truncated;
+                }
+                ushort vlanId = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(frame[offset..]) & VlanIdMask);
+                if (tagCount == 0)
+                {
+                    segment.Vlan = vlanId;
+                }
+                else if (tagCount == 1)
+                {
+                    segment.InnerVlan = vlanId;
+                }
+                tagCount++;
+                etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 2)..]);
+                offset += VlanTagLength;
             }
-            ushort vlanId = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(frame[offset..]) & VlanIdMask);
-            if (tagCount == 0)
+            else if (etherType == EtherTypeVnTag)
             {
-                segment.Vlan = vlanId;
+                // Cisco VN-Tag (IEEE 802.1Qbh draft; Zeek's vntag analyzer): a 4-byte tag, then the next EtherType.
+                if (remaining < VnTagLength)
+                {
+                    return DecodeStatus.Truncated;
+                }
+                etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + VnTagLength - 2)..]);
+                offset += VnTagLength;
             }
-            else if (tagCount == 1)
+            else if (etherType == EtherTypePbb)
             {
-                segment.InnerVlan = vlanId;
+                // IEEE 802.1ah §9.7: the 4-byte I-TAG, then the customer's Ethernet header (C-DA, C-SA, EtherType).
+                if (remaining < PbbITagLength + EthernetHeaderLength)
+                {
+                    return DecodeStatus.Truncated;
+                }
+                etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + PbbITagLength + EthernetTypeOffset)..]);
+                offset += PbbITagLength + EthernetHeaderLength;
             }
-            tagCount++;
-            etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 2)..]);
-            offset += VlanTagLength;
+            else if (etherType <= Ieee8023MaximumLength && lengthMeansLlc)
+            {
+                LlcPayload llc = ReadLlc(frame, ref offset, out etherType);
+                if (llc != LlcPayload.EtherType)
+                {
+                    return llc == LlcPayload.Truncated ? DecodeStatus.Truncated : DecodeStatus.NotIp;
+                }
+                lengthMeansLlc = false;
+                continue;
+            }
+            else
+            {
+                break;
+            }
+            lengthMeansLlc = true;
         }
 
         return etherType switch
@@ -93,7 +171,7 @@ public static partial class PacketDecoder
             EtherTypes.IPv6 => DecodeNetworkLayer(frame, offset, NetworkLayer.IPv6, ref segment),
             EtherTypes.MplsUnicast or EtherTypes.MplsMulticast => DecodeMpls(frame, offset, ref segment),
             EtherTypes.PppoeSession => DecodePppoeSession(frame, offset, ref segment),
-            // Below 0x0600 it is an 802.3 length (LLC follows); above, ARP, LLDP, ...
+            // ARP, LLDP, ...; or, where no 802.3 length is possible, a value below 0x0600.
             _ => DecodeStatus.NotIp,
         };
     }
@@ -169,6 +247,8 @@ public static partial class PacketDecoder
         {
             PppProtocols.IPv4 => DecodeNetworkLayer(frame, offset, NetworkLayer.IPv4, ref segment),
             PppProtocols.IPv6 => DecodeNetworkLayer(frame, offset, NetworkLayer.IPv6, ref segment),
+            // RFC 3032 §4.3 (Zeek's PPP analyzers register the unicast one).
+            PppProtocolMplsUnicast or PppProtocolMplsMulticast => DecodeMpls(frame, offset, ref segment),
             _ => DecodeStatus.NotIp, // LCP, IPCP, CCP, ...
         };
 

@@ -145,9 +145,9 @@ public static partial class PacketDecoder
                 ? DecodeErspan(packet, payload, ErspanTypeIIHeaderLength, ref segment)
                 : Inside(DecodeEthernet(packet, payload, ref segment)),
             EtherTypes.ErspanTypeIII => DecodeErspanTypeIII(packet, payload, ref segment),
-            // Aruba WLAN controllers tunnel IEEE 802.11 frames; Zeek hands them to its 802.11 analyzer, which
-            // this decoder does not have.
-            _ when IsArubaProtocolType(protocolType) => DecodeStatus.TunnelNotFollowed,
+            // Aruba WLAN controllers tunnel IEEE 802.11 frames: Zeek decodes the payload as a packet of link
+            // type 802.11 (its GRE analyzer sets gre_link_type to DLT_IEEE802_11 for these types).
+            _ when IsArubaProtocolType(protocolType) => Inside(DecodeIeee80211(packet, payload, dataPad: false, ref segment)),
             _ => DecodeTunnelledEtherType(packet, payload, protocolType, ref segment),
         };
     }

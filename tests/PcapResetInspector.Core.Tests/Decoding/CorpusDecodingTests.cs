@@ -60,8 +60,9 @@ public class CorpusDecodingTests(ITestOutputHelper output)
 {
     private static readonly HashSet<int> SupportedLinkTypes =
     [
-        LinkTypes.Null, LinkTypes.Ethernet, LinkTypes.Ppp, LinkTypes.RawBsd12, LinkTypes.RawBsd14, LinkTypes.Raw,
-        LinkTypes.CiscoHdlc, LinkTypes.Loop, LinkTypes.LinuxSll, LinkTypes.Ppi, LinkTypes.Ipv4, LinkTypes.Ipv6, LinkTypes.LinuxSll2,
+        LinkTypes.Null, LinkTypes.Ethernet, LinkTypes.Ppp, LinkTypes.Fddi, LinkTypes.RawBsd12, LinkTypes.RawBsd14, LinkTypes.PppHdlc,
+        LinkTypes.Raw, LinkTypes.CiscoHdlc, LinkTypes.Ieee80211, LinkTypes.Loop, LinkTypes.LinuxSll, LinkTypes.PrismHeader,
+        LinkTypes.Ieee80211Radiotap, LinkTypes.Ieee80211Avs, LinkTypes.Ppi, LinkTypes.Ipv4, LinkTypes.Ipv6, LinkTypes.Nflog, LinkTypes.LinuxSll2,
     ];
 
     /// <summary>
@@ -73,8 +74,6 @@ public class CorpusDecodingTests(ITestOutputHelper output)
         // Three IPv4 fragments of one SYN; the first holds only 8 bytes of the TCP header (RFC 1858 tiny fragment).
         // tshark counts the SYN once it has reassembled it (frame 3); we do not reassemble, so all three are Fragment.
         ["suricata__frag-ppp-ip-tcp-syn.pcap"] = (0, "tshark reassembles the fragmented SYN; the decoder reports 3 Fragment"),
-        // PPI whose inner DLT is 105 (IEEE 802.11): tshark decodes 802.11 + LLC/SNAP, the decoder does not do 802.11.
-        ["libpcap__http_PPI.pcap"] = (0, "PPI carries 802.11 (DLT 105), an unsupported inner link type"),
         // Note suricata__frag-ip-tcp.pcap matches (1) for a different frame: tshark counts the reassembled last
         // fragment, we count the first fragment, which holds the TCP header; the other two are Fragment.
     };
@@ -163,7 +162,7 @@ public class CorpusDecodingTests(ITestOutputHelper output)
         output.WriteLine($"{LinkTypes.Name(linkType)}: {Summary(counters)}; tshark tcp {tsharkTcpCount}");
         if (!SupportedLinkTypes.Contains(linkType))
         {
-            // ARCNET, IPoIB, radiotap, USER13: every frame must say so, whatever tshark made of them.
+            // ARCNET, IPoIB, USER13: every frame must say so, whatever tshark made of them.
             Assert.Equal(counters.Total, counters[DecodeStatus.UnsupportedLinkType]);
             return;
         }
@@ -176,7 +175,8 @@ public class CorpusDecodingTests(ITestOutputHelper output)
     [InlineData("wellformed/arkime__mpls-basic.pcap", "Tcp 19, NotIp 6, NotTcp 33")] // loopback/CDP, EIGRP/UDP/ICMP
     [InlineData("wellformed/suricata__frag-ip-tcp.pcap", "Tcp 1, Fragment 2")]
     [InlineData("wellformed/suricata__frag-ppp-ip-tcp-syn.pcap", "Fragment 3")]
-    [InlineData("wellformed/libpcap__http_PPI.pcap", "UnsupportedLinkType 5")]
+    [InlineData("wellformed/libpcap__http_PPI.pcap", "Tcp 1, NotIp 2, NotTcp 2")]      // PPI + 802.11: 2 management frames, 2 DNS
+    [InlineData("wellformed/libpcap__ieee802.11_exthdr.pcap", "NotIp 10")]             // radiotap + 802.11 management frames
     [InlineData("wellformed/pcapparser__modified-format.pcap", "NotTcp 1")]
     [InlineData("malformed/pcpp__tcp-malformed.pcap", "Malformed 2")]               // data offset 7 in a 20-byte IP payload
     [InlineData("malformed/tcpdump__ipv4_invalid_hdr_length.pcap", "Malformed 1")]
@@ -320,6 +320,21 @@ public class CorpusDecodingTests(ITestOutputHelper output)
         Assert.Equal(TcpFlags.Syn, syn.Flags);
         Assert.Equal(536, syn.Mss);
         Assert.Equal(255, syn.Ttl);
+    }
+
+    [CorpusFact]
+    public void Ppi_80211_qos_data_syn()
+    {
+        // Frame 5: an 84-byte PPI header, a 26-byte QoS data header, LLC/SNAP, then IPv4.
+        TcpSegment syn = DecodeFile("wellformed/libpcap__http_PPI.pcap").Segments[4];
+        Assert.Equal(84 + 26 + 8, syn.IpHeaderOffset);
+        Assert.Equal("192.168.1.132", IpAddress128.Format(syn.SourceAddress));
+        Assert.Equal("130.192.73.1", IpAddress128.Format(syn.DestinationAddress));
+        Assert.Equal(3827, syn.SourcePort);
+        Assert.Equal(80, syn.DestinationPort);
+        Assert.Equal(888888568u, syn.SequenceNumber);
+        Assert.Equal(TcpFlags.Syn, syn.Flags);
+        Assert.Equal(128, syn.Ttl);
     }
 
     [CorpusFact]

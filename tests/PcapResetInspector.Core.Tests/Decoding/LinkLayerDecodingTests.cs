@@ -278,9 +278,14 @@ public class LinkLayerDecodingTests
     }
 
     [Fact]
-    public void Ppi_over_80211_is_an_unsupported_link_type()
+    public void Ppi_over_80211_decodes_the_80211_frame()
     {
-        DecodeAssert.Status(DecodeStatus.UnsupportedLinkType, Ppi(105, new byte[40]), LinkTypes.Ppi);
+        byte[] beacon = LinkPacketBuilder.Ieee80211Data(new byte[40], subtype: 8, type: 0);
+        DecodeAssert.Status(DecodeStatus.NotIp, Ppi(LinkTypes.Ieee80211, beacon), LinkTypes.Ppi);
+        byte[] data = LinkPacketBuilder.Ieee80211Data(LinkPacketBuilder.Snap(0x0800, SampleIpv4Tcp()));
+        DecodeAssert.SampleIpv4(DecodeAssert.Tcp(Ppi(LinkTypes.Ieee80211, data), LinkTypes.Ppi), ipOffset: 20 + 24 + 8);
+        // PPI's inner DLT may be any link type the decoder knows, but not PPI again.
+        DecodeAssert.Status(DecodeStatus.UnsupportedLinkType, Ppi(147, data), LinkTypes.Ppi);
     }
 
     [Fact]
@@ -300,8 +305,6 @@ public class LinkLayerDecodingTests
     }
 
     [Theory]
-    [InlineData(105)]  // IEEE 802.11
-    [InlineData(127)]  // radiotap
     [InlineData(129)]  // ARCNET_LINUX
     [InlineData(147)]  // USER0
     [InlineData(242)]  // IPOIB
@@ -326,7 +329,7 @@ public class LinkLayerDecodingTests
     [Fact]
     public void Empty_frames_are_truncated_on_every_supported_link_type()
     {
-        foreach (int linkType in new[] { 0, 1, 9, 12, 14, 101, 104, 108, 113, 192, 228, 229, 276 })
+        foreach (int linkType in new[] { 0, 1, 9, 10, 12, 14, 50, 101, 104, 105, 108, 113, 119, 127, 163, 192, 228, 229, 239, 276 })
         {
             DecodeAssert.Status(DecodeStatus.Truncated, [], linkType);
         }

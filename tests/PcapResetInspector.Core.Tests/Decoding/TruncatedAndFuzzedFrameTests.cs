@@ -41,6 +41,10 @@ public class TruncatedAndFuzzedFrameTests
         {
             yield return tunnelled;
         }
+        foreach (var sample in MoreLinkTypesDecodingTests.LinkFrames().Concat(Ieee80211DecodingTests.WirelessFrames()))
+        {
+            yield return sample;
+        }
     }
 
     public static TheoryData<string> SampleFrameNames()

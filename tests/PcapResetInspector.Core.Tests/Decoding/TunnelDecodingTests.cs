@@ -39,6 +39,8 @@ public class TunnelDecodingTests
         yield return ("teredo-auth-origin", LinkTypes.Ethernet,
             Ethernet(0x0800, OuterIpv4(UdpProtocol, Udp(3544, 3797, Teredo(SampleIpv6Tcp(), authentication: true, origin: true)))));
         yield return ("ayiya-ipv6-over-ipv6", LinkTypes.Raw, OuterIpv6(UdpProtocol, Udp(5072, 5072, Ayiya(SampleIpv6Tcp(), IPv6InIp))));
+        yield return ("gre-aruba-80211-qos-ipv6", LinkTypes.Ethernet, Ethernet(0x0800, OuterIpv4(GreProtocol,
+            Gre(0x8250, LinkPacketBuilder.Ieee80211Data(LinkPacketBuilder.Snap(0x86DD, SampleIpv6Tcp()), subtype: 8, order: true)))));
     }
 
     private static TcpSegment Frame(string name)
@@ -154,10 +156,37 @@ public class TunnelDecodingTests
     [InlineData(0x8200)]
     [InlineData(0x8210)]
     [InlineData(0x8300)]
+    [InlineData(0x8370)]
     [InlineData(0x9000)]
-    public void Aruba_gre_carries_802_11_which_is_not_followed(int protocolType) =>
-        DecodeAssert.Status(DecodeStatus.TunnelNotFollowed,
-            Ethernet(0x0800, OuterIpv4(GreProtocol, Gre((ushort)protocolType, new byte[40]))), LinkTypes.Ethernet);
+    public void Aruba_gre_carries_802_11_decoded_as_zeek_does(int protocolType)
+    {
+        byte[] frame = Ethernet(0x0800, OuterIpv4(GreProtocol, Gre((ushort)protocolType,
+            LinkPacketBuilder.Ieee80211Data(LinkPacketBuilder.Snap(0x0800, SampleIpv4Tcp()), subtype: 8, fromDs: true, toDs: false))));
+        TcpSegment segment = DecodeAssert.Tcp(frame, LinkTypes.Ethernet);
+        DecodeAssert.SampleIpv4(segment, ipOffset: EthernetAndIpv4 + 4 + 26 + 8);
+        AssertTunnel(segment, TunnelKind.Gre);
+    }
+
+    [Fact]
+    public void Aruba_gre_802_11_header_shapes_and_frames_without_ip()
+    {
+        // QoS data with HT Control: a 30-byte header.
+        DecodeAssert.SampleIpv6(Frame("gre-aruba-80211-qos-ipv6"), ipOffset: EthernetAndIpv4 + 4 + 30 + 8);
+        // Inside an IP packet, so NotTcp rather than NotIp: a beacon, an encrypted QoS data frame, EAPOL.
+        foreach (byte[] inner in new[]
+        {
+            LinkPacketBuilder.Ieee80211Data(new byte[40], subtype: 8, type: 0),
+            LinkPacketBuilder.Ieee80211Data(LinkPacketBuilder.Snap(0x0800, SampleIpv4Tcp()), subtype: 8, protectedFrame: true),
+            LinkPacketBuilder.Ieee80211Data(LinkPacketBuilder.Snap(0x888E, new byte[99])),
+        })
+        {
+            DecodeAssert.Status(DecodeStatus.NotTcp, Ethernet(0x0800, OuterIpv4(GreProtocol, Gre(0x8220, inner))), LinkTypes.Ethernet);
+        }
+        // A cut 802.11 header inside a whole GRE packet, and 0x8201 (not Aruba's: its low nibble is set) as an EtherType.
+        DecodeAssert.Status(DecodeStatus.Truncated, Ethernet(0x0800, OuterIpv4(GreProtocol, Gre(0x8220, Hex("8801")))), LinkTypes.Ethernet);
+        byte[] notAruba = Ethernet(0x0800, OuterIpv4(GreProtocol, Gre(0x8201, LinkPacketBuilder.Ieee80211Data(LinkPacketBuilder.Snap(0x0800, SampleIpv4Tcp())))));
+        DecodeAssert.Status(DecodeStatus.NotTcp, notAruba, LinkTypes.Ethernet);
+    }
 
     [Fact]
     public void Gre_versions_above_one_and_rfc_1701_routing_are_malformed()
