@@ -58,6 +58,10 @@ public static partial class PacketDecoder
             IpProtocols.Udp => DecodeUdp(packet, offset, ref segment),
             _ => DecodeStatus.NotTcp,
         };
+        if (status == DecodeStatus.Tcp && cutByFragmentation)
+        {
+            segment.CutByOuterFragmentation = true;
+        }
         return status == DecodeStatus.Truncated && cutByFragmentation ? DecodeStatus.Fragment : status;
     }
 

@@ -81,6 +81,26 @@ public static class TcpChecksum
     }
 
     /// <summary>
+    /// The IPv4 header checksum (RFC 791 §3.1) of the IP packet that carries the segment. IPv6 has none, so it is
+    /// <see cref="TcpChecksumResult.NotVerifiable"/>, as is a header the frame does not hold whole.
+    /// </summary>
+    /// <param name="frame">The frame <paramref name="segment"/> was decoded from, with the same offsets.</param>
+    public static TcpChecksumResult VerifyIpv4Header(ReadOnlySpan<byte> frame, in TcpSegment segment)
+    {
+        if (segment.IpVersion != 4 || segment.IpHeaderOffset < 0 || frame.Length - segment.IpHeaderOffset < Ipv4Header.MinimumLength)
+        {
+            return TcpChecksumResult.NotVerifiable;
+        }
+        int headerLength = (frame[segment.IpHeaderOffset] & 0x0F) * 4;
+        if (headerLength < Ipv4Header.MinimumLength || frame.Length - segment.IpHeaderOffset < headerLength)
+        {
+            return TcpChecksumResult.NotVerifiable;
+        }
+        ulong sum = InternetChecksum.Add(0, frame.Slice(segment.IpHeaderOffset, headerLength));
+        return InternetChecksum.Fold(sum) == 0xFFFF ? TcpChecksumResult.Valid : TcpChecksumResult.Invalid;
+    }
+
+    /// <summary>
     /// RFC 8200 §8.1: with a routing header, the pseudo-header holds the final destination, not the
     /// address in the IPv6 header. False for routing types whose final address we cannot find.
     /// </summary>

@@ -77,6 +77,13 @@ public struct TcpSegment
     /// with M set): <see cref="PayloadLength"/> then covers this fragment only.
     /// </summary>
     public bool FirstFragment;
+    /// <summary>
+    /// The segment was tunnelled in the first fragment of a fragmented outer packet that was captured whole:
+    /// its payload is cut where that fragment ends, not by the snapshot length, and the rest is in the next
+    /// fragment (not reassembled here), so <see cref="CapturedPayloadLength"/> below <see cref="PayloadLength"/>
+    /// does not mean the capture lacks it.
+    /// </summary>
+    public bool CutByOuterFragmentation;
 
     /// <summary>
     /// Outer 802.1Q/802.1ad VLAN id of the Ethernet frame that carried the IP packet, 0 when untagged. In a

@@ -104,7 +104,7 @@ public sealed partial class FlowTracker
     /// <summary>Entries in the timer queue, stale ones included (for tests of its bound).</summary>
     internal int QueuedTimers => _timers.Count;
 
-    /// <summary>Packets dropped for a bad TCP checksum (only with <see cref="FlowTrackerOptions.VerifyChecksums"/>).</summary>
+    /// <summary>Packets dropped for a bad TCP or IPv4 header checksum (only with <see cref="FlowTrackerOptions.VerifyChecksums"/>).</summary>
     public long BadChecksumPackets { get; private set; }
 
     /// <summary>Connections pushed out by <see cref="FlowTrackerOptions.MaxConnections"/> (the sum of the three kinds below).</summary>
@@ -126,6 +126,16 @@ public sealed partial class FlowTracker
     {
         AdvanceNetworkTime(segment.TimestampNanos);
         RunTimers(_networkTime);
+
+        if (_options.VerifyChecksums && TcpChecksum.VerifyIpv4Header(frame, in segment) == TcpChecksumResult.Invalid)
+        {
+            // IPAnalyzer::AnalyzePacket drops an IPv4 packet whose header checksum is bad (weird bad_IP_checksum)
+            // before any connection lookup: it creates no connection, adds no letter (no C/c) and is not counted.
+            // Baselines (no -C): core.checksums (bad_IP_checksum weird without a uid) and field-name-map2
+            // (auth_change_session_keys.pcap, the server's headers all bad: "SAD" S0, resp_pkts 0).
+            BadChecksumPackets++;
+            return;
+        }
 
         uint vlanKey = _options.IncludeVlanInKey ? ((uint)segment.Vlan << 16) | segment.InnerVlan : 0;
         FlowKey key = FlowKey.Create(segment.SourceAddress, segment.SourcePort, segment.DestinationAddress,
@@ -681,7 +691,13 @@ public sealed partial class FlowTracker
             AckReceived(ref c, ref peer, !fromA, relAck);
 
         ulong relDataSeq = syn ? relSeq + 1 : relSeq;
-        if (len > 0 && !rst && !seqUnderflow)
+        // TCP_Endpoint::DataSent hands a segment to the reassembler only when its whole payload was
+        // captured (caplen >= len; otherwise weird truncated_tcp_payload). A snaplen-truncated segment
+        // is never delivered, so the ack that covers it reveals a content gap (G/g, missed_bytes), as
+        // in Zeek's retransmit-fast009 baseline (ShADaGdgtR, missed_bytes 24257). Zeek reassembles a
+        // fragmented tunnel packet before this point; its first fragment stands for the whole here.
+        bool wholePayload = s.CapturedPayloadLength >= len || s.CutByOuterFragmentation;
+        if (len > 0 && !rst && !seqUnderflow && wholePayload)
             DataSent(ref ep, relDataSeq, len);
 
         if (doClose)
@@ -691,11 +707,12 @@ public sealed partial class FlowTracker
         bool origNow = fromA == c.OriginatorIsA;
         c.FirstPacketSeen |= origNow ? FirstPacketOriginator : FirstPacketResponder;
 
-        // ConnSize counts after the TCP analyzer, with the role the packet had when it was looked up;
-        // the counters follow the hosts through a flip (ConnSize_Analyzer::FlipRoles).
-        ref TcpEndpoint counted = ref (isOrig ? ref Orig(ref c) : ref Resp(ref c));
-        counted.Packets++;
-        counted.IpBytes += (ulong)s.IpTotalLength;
+        // ConnSize counts after the TCP analyzer, and the counters follow the hosts through a flip
+        // (ConnSize_Analyzer::FlipRoles). A flip during this very packet (the "H" + A/D rewrite, or
+        // the SYN after its SYN-ACK) also turns the packet's is_orig before ConnSize sees it
+        // (TCPAnalyzer::DeliverPacket, Zeek commit 3f02ed368a), so the packet counts for its sender.
+        ep.Packets++;
+        ep.IpBytes += (ulong)s.IpTotalLength;
     }
 
     private static void SetPartialStatus(ref Connection c, TcpFlags flags, bool isOrig)

@@ -364,4 +364,22 @@ public class TunnelDecodingTests
         Assert.Equal(16, segment.PayloadLength);
         Assert.Equal(4, segment.CapturedPayloadLength);
     }
+
+    [Fact]
+    public void A_payload_cut_by_outer_fragmentation_is_told_from_one_cut_by_the_snapshot_length()
+    {
+        // Zeek reassembles the outer packet before TCP sees it; the tracker must not take the first
+        // fragment's short payload for a snaplen-truncated one (which Zeek never hands to reassembly).
+        byte[] inner = SampleIpv4Tcp();
+        byte[] firstFragment = Ethernet(0x0800, OuterIpv4(GreProtocol, Gre(0x0800, inner[..48]), moreFragments: true));
+        Assert.True(DecodeAssert.Tcp(firstFragment, LinkTypes.Ethernet).CutByOuterFragmentation);
+
+        byte[] whole = Ethernet(0x0800, OuterIpv4(GreProtocol, Gre(0x0800, inner)));
+        byte[] cutBySnaplen = whole[..(whole.Length - 12)];
+        TcpSegment snapped = DecodeAssert.Tcp(cutBySnaplen, LinkTypes.Ethernet);
+        Assert.True(snapped.CapturedPayloadLength < snapped.PayloadLength);
+        Assert.False(snapped.CutByOuterFragmentation);
+        Assert.False(DecodeAssert.Tcp(whole, LinkTypes.Ethernet).CutByOuterFragmentation);
+        Assert.False(DecodeAssert.Tcp(Ethernet(0x0800, inner), LinkTypes.Ethernet).CutByOuterFragmentation);
+    }
 }
