@@ -76,10 +76,6 @@ public static partial class PacketDecoder
         {
             return DecodeStatus.NotTcp;
         }
-        if (!EnterTunnel(kind, ref segment))
-        {
-            return DecodeStatus.TunnelNotFollowed;
-        }
         if (udpLength is > 0 and < UdpHeaderLength)
         {
             return DecodeStatus.Malformed;
@@ -88,9 +84,16 @@ public static partial class PacketDecoder
         {
             packet = packet[..(offset + udpLength)];
         }
+        // The GRE decoder enters its tunnel itself.
+        if (kind != TunnelKind.Gre && !EnterTunnel(kind, ref segment))
+        {
+            return DecodeStatus.TunnelNotFollowed;
+        }
         int payload = offset + UdpHeaderLength;
         return kind switch
         {
+            // RFC 8086 §3: the GRE header follows the UDP header as it would follow an IP header.
+            TunnelKind.Gre => DecodeGre(packet, payload, ref segment),
             TunnelKind.Vxlan => DecodeVxlan(packet, payload, ref segment),
             TunnelKind.Geneve => DecodeGeneve(packet, payload, ref segment),
             TunnelKind.GtpU => DecodeGtpU(packet, payload, ref segment),
@@ -122,6 +125,7 @@ public static partial class PacketDecoder
 
     private static TunnelKind TunnelOnPort(ushort port) => port switch
     {
+        TunnelUdpPorts.GreInUdp => TunnelKind.Gre,
         TunnelUdpPorts.Vxlan => TunnelKind.Vxlan,
         TunnelUdpPorts.Geneve => TunnelKind.Geneve,
         TunnelUdpPorts.GtpU => TunnelKind.GtpU,

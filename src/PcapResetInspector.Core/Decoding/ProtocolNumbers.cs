@@ -57,6 +57,8 @@ internal static class TunnelUdpPorts
     public const ushort GtpU = 2152;
     /// <summary>RFC 4380 §4.</summary>
     public const ushort Teredo = 3544;
+    /// <summary>GRE-in-UDP, RFC 8086 §3.1 (Zeek's GRE analyzer is registered on it too).</summary>
+    public const ushort GreInUdp = 4754;
     /// <summary>VXLAN, RFC 7348 §5.</summary>
     public const ushort Vxlan = 4789;
     /// <summary>AYIYA (Anything In Anything, draft-massar-v6ops-ayiya-02 §7).</summary>

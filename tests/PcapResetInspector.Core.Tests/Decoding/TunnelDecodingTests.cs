@@ -31,6 +31,8 @@ public class TunnelDecodingTests
             Ethernet(0x0800, OuterIpv4(GreProtocol, Gre(0x22EB, Concat(Hex("200a0001 00000000 00000001"), new byte[8], Ethernet(0x0800, SampleIpv4Tcp())), sequence: 5))));
         yield return ("pptp-ppp-ipv4", LinkTypes.Ethernet,
             Ethernet(0x0800, OuterIpv4(GreProtocol, PptpGre(Concat(Hex("ff030021"), SampleIpv4Tcp()), acknowledgment: 3))));
+        yield return ("gre-in-udp-key", LinkTypes.Ethernet,
+            Ethernet(0x0800, OuterIpv4(UdpProtocol, Udp(51515, 4754, Gre(0x0800, SampleIpv4Tcp(), key: 77)))));
         yield return ("vxlan-vlan", LinkTypes.Ethernet, Ethernet(0x0800, OuterIpv4(UdpProtocol, Udp(50123, 4789, Vxlan(innerEthernetV4)))));
         yield return ("geneve-options-ipv6", LinkTypes.Ethernet,
             Ethernet(0x0800, OuterIpv4(UdpProtocol, Udp(47101, 6081, Geneve(0x6558, Ethernet(0x86DD, SampleIpv6Tcp()), GeneveOption(2))))));
@@ -193,6 +195,17 @@ public class TunnelDecodingTests
     {
         DecodeAssert.Status(DecodeStatus.Malformed, Ethernet(0x0800, OuterIpv4(GreProtocol, Gre(0x0800, SampleIpv4Tcp(), version: 2))), LinkTypes.Ethernet);
         DecodeAssert.Status(DecodeStatus.Malformed, Ethernet(0x0800, OuterIpv4(GreProtocol, Gre(0x0800, SampleIpv4Tcp(), routing: true))), LinkTypes.Ethernet);
+    }
+
+    [Fact]
+    public void Gre_in_udp_on_port_4754_is_one_gre_tunnel()
+    {
+        TcpSegment segment = Frame("gre-in-udp-key");
+        DecodeAssert.SampleIpv4(segment, ipOffset: EthernetAndIpv4 + 8 + 4 + 4);
+        AssertTunnel(segment, TunnelKind.Gre);
+
+        byte[] otherPort = Ethernet(0x0800, OuterIpv4(UdpProtocol, Udp(51515, 4755, Gre(0x0800, SampleIpv4Tcp(), key: 77))));
+        DecodeAssert.Status(DecodeStatus.NotTcp, otherPort, LinkTypes.Ethernet);
     }
 
     [Fact]
