@@ -1,0 +1,135 @@
+using PcapResetInspector.Core.Decoding;
+using PcapResetInspector.Core.Net;
+
+namespace PcapResetInspector.Core.Flows;
+
+/// <summary>A connection leaving the table: its summary, handed to the sink.</summary>
+public sealed partial class FlowTracker
+{
+    // ---------------------------------------------------------------- output
+
+    /// <summary>The reusing SYN comes from the host that sent this connection's SYN, with the same ISN.</summary>
+    private static bool SameIsn(ref Connection c, in TcpSegment syn)
+    {
+        bool fromA = syn.SourceAddress == c.AddressA && syn.SourcePort == c.PortA;
+        ref TcpEndpoint sender = ref fromA ? ref c.A : ref c.B;
+        return sender.SynCount > 0 && sender.SynSeq == syn.SequenceNumber && (syn.Flags & TcpFlags.Ack) == 0;
+    }
+
+    private void Emit(int slot, ref Connection c, RemovalReason reason, long when, bool remember, NextOnTuple? next = null)
+    {
+        _priorBySlot.Remove(slot, out PriorConnection? prior);
+        ref TcpEndpoint orig = ref Orig(ref c);
+        ref TcpEndpoint resp = ref Resp(ref c);
+        string history = c.HistoryText();
+        ulong origSize = orig.Size(resp.State);
+        ulong respSize = resp.Size(orig.State);
+        var summary = new ConnectionSummary
+        {
+            Uid = ConnectionUid.Create(in c.Key, c.StartTime, c.Ordinal),
+            Ordinal = c.Ordinal,
+            StartTime = c.StartTime,
+            LastTime = c.LastTime,
+            Originator = Summarize(ref orig, orig.Size(resp.State), c.OriginatorIsA ? c.AddressA : c.AddressB, c.OriginatorIsA ? c.PortA : c.PortB),
+            Responder = Summarize(ref resp, respSize, c.OriginatorIsA ? c.AddressB : c.AddressA, c.OriginatorIsA ? c.PortB : c.PortA),
+            History = history,
+            ConnState = ConnStateRules.Decide(orig.State, resp.State, origSize, respSize, history),
+            MissedBytes = c.MissedBytes,
+            Vlan = c.Vlan,
+            InnerVlan = c.InnerVlan,
+            IpVersion = c.IpVersion,
+            Removal = reason,
+            RemovalTime = when,
+            RolesFlipped = !c.OriginatorIsA,
+            FirstRstTime = c.FirstRstTime,
+            LastPacketBeforeRstTime = c.LastPacketBeforeRstTime,
+            LongestIdleGap = c.LongestIdleGap,
+            LongestIdleGapEnd = c.LongestIdleGapEnd,
+            FirstRstFromOriginator = c.FirstRstTime != 0 && c.FirstRstFromA == c.OriginatorIsA,
+            PreviousOnTuple = prior,
+            NextOnTuple = next,
+            Tunnel = c.TunnelKind == TunnelKind.None ? null : new TunnelRecord(c.TunnelKind, c.TunnelDepth,
+                c.OriginatorIsA ? c.OuterAddressA : c.OuterAddressB, c.OriginatorIsA ? c.OuterAddressB : c.OuterAddressA),
+        };
+        if (remember)
+            Remember(ref c, summary.ConnState, reason);
+        _sink.Add(summary);
+    }
+
+    /// <summary>Keeps the first tunnel a connection was seen in; a connection that moves between tunnels keeps its first.</summary>
+    private static void RecordTunnel(ref Connection c, in TcpSegment s, bool fromA)
+    {
+        c.TunnelKind = s.OuterTunnelKind;
+        c.TunnelDepth = s.TunnelDepth;
+        c.OuterAddressA = fromA ? s.OuterSource : s.OuterDestination;
+        c.OuterAddressB = fromA ? s.OuterDestination : s.OuterSource;
+    }
+
+    private static EndpointSummary Summarize(ref TcpEndpoint e, ulong size, IpAddress128 address, ushort port)
+    {
+        byte[] firstPayload = new byte[e.FirstPayloadLength];
+        for (int i = 0; i < firstPayload.Length; i++)
+            firstPayload[i] = (byte)(e.FirstPayload >> (24 - 8 * i));
+        return new EndpointSummary
+        {
+            Address = address,
+            Port = port,
+            State = e.State,
+            PreviousState = e.PreviousState,
+            Size = size,
+            Packets = e.Packets,
+            IpBytes = e.IpBytes,
+            PacketsSent = e.PacketsSent,
+            DataPackets = e.DataPackets,
+            PayloadBytes = e.PayloadBytes,
+            SynCount = e.SynCount,
+            FinCount = e.FinCount,
+            RstCount = e.RstCount,
+            FirstPacketTime = e.FirstPacketTime,
+            LastPacketTime = e.LastPacketTime,
+            LastDataTime = e.LastDataTime,
+            FirstFinTime = e.FirstFinTime,
+            FirstRstTime = e.FirstRstTime,
+            PacketsAfterPeerRst = e.PacketsAfterPeerRst,
+            PacketsAfterOwnRst = e.PacketsAfterOwnRst,
+            TtlFirst = e.TtlFirst,
+            TtlLast = e.TtlLast,
+            TtlMin = e.PacketsSent == 0 ? (byte)0 : e.TtlMin,
+            TtlMax = e.TtlMax,
+            IpIdFirst = e.IpIdFirst,
+            IpIdLast = e.IpIdLast,
+            IpIdMin = e.PacketsSent == 0 ? (ushort)0 : e.IpIdMin,
+            IpIdMax = e.IpIdMax,
+            HasTimestamps = e.HasTimestamps,
+            TsValFirst = e.TsValFirst,
+            TsValLast = e.TsValLast,
+            LastRawSeq = e.LastRawSeq,
+            LastRawAck = e.LastRawAck,
+            KeepAlives = e.KeepAlives,
+            Retransmissions = e.RetransmitCount,
+            ZeroWindows = e.ZeroWindowCount,
+            RstTtl = e.RstTtl,
+            RstIpId = e.RstIpId,
+            RstSeq = e.RstSeq,
+            RstAck = e.RstAck,
+            RstHadAck = e.RstHadAck,
+            RstPayloadLength = e.RstPayloadLength,
+            RstSeqMatchedExpected = e.RstSeqMatchedExpected,
+            FirstPayload = firstPayload,
+            Mss = e.Mss,
+            NextSeq = e.NextRawSeq,
+            TtlMinBeforeRst = e.TtlMaxBeforeRst == 0 ? (byte)0 : e.TtlMinBeforeRst,
+            TtlMaxBeforeRst = e.TtlMaxBeforeRst,
+            IpIdBeforeRst = e.IpIdBeforeRst,
+            UnansweredKeepAlives = e.UnansweredKeepAlives,
+            SynSeq = e.SynSeq,
+            FirstDataLength = e.FirstDataLength,
+            FirstDataUncaptured = e.FirstDataUncaptured,
+            RstReservedBits = e.RstReservedBits,
+            TtlMinAfterRst = e.TtlMaxAfterRst == 0 ? (byte)0 : e.TtlMinAfterRst,
+            TtlMaxAfterRst = e.TtlMaxAfterRst,
+            IpIdAfterRst = e.IpIdAfterRst,
+            FirstPacketAfterRstTime = e.FirstPacketAfterRstTime,
+        };
+    }
+}
