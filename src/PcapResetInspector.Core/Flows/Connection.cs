@@ -107,8 +107,6 @@ internal struct Connection
     public long LongestIdleGapEnd;   // when that gap ended
     public bool FirstRstFromA;
 
-    public readonly string HistoryText() => HistoryBuffer.ToText(in History, HistoryLength);
-
     public void AppendHistory(char letter)
     {
         // Zeek's history has no cap; masks and the scaled letters keep real ones far below this,

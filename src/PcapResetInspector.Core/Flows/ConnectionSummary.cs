@@ -116,7 +116,22 @@ public enum RemovalReason
 /// </summary>
 public sealed class ConnectionSummary
 {
-    public required string Uid { get; init; }
+    private string? _uid;
+    private readonly FlowKey _uidKey;
+
+    /// <summary>
+    /// Zeek-style uid. The tracker gives the tuple it is derived from and the string is made on first
+    /// use: most connections of a flood or a scan are counted and never named.
+    /// </summary>
+    public string Uid
+    {
+        get => _uid ??= ConnectionUid.Create(in _uidKey, StartTime, Ordinal);
+        init => _uid = value;
+    }
+
+    /// <summary>The table key the uid is derived from (with <see cref="StartTime"/> and <see cref="Ordinal"/>).</summary>
+    internal FlowKey UidKey { init => _uidKey = value; }
+
     public required long Ordinal { get; init; }
     /// <summary>Time of the connection's first packet, ns since the Unix epoch.</summary>
     public required long StartTime { get; init; }

@@ -21,12 +21,12 @@ public sealed partial class FlowTracker
         _priorBySlot.Remove(slot, out PriorConnection? prior);
         ref TcpEndpoint orig = ref Orig(ref c);
         ref TcpEndpoint resp = ref Resp(ref c);
-        string history = c.HistoryText();
+        string history = _historyTexts.For(in c.History, c.HistoryLength);
         ulong origSize = orig.Size(resp.State);
         ulong respSize = resp.Size(orig.State);
         var summary = new ConnectionSummary
         {
-            Uid = ConnectionUid.Create(in c.Key, c.StartTime, c.Ordinal),
+            UidKey = c.Key,
             Ordinal = c.Ordinal,
             StartTime = c.StartTime,
             LastTime = c.LastTime,
@@ -67,7 +67,7 @@ public sealed partial class FlowTracker
 
     private static EndpointSummary Summarize(ref TcpEndpoint e, ulong size, IpAddress128 address, ushort port)
     {
-        byte[] firstPayload = new byte[e.FirstPayloadLength];
+        byte[] firstPayload = e.FirstPayloadLength == 0 ? [] : new byte[e.FirstPayloadLength];
         for (int i = 0; i < firstPayload.Length; i++)
             firstPayload[i] = (byte)(e.FirstPayload >> (24 - 8 * i));
         return new EndpointSummary

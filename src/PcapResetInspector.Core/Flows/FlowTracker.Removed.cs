@@ -119,7 +119,7 @@ public sealed partial class FlowTracker
         return new PriorConnection
         {
             Uid = ConnectionUid.Create(in r.Key, r.StartTime, r.Ordinal),
-            History = HistoryBuffer.ToText(in r.History, r.HistoryLength),
+            History = _historyTexts.For(in r.History, r.HistoryLength),
             ConnState = r.ConnState,
             Removal = r.Removal,
             StartTime = r.StartTime,

@@ -67,6 +67,8 @@ public sealed partial class FlowTracker
     private readonly int[] _lruTail = [NoSlot, NoSlot, NoSlot, NoSlot];
     private const int NoSlot = -1;
 
+    private readonly HistoryTexts _historyTexts = new();
+
     // Scratch for compacting the timer queue (kept, so compaction allocates nothing once grown).
     private TimerEntry[] _timerScratch = [];
     private const int TimerCompactionSlack = 1024;
