@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 // capture-gen: writes a synthetic capture made by CaptureGenerator.
 //   --profile mixed|synflood|reflection|spoofed-synflood|portsweep|spreadprobes|reusedtuple

@@ -1,4 +1,6 @@
-namespace PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Core.Capture;
+
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>What kind of network a generated capture shows.</summary>
 public enum CaptureProfile
@@ -87,7 +89,7 @@ public sealed class CaptureGeneratorOptions
     {
         if (MaxBytes is null && MaxPackets is null && MaxConnections is null)
             throw new ArgumentException("Set MaxBytes, MaxPackets or MaxConnections: the generator needs to know when to stop.");
-        if (MaxBytes is < Capture.PcapWriter.FileHeaderLength)
+        if (MaxBytes is < PcapWriter.FileHeaderLength)
             throw new ArgumentOutOfRangeException(nameof(MaxBytes), "The pcap file header alone takes 24 bytes.");
         if (MaxPackets is < 0)
             throw new ArgumentOutOfRangeException(nameof(MaxPackets));

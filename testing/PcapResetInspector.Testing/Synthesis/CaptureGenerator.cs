@@ -1,6 +1,6 @@
 using PcapResetInspector.Core.Capture;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// Generates large, realistic classic pcap captures (Ethernet, microsecond timestamps) from a seed,
