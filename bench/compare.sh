@@ -2,18 +2,21 @@
 # Whole-process comparison of pcap-reset-inspector with tcpdump, tshark and tcptrace on generated
 # captures: wall time, throughput and peak RSS, medians over several runs.
 #
-#   bench/compare.sh [--scratch DIR] [--size SIZE] [--flood-connections N] [--runs N] [--tools "LIST"]
+#   bench/compare.sh [--scratch DIR] [--size SIZE] [--flood-connections N] [--scan-connections N]
+#                    [--runs N] [--tools "LIST"]
 #
 # Each option has an environment variable of the same meaning:
 #   SCRATCH            where the published CLI, the captures and outputs go
 #                      (default ${TMPDIR:-/tmp}/pcap-reset-inspector-bench; never inside the repository)
 #   SIZE               size of the mixed capture (default 1GB; K, M, G are powers of 1024)
 #   FLOOD_CONNECTIONS  connections in the SYN-flood capture (default 1000000)
+#   SCAN_CONNECTIONS   connections in the scan capture (default 1240000: about 1.5 GB, 3.7 M packets,
+#                      half refused, most of the rest unanswered SYNs, 20,000 new connections a second)
 #   RUNS               timed runs per tool and file (default 5)
 #   TOOLS              which tools to run, of: ours tcpdump tshark tcptrace (default all four).
 #                      tshark takes minutes per run on 1 GB: TOOLS="ours tcpdump tcptrace" leaves it out.
 #   SEED               generator seed (default 1)
-# A quick run: SIZE=100MB FLOOD_CONNECTIONS=100000 RUNS=3 bench/compare.sh
+# A quick run: SIZE=100MB FLOOD_CONNECTIONS=100000 SCAN_CONNECTIONS=100000 RUNS=3 bench/compare.sh
 # Captures are generated only when absent, so later runs reuse them.
 set -euo pipefail
 export LC_ALL=C   # decimal points in awk and the shell clock
@@ -22,6 +25,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SCRATCH="${SCRATCH:-${TMPDIR:-/tmp}/pcap-reset-inspector-bench}"
 SIZE="${SIZE:-1GB}"
 FLOOD_CONNECTIONS="${FLOOD_CONNECTIONS:-1000000}"
+SCAN_CONNECTIONS="${SCAN_CONNECTIONS:-1240000}"
 RUNS="${RUNS:-5}"
 TOOLS="${TOOLS:-ours tcpdump tshark tcptrace}"
 SEED="${SEED:-1}"
@@ -31,10 +35,11 @@ while [ $# -gt 0 ]; do
         --scratch) SCRATCH="$2"; shift 2 ;;
         --size) SIZE="$2"; shift 2 ;;
         --flood-connections) FLOOD_CONNECTIONS="$2"; shift 2 ;;
+        --scan-connections) SCAN_CONNECTIONS="$2"; shift 2 ;;
         --runs) RUNS="$2"; shift 2 ;;
         --tools) TOOLS="$2"; shift 2 ;;
         --seed) SEED="$2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "compare.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -66,9 +71,11 @@ generate() {
 
 mixed="$SCRATCH/captures/mixed-$SIZE-seed$SEED.pcap"
 flood="$SCRATCH/captures/synflood-$FLOOD_CONNECTIONS-seed$SEED.pcap"
+scan="$SCRATCH/captures/scan-$SCAN_CONNECTIONS-seed$SEED.pcap"
 echo "== Captures"
 generate "$mixed" --profile mixed --size "$SIZE" --seed "$SEED"
 generate "$flood" --profile synflood --connections "$FLOOD_CONNECTIONS" --seed "$SEED"
+generate "$scan" --profile scan --connections "$SCAN_CONNECTIONS" --seed "$SEED"
 
 # CSV output is being added to the CLI; until it is accepted, the Zeek TSV stands in for it.
 format=csv
@@ -155,7 +162,7 @@ for tool in tcpdump tshark tcptrace; do
 done
 echo "   $RUNS runs per tool and file, medians; page cache warmed before each file"
 
-for file in "$mixed" "$flood"; do
+for file in "$mixed" "$flood" "$scan"; do
     size_bytes=$(stat -c %s "$file")
     size_mb=$(awk -v b="$size_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
     echo

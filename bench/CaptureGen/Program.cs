@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 // capture-gen: writes a synthetic capture made by CaptureGenerator.
-//   --profile mixed|synflood|reflection|spoofed-synflood|portsweep|spreadprobes|reusedtuple
+//   --profile mixed|synflood|reflection|spoofed-synflood|portsweep|spreadprobes|reusedtuple|scan
 //   --scenario NAME (one of the profile's scenarios only, e.g. injected-rst)   --headers-only
 //   --size 1GB (bytes; K, M, G are powers of 1024)   --packets N   --connections N   --seed N
 //   -o FILE ('-' for standard output)
@@ -11,7 +11,7 @@ using PcapResetInspector.Core.Synthesis;
 //   --slice SNAPLEN INPUT OUTPUT     every record cut to its first SNAPLEN bytes
 //   --headers-only INPUT OUTPUT      every TCP packet cut at the end of its TCP header
 const string Usage =
-    "usage: CaptureGen [--profile mixed|synflood|reflection|spoofed-synflood|portsweep|spreadprobes|reusedtuple] [--scenario NAME]\n" +
+    "usage: CaptureGen [--profile mixed|synflood|reflection|spoofed-synflood|portsweep|spreadprobes|reusedtuple|scan] [--scenario NAME]\n" +
     "                  [--headers-only] [--size N[K|M|G]] [--packets N] [--connections N] [--seed N] -o FILE\n" +
     "       CaptureGen --slice SNAPLEN INPUT OUTPUT\n" +
     "       CaptureGen --headers-only INPUT OUTPUT";
@@ -110,7 +110,7 @@ static CaptureProfile ParseProfile(string value)
         if (string.Equals(profile.ToString(), key, StringComparison.OrdinalIgnoreCase))
             return profile;
     }
-    throw new ArgumentException($"unknown profile '{value}' (mixed, synflood, reflection, spoofed-synflood, portsweep, spreadprobes, reusedtuple)");
+    throw new ArgumentException($"unknown profile '{value}' (mixed, synflood, reflection, spoofed-synflood, portsweep, spreadprobes, reusedtuple, scan)");
 }
 
 static int SliceMain(string[] args)

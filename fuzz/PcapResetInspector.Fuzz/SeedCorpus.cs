@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Fuzz;
 

@@ -1,5 +1,5 @@
 using PcapResetInspector.Core.Capture;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Cli.Tests;
 

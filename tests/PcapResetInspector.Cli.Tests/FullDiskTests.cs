@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Cli.Tests;
 

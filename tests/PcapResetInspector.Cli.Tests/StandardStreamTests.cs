@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.IO.Pipes;
 using PcapResetInspector.Cli.Commands;
 using PcapResetInspector.Cli.Reporting;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Cli.Tests;
 

@@ -9,27 +9,27 @@ public sealed class CaptureFileSource : IPacketSource
 {
     private static readonly CaptureInterface[] NoInterfaces = [];
 
-    private readonly ReadContext context;
-    private readonly InputBuffer? input;
-    private readonly FormatReader? reader;
-    private readonly Stream? streamToDispose;
-    private bool finished;
+    private readonly ReadContext _context;
+    private readonly InputBuffer? _input;
+    private readonly FormatReader? _reader;
+    private readonly Stream? _streamToDispose;
+    private bool _finished;
 
     internal CaptureFileSource(
         ReadContext context, InputBuffer? input, FormatReader? reader, CaptureCompression compression, Stream? streamToDispose)
     {
-        this.context = context;
-        this.input = input;
-        this.reader = reader;
-        this.streamToDispose = streamToDispose;
+        _context = context;
+        _input = input;
+        _reader = reader;
+        _streamToDispose = streamToDispose;
         Compression = compression;
-        finished = reader is null || context.StopProblem is not null;
+        _finished = reader is null || context.StopProblem is not null;
     }
 
-    public string Name => context.Name;
+    public string Name => _context.Name;
 
     /// <summary>The format recognised from the magic number; Unknown when none was.</summary>
-    public CaptureFormat Format => reader?.Format ?? CaptureFormat.Unknown;
+    public CaptureFormat Format => _reader?.Format ?? CaptureFormat.Unknown;
 
     public CaptureCompression Compression { get; }
 
@@ -37,30 +37,30 @@ public sealed class CaptureFileSource : IPacketSource
     /// Interfaces described so far: the pcap file header's one, or every pcapng Interface Description Block
     /// read up to now (ids count on across sections), indexed by <see cref="PacketRecord.InterfaceId"/>.
     /// </summary>
-    public IReadOnlyList<CaptureInterface> Interfaces => reader?.Interfaces ?? NoInterfaces;
+    public IReadOnlyList<CaptureInterface> Interfaces => _reader?.Interfaces ?? NoInterfaces;
 
-    public CaptureProblem? StopProblem => context.StopProblem;
+    public CaptureProblem? StopProblem => _context.StopProblem;
 
-    public IReadOnlyList<CaptureProblem> Problems => context.Log;
+    public IReadOnlyList<CaptureProblem> Problems => _context.Log;
 
     /// <summary>Warnings left out of <see cref="Problems"/> because it was full.</summary>
-    public long DroppedWarnings => context.Log.DroppedWarnings;
+    public long DroppedWarnings => _context.Log.DroppedWarnings;
 
     public long PacketsRead { get; private set; }
 
     /// <summary>Bytes of capture data consumed so far (decompressed bytes for a compressed file).</summary>
-    public long BytesConsumed => input?.Position ?? 0;
+    public long BytesConsumed => _input?.Position ?? 0;
 
     /// <summary>Size of the read buffer now, for tests that check it stays bounded.</summary>
-    internal int BufferCapacity => input?.Capacity ?? 0;
+    internal int BufferCapacity => _input?.Capacity ?? 0;
 
     public bool TryReadNext(out PacketRecord packet)
     {
-        if (!finished)
+        if (!_finished)
         {
             try
             {
-                if (reader!.TryRead(out packet))
+                if (_reader!.TryRead(out packet))
                 {
                     PacketsRead++;
                     return true;
@@ -68,10 +68,10 @@ public sealed class CaptureFileSource : IPacketSource
             }
             catch (Exception exception) when (CaptureFile.IsReadFailure(exception))
             {
-                CaptureFile.StopOnReadFailure(context, exception, input?.StreamOffset ?? 0);
+                CaptureFile.StopOnReadFailure(_context, exception, _input?.StreamOffset ?? 0);
             }
 
-            finished = true;
+            _finished = true;
         }
 
         packet = default;
@@ -80,8 +80,8 @@ public sealed class CaptureFileSource : IPacketSource
 
     public void Dispose()
     {
-        finished = true;
-        input?.Dispose();
-        streamToDispose?.Dispose();
+        _finished = true;
+        _input?.Dispose();
+        _streamToDispose?.Dispose();
     }
 }

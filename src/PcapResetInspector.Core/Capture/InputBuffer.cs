@@ -14,13 +14,13 @@ internal sealed class InputBuffer : IDisposable
     /// <summary>No record or block may need more than this in one piece (256 MiB plus a block header).</summary>
     public const int MaxSize = CaptureLimits.MaxRecordBytes + 64;
 
-    private readonly Stream stream;
-    private readonly bool leaveOpen;
-    private byte[] buffer;
-    private int start;
-    private int end;
-    private long bufferOffset;   // stream offset of buffer[0]
-    private bool endOfStream;
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private long _bufferOffset;   // stream offset of _buffer[0]
+    private bool _endOfStream;
 
     /// <param name="stream">The stream to read; only Read is called.</param>
     /// <param name="leaveOpen">Whether <see cref="Dispose"/> leaves the stream open.</param>
@@ -28,30 +28,30 @@ internal sealed class InputBuffer : IDisposable
     /// <param name="initialSize">First buffer size; tests use tiny ones to reach the grow and compact paths.</param>
     public InputBuffer(Stream stream, bool leaveOpen, ReadOnlySpan<byte> alreadyRead, int initialSize = DefaultSize)
     {
-        this.stream = stream;
-        this.leaveOpen = leaveOpen;
-        buffer = new byte[Math.Max(initialSize, Math.Max(alreadyRead.Length, 16))];
-        alreadyRead.CopyTo(buffer);
-        end = alreadyRead.Length;
+        _stream = stream;
+        _leaveOpen = leaveOpen;
+        _buffer = new byte[Math.Max(initialSize, Math.Max(alreadyRead.Length, 16))];
+        alreadyRead.CopyTo(_buffer);
+        _end = alreadyRead.Length;
     }
 
     /// <summary>Stream offset of the first unconsumed byte.</summary>
-    public long Position => bufferOffset + start;
+    public long Position => _bufferOffset + _start;
 
     /// <summary>Stream offset of the next byte to be read from the stream (for messages about failed reads).</summary>
-    public long StreamOffset => bufferOffset + end;
+    public long StreamOffset => _bufferOffset + _end;
 
     /// <summary>Bytes read from the stream and not consumed yet.</summary>
-    public int Available => end - start;
+    public int Available => _end - _start;
 
     /// <summary>The unconsumed bytes.</summary>
-    public ReadOnlySpan<byte> Window => buffer.AsSpan(start, end - start);
+    public ReadOnlySpan<byte> Window => _buffer.AsSpan(_start, _end - _start);
 
     /// <summary>True once the stream has reported its end and every byte has been consumed.</summary>
-    public bool AtEnd => endOfStream && start == end;
+    public bool AtEnd => _endOfStream && _start == _end;
 
     /// <summary>Current buffer capacity (for tests: it must stay bounded).</summary>
-    internal int Capacity => buffer.Length;
+    internal int Capacity => _buffer.Length;
 
     /// <summary>
     /// Makes at least <paramref name="count"/> bytes available unless the stream ends first, and returns
@@ -65,36 +65,36 @@ internal sealed class InputBuffer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(count), "Callers check record lengths against CaptureLimits first.");
         }
 
-        while (end - start < count && !endOfStream)
+        while (_end - _start < count && !_endOfStream)
         {
-            if (end == buffer.Length)
+            if (_end == _buffer.Length)
             {
                 MakeRoom(count);
             }
 
-            int read = stream.Read(buffer, end, buffer.Length - end);
+            int read = _stream.Read(_buffer, _end, _buffer.Length - _end);
             if (read <= 0)
             {
-                endOfStream = true;
+                _endOfStream = true;
             }
             else
             {
-                end += read;
+                _end += read;
             }
         }
 
-        return end - start;
+        return _end - _start;
     }
 
     /// <summary>Consumes <paramref name="count"/> available bytes.</summary>
     public void Advance(int count)
     {
-        if ((uint)count > (uint)(end - start))
+        if ((uint)count > (uint)(_end - _start))
         {
             throw new ArgumentOutOfRangeException(nameof(count));
         }
 
-        start += count;
+        _start += count;
     }
 
     /// <summary>
@@ -106,13 +106,13 @@ internal sealed class InputBuffer : IDisposable
         long skipped = 0;
         while (skipped < count)
         {
-            if (start == end && Fill(1) == 0)
+            if (_start == _end && Fill(1) == 0)
             {
                 break;
             }
 
-            int step = (int)Math.Min(end - start, count - skipped);
-            start += step;
+            int step = (int)Math.Min(_end - _start, count - skipped);
+            _start += step;
             skipped += step;
         }
 
@@ -121,29 +121,29 @@ internal sealed class InputBuffer : IDisposable
 
     private void MakeRoom(int count)
     {
-        int pending = end - start;
-        if (start > 0)
+        int pending = _end - _start;
+        if (_start > 0)
         {
             // Move the partial record to the front; the rest of the buffer takes the next read.
-            Buffer.BlockCopy(buffer, start, buffer, 0, pending);
-            bufferOffset += start;
-            start = 0;
-            end = pending;
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, pending);
+            _bufferOffset += _start;
+            _start = 0;
+            _end = pending;
             return;
         }
 
         // The whole buffer is one unfinished record: double it, but never beyond what the record needs.
-        int newSize = (int)Math.Min(Math.Max((long)buffer.Length * 2, 16), Math.Max(count, buffer.Length + 1));
+        int newSize = (int)Math.Min(Math.Max((long)_buffer.Length * 2, 16), Math.Max(count, _buffer.Length + 1));
         var larger = new byte[newSize];
-        Buffer.BlockCopy(buffer, 0, larger, 0, pending);
-        buffer = larger;
+        Buffer.BlockCopy(_buffer, 0, larger, 0, pending);
+        _buffer = larger;
     }
 
     public void Dispose()
     {
-        if (!leaveOpen)
+        if (!_leaveOpen)
         {
-            stream.Dispose();
+            _stream.Dispose();
         }
     }
 }

@@ -10,14 +10,14 @@ namespace PcapResetInspector.Core.Capture;
 /// </summary>
 public sealed class MultiFileSource : IPacketSource
 {
-    private readonly IReadOnlyList<string> paths;
-    private readonly Func<string, IPacketSource> open;
-    private readonly ProblemLog finishedProblems;
-    private readonly CombinedProblems problems;
-    private IPacketSource? current;
-    private int nextIndex;
-    private long packetsOfFinishedFiles;
-    private CaptureProblem? lastStopProblem;
+    private readonly IReadOnlyList<string> _paths;
+    private readonly Func<string, IPacketSource> _open;
+    private readonly ProblemLog _finishedProblems;
+    private readonly CombinedProblems _problems;
+    private IPacketSource? _current;
+    private int _nextIndex;
+    private long _packetsOfFinishedFiles;
+    private CaptureProblem? _lastStopProblem;
 
     /// <summary>Reads the files at <paramref name="paths"/> with <see cref="CaptureFile.Open(string)"/>.</summary>
     public MultiFileSource(IEnumerable<string> paths)
@@ -34,38 +34,38 @@ public sealed class MultiFileSource : IPacketSource
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(open);
-        this.paths = [.. paths];
-        this.open = open;
+        _paths = [.. paths];
+        _open = open;
 
         // Each file keeps its own capped list; this bound keeps hundreds of rotated files bounded too.
-        finishedProblems = new ProblemLog(CaptureLimits.MaxProblemsKept * 10);
-        problems = new CombinedProblems(this);
+        _finishedProblems = new ProblemLog(CaptureLimits.MaxProblemsKept * 10);
+        _problems = new CombinedProblems(this);
     }
 
     /// <summary>The input being read (or, once all are done, the last one); empty for an empty list.</summary>
-    public string Name => current?.Name ?? (nextIndex > 0 ? paths[nextIndex - 1] : paths.Count > 0 ? paths[0] : "");
+    public string Name => _current?.Name ?? (_nextIndex > 0 ? _paths[_nextIndex - 1] : _paths.Count > 0 ? _paths[0] : "");
 
     /// <summary>How many inputs there are.</summary>
-    public int FileCount => paths.Count;
+    public int FileCount => _paths.Count;
 
     /// <summary>Index in the list of the input being read (or last read); -1 before the first read.</summary>
-    public int FileIndex => nextIndex - 1;
+    public int FileIndex => _nextIndex - 1;
 
     /// <summary>The last problem that stopped an input early (the current one's if it has one).</summary>
-    public CaptureProblem? StopProblem => current?.StopProblem ?? lastStopProblem;
+    public CaptureProblem? StopProblem => _current?.StopProblem ?? _lastStopProblem;
 
     /// <summary>The problems of every input read so far, in order.</summary>
-    public IReadOnlyList<CaptureProblem> Problems => problems;
+    public IReadOnlyList<CaptureProblem> Problems => _problems;
 
-    public long PacketsRead => packetsOfFinishedFiles + (current?.PacketsRead ?? 0);
+    public long PacketsRead => _packetsOfFinishedFiles + (_current?.PacketsRead ?? 0);
 
     public bool TryReadNext(out PacketRecord packet)
     {
         while (true)
         {
-            if (current is null)
+            if (_current is null)
             {
-                if (nextIndex >= paths.Count)
+                if (_nextIndex >= _paths.Count)
                 {
                     packet = default;
                     return false;
@@ -75,7 +75,7 @@ public sealed class MultiFileSource : IPacketSource
                 continue;
             }
 
-            if (current.TryReadNext(out packet))
+            if (_current.TryReadNext(out packet))
             {
                 return true;
             }
@@ -86,62 +86,62 @@ public sealed class MultiFileSource : IPacketSource
 
     private void OpenNext()
     {
-        string path = paths[nextIndex++];
+        string path = _paths[_nextIndex++];
         try
         {
-            current = open(path);
+            _current = _open(path);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             var problem = new CaptureProblem(path, 0, CaptureProblemKind.IoError, ProblemSeverity.Error,
                 $"cannot open: {exception.Message}");
-            finishedProblems.Add(problem);
-            lastStopProblem = problem;
+            _finishedProblems.Add(problem);
+            _lastStopProblem = problem;
         }
     }
 
     private void FinishCurrent()
     {
-        IPacketSource finished = current!;
-        current = null;
+        IPacketSource finished = _current!;
+        _current = null;
         foreach (CaptureProblem problem in finished.Problems)
         {
-            finishedProblems.Add(problem);
+            _finishedProblems.Add(problem);
         }
 
-        lastStopProblem = finished.StopProblem ?? lastStopProblem;
-        packetsOfFinishedFiles += finished.PacketsRead;
+        _lastStopProblem = finished.StopProblem ?? _lastStopProblem;
+        _packetsOfFinishedFiles += finished.PacketsRead;
         finished.Dispose();
     }
 
     public void Dispose()
     {
-        current?.Dispose();
-        current = null;
-        nextIndex = paths.Count;
+        _current?.Dispose();
+        _current = null;
+        _nextIndex = _paths.Count;
     }
 
     /// <summary>The finished inputs' problems followed by the current input's, without copying.</summary>
     private sealed class CombinedProblems(MultiFileSource owner) : IReadOnlyList<CaptureProblem>
     {
-        public int Count => owner.finishedProblems.Count + (owner.current?.Problems.Count ?? 0);
+        public int Count => owner._finishedProblems.Count + (owner._current?.Problems.Count ?? 0);
 
         public CaptureProblem this[int index]
         {
             get
             {
-                int finishedCount = owner.finishedProblems.Count;
+                int finishedCount = owner._finishedProblems.Count;
                 if (index < finishedCount)
                 {
-                    return owner.finishedProblems[index];
+                    return owner._finishedProblems[index];
                 }
 
-                if (owner.current is null)
+                if (owner._current is null)
                 {
                     throw new ArgumentOutOfRangeException(nameof(index));
                 }
 
-                return owner.current.Problems[index - finishedCount];
+                return owner._current.Problems[index - finishedCount];
             }
         }
 

@@ -57,15 +57,15 @@ internal sealed class PcapNgReader : FormatReader
     // A packet block holding the largest packet read, with room for its options (epb_flags, hashes, comments).
     private const int MaxPacketBlockLength = CaptureLimits.MaxPacketBytes + 65_536;
 
-    private readonly List<CaptureInterface> interfaces = [];
-    private InterfaceState[] states = new InterfaceState[4];
-    private bool bigEndian;
-    private int section = -1;
-    private int sectionFirstInterface;
-    private long lastTimestampNanos;
-    private bool warnedAboveSnapLength;
-    private bool warnedAboveOriginalLength;
-    private bool warnedTimestampRange;
+    private readonly List<CaptureInterface> _interfaces = [];
+    private InterfaceState[] _states = new InterfaceState[4];
+    private bool _bigEndian;
+    private int _section = -1;
+    private int _sectionFirstInterface;
+    private long _lastTimestampNanos;
+    private bool _warnedAboveSnapLength;
+    private bool _warnedAboveOriginalLength;
+    private bool _warnedTimestampRange;
 
     /// <summary>What a packet block needs from its interface, kept apart from the public record so reads stay cheap.</summary>
     private struct InterfaceState
@@ -86,9 +86,9 @@ internal sealed class PcapNgReader : FormatReader
 
     public override CaptureFormat Format => CaptureFormat.PcapNg;
 
-    public override IReadOnlyList<CaptureInterface> Interfaces => interfaces;
+    public override IReadOnlyList<CaptureInterface> Interfaces => _interfaces;
 
-    private int SectionInterfaceCount => interfaces.Count - sectionFirstInterface;
+    private int SectionInterfaceCount => _interfaces.Count - _sectionFirstInterface;
 
     public override bool ReadFileHeader() => ReadSectionHeader();
 
@@ -143,10 +143,10 @@ internal sealed class PcapNgReader : FormatReader
                 continue;
             }
 
-            if (type == InterfaceDescriptionType && interfaces.Count >= CaptureLimits.MaxInterfaces)
+            if (type == InterfaceDescriptionType && _interfaces.Count >= CaptureLimits.MaxInterfaces)
             {
                 Context.Stop(CaptureProblemKind.ImpossibleLength, ProblemSeverity.Error, blockOffset,
-                    $"interface description block at {Context.At(blockOffset)} would be interface {interfaces.Count + 1}: " +
+                    $"interface description block at {Context.At(blockOffset)} would be interface {_interfaces.Count + 1}: " +
                     $"this tool keeps at most {CaptureLimits.MaxInterfaces} per file");
                 return false;
             }
@@ -197,7 +197,7 @@ internal sealed class PcapNgReader : FormatReader
     private bool ReadSectionHeader()
     {
         long blockOffset = Input.Position;
-        bool first = section < 0;
+        bool first = _section < 0;
 
         // A file cut inside its first section header has nothing readable: an error, not a mere truncation.
         ProblemSeverity truncation = first ? ProblemSeverity.Error : ProblemSeverity.Warning;
@@ -232,7 +232,7 @@ internal sealed class PcapNgReader : FormatReader
             return false;
         }
 
-        bigEndian = sectionBigEndian;
+        _bigEndian = sectionBigEndian;
         ushort major = ReadUInt16(header[MajorOffset..]);
         ushort minor = ReadUInt16(header[MinorOffset..]);
 
@@ -274,7 +274,7 @@ internal sealed class PcapNgReader : FormatReader
         }
 
         ReadOnlySpan<byte> block = Input.Window[..length];
-        var options = new OptionReader(block[SectionHeaderFixedLength..(length - 4)], bigEndian);
+        var options = new OptionReader(block[SectionHeaderFixedLength..(length - 4)], _bigEndian);
         while (options.Next(out _, out _))
         {
             // No section option changes how packets are read; they are walked only to check their bounds.
@@ -286,8 +286,8 @@ internal sealed class PcapNgReader : FormatReader
             return false;
         }
 
-        section++;
-        sectionFirstInterface = interfaces.Count;
+        _section++;
+        _sectionFirstInterface = _interfaces.Count;
         Input.Advance(length);
         return true;
     }
@@ -311,7 +311,7 @@ internal sealed class PcapNgReader : FormatReader
         };
         long offsetSeconds = 0;
         string? name = null;
-        var options = new OptionReader(block[IdbOptionsOffset..(length - 4)], bigEndian);
+        var options = new OptionReader(block[IdbOptionsOffset..(length - 4)], _bigEndian);
         while (options.Next(out ushort code, out ReadOnlySpan<byte> value))
         {
             switch (code)
@@ -323,7 +323,7 @@ internal sealed class PcapNgReader : FormatReader
                     state.Scale = new TimestampScale(value[0]);
                     break;
                 case OptionIfTsOffset when value.Length == 8:
-                    offsetSeconds = bigEndian ? BinaryPrimitives.ReadInt64BigEndian(value) : BinaryPrimitives.ReadInt64LittleEndian(value);
+                    offsetSeconds = _bigEndian ? BinaryPrimitives.ReadInt64BigEndian(value) : BinaryPrimitives.ReadInt64LittleEndian(value);
                     state.OffsetSeconds = offsetSeconds;
                     state.OffsetBeyondNanos = Math.Abs((double)offsetSeconds) * 1e9 >= long.MaxValue;
                     state.OffsetNanos = state.OffsetBeyondNanos ? 0 : offsetSeconds * 1_000_000_000;
@@ -353,14 +353,14 @@ internal sealed class PcapNgReader : FormatReader
             return false;
         }
 
-        if (interfaces.Count == states.Length)
+        if (_interfaces.Count == _states.Length)
         {
-            Array.Resize(ref states, states.Length * 2);
+            Array.Resize(ref _states, _states.Length * 2);
         }
 
-        states[interfaces.Count] = state;
-        interfaces.Add(new CaptureInterface(
-            interfaces.Count, section, state.LinkType, state.SnapLength, state.FcsLength, state.Scale.Resolution, offsetSeconds, name));
+        _states[_interfaces.Count] = state;
+        _interfaces.Add(new CaptureInterface(
+            _interfaces.Count, _section, state.LinkType, state.SnapLength, state.FcsLength, state.Scale.Resolution, offsetSeconds, name));
         return true;
     }
 
@@ -394,14 +394,14 @@ internal sealed class PcapNgReader : FormatReader
             return false;
         }
 
-        int interfaceId = sectionFirstInterface + (int)localInterface;
-        ref readonly InterfaceState state = ref states[interfaceId];
+        int interfaceId = _sectionFirstInterface + (int)localInterface;
+        ref readonly InterfaceState state = ref _states[interfaceId];
         CheckLengths(capturedLength, originalLength, state.SnapLength, blockOffset);
         ulong ticks = ((ulong)ReadUInt32(block[PacketTimestampHighOffset..]) << 32) | ReadUInt32(block[PacketTimestampLowOffset..]);
-        lastTimestampNanos = ToNanos(state, ticks, blockOffset);
+        _lastTimestampNanos = ToNanos(state, ticks, blockOffset);
         packet = new PacketRecord(
             block.Slice(PacketDataOffset, (int)capturedLength),
-            lastTimestampNanos,
+            _lastTimestampNanos,
             (int)Math.Min(originalLength, int.MaxValue),
             state.LinkType,
             interfaceId,
@@ -429,7 +429,7 @@ internal sealed class PcapNgReader : FormatReader
         }
 
         ReadOnlySpan<byte> block = Input.Window[..length];
-        ref readonly InterfaceState state = ref states[sectionFirstInterface];
+        ref readonly InterfaceState state = ref _states[_sectionFirstInterface];
         uint originalLength = ReadUInt32(block[SimpleOriginalLengthOffset..]);
         uint capturedLength = Math.Min(originalLength, (uint)(length - MinSimplePacketLength));
         if (state.SnapLength != 0)
@@ -439,10 +439,10 @@ internal sealed class PcapNgReader : FormatReader
 
         packet = new PacketRecord(
             block.Slice(SimpleDataOffset, (int)capturedLength),
-            lastTimestampNanos,
+            _lastTimestampNanos,
             (int)Math.Min(originalLength, int.MaxValue),
             state.LinkType,
-            sectionFirstInterface,
+            _sectionFirstInterface,
             state.FcsLength);
         return true;
     }
@@ -486,9 +486,9 @@ internal sealed class PcapNgReader : FormatReader
         }
 
         bool fits = nanos >= long.MinValue && nanos <= long.MaxValue;
-        if (!warnedTimestampRange)
+        if (!_warnedTimestampRange)
         {
-            warnedTimestampRange = true;
+            _warnedTimestampRange = true;
             Context.Warn(CaptureProblemKind.SuspiciousRecord, blockOffset,
                 $"packet block at {Context.At(blockOffset)}: timestamp of {ticks} ticks (resolution code " +
                 $"0x{state.Scale.Resolution:X2}) is outside the years 1677-2262 that nanoseconds since 1970 can hold; " +
@@ -500,17 +500,17 @@ internal sealed class PcapNgReader : FormatReader
 
     private void CheckLengths(uint capturedLength, uint originalLength, uint snapLength, long blockOffset)
     {
-        if (snapLength != 0 && capturedLength > snapLength && !warnedAboveSnapLength)
+        if (snapLength != 0 && capturedLength > snapLength && !_warnedAboveSnapLength)
         {
-            warnedAboveSnapLength = true;
+            _warnedAboveSnapLength = true;
             Context.Warn(CaptureProblemKind.SuspiciousRecord, blockOffset,
                 $"packet block at {Context.At(blockOffset)} has {capturedLength} captured bytes, more than the " +
                 $"interface's snapshot length {snapLength} (read anyway; later such blocks are not reported)");
         }
 
-        if (capturedLength > originalLength && !warnedAboveOriginalLength)
+        if (capturedLength > originalLength && !_warnedAboveOriginalLength)
         {
-            warnedAboveOriginalLength = true;
+            _warnedAboveOriginalLength = true;
             Context.Warn(CaptureProblemKind.SuspiciousRecord, blockOffset,
                 $"packet block at {Context.At(blockOffset)} has {capturedLength} captured bytes, more than its " +
                 $"original length {originalLength} (read anyway; later such blocks are not reported)");
@@ -613,10 +613,10 @@ internal sealed class PcapNgReader : FormatReader
     };
 
     private ushort ReadUInt16(ReadOnlySpan<byte> bytes) =>
-        bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(bytes) : BinaryPrimitives.ReadUInt16LittleEndian(bytes);
+        _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(bytes) : BinaryPrimitives.ReadUInt16LittleEndian(bytes);
 
     private uint ReadUInt32(ReadOnlySpan<byte> bytes) =>
-        bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+        _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : BinaryPrimitives.ReadUInt32LittleEndian(bytes);
 
     /// <summary>
     /// Walks the options of a block (§3.5): code u16, length u16, value padded to 32 bits, up to
@@ -624,13 +624,13 @@ internal sealed class PcapNgReader : FormatReader
     /// </summary>
     private ref struct OptionReader
     {
-        private readonly bool bigEndian;
-        private ReadOnlySpan<byte> remaining;
+        private readonly bool _bigEndian;
+        private ReadOnlySpan<byte> _remaining;
 
         public OptionReader(ReadOnlySpan<byte> options, bool bigEndian)
         {
-            remaining = options;
-            this.bigEndian = bigEndian;
+            _remaining = options;
+            _bigEndian = bigEndian;
         }
 
         /// <summary>Bytes of options consumed before the current one.</summary>
@@ -646,21 +646,21 @@ internal sealed class PcapNgReader : FormatReader
         {
             code = 0;
             value = default;
-            if (remaining.IsEmpty)
+            if (_remaining.IsEmpty)
             {
                 return false;
             }
 
-            if (remaining.Length < 4)
+            if (_remaining.Length < 4)
             {
                 Code = 0;
-                Length = remaining.Length;
+                Length = _remaining.Length;
                 Malformed = true;
                 return false;
             }
 
-            code = bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(remaining) : BinaryPrimitives.ReadUInt16LittleEndian(remaining);
-            int length = bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(remaining[2..]) : BinaryPrimitives.ReadUInt16LittleEndian(remaining[2..]);
+            code = _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(_remaining) : BinaryPrimitives.ReadUInt16LittleEndian(_remaining);
+            int length = _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(_remaining[2..]) : BinaryPrimitives.ReadUInt16LittleEndian(_remaining[2..]);
             Code = code;
             Length = length;
             if (code == 0)
@@ -669,14 +669,14 @@ internal sealed class PcapNgReader : FormatReader
             }
 
             int padded = (length + 3) & ~3;
-            if (4 + padded > remaining.Length)
+            if (4 + padded > _remaining.Length)
             {
                 Malformed = true;
                 return false;
             }
 
-            value = remaining.Slice(4, length);
-            remaining = remaining[(4 + padded)..];
+            value = _remaining.Slice(4, length);
+            _remaining = _remaining[(4 + padded)..];
             Consumed += 4 + padded;
             return true;
         }

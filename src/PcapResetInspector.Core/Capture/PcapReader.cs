@@ -34,18 +34,18 @@ internal sealed class PcapReader : FormatReader
     public const uint MagicNano = 0xA1B23C4D;
     public const uint MagicModified = 0xA1B2CD34;
 
-    private readonly bool bigEndian;
-    private readonly bool nanosecond;
-    private readonly int recordHeaderLength;
-    private readonly CaptureInterface[] interfaces = new CaptureInterface[1];
-    private LengthOrder lengthOrder;
-    private uint snapLength;
-    private long maxCapturedLength;
-    private int linkType;
-    private int fcsLength;
-    private bool warnedAboveSnapLength;
-    private bool warnedAboveOriginalLength;
-    private bool warnedFractionOverflow;
+    private readonly bool _bigEndian;
+    private readonly bool _nanosecond;
+    private readonly int _recordHeaderLength;
+    private readonly CaptureInterface[] _interfaces = new CaptureInterface[1];
+    private LengthOrder _lengthOrder;
+    private uint _snapLength;
+    private long _maxCapturedLength;
+    private int _linkType;
+    private int _fcsLength;
+    private bool _warnedAboveSnapLength;
+    private bool _warnedAboveOriginalLength;
+    private bool _warnedFractionOverflow;
 
     /// <summary>How old writers filled the two length fields (libpcap sf-pcap.c, lengths_swapped).</summary>
     private enum LengthOrder
@@ -62,15 +62,15 @@ internal sealed class PcapReader : FormatReader
         : base(input, context)
     {
         uint native = magic;
-        bigEndian = magic is MagicMicro or MagicNano or MagicModified;
-        if (!bigEndian)
+        _bigEndian = magic is MagicMicro or MagicNano or MagicModified;
+        if (!_bigEndian)
         {
             native = BinaryPrimitives.ReverseEndianness(magic);
         }
 
-        nanosecond = native == MagicNano;
-        recordHeaderLength = native == MagicModified ? ModifiedRecordHeaderLength : RecordHeaderLength;
-        interfaces[0] = new CaptureInterface(0, 0, 0, 0, PacketRecord.UnknownFcsLength, (byte)(nanosecond ? 9 : 6), 0, null);
+        _nanosecond = native == MagicNano;
+        _recordHeaderLength = native == MagicModified ? ModifiedRecordHeaderLength : RecordHeaderLength;
+        _interfaces[0] = new CaptureInterface(0, 0, 0, 0, PacketRecord.UnknownFcsLength, (byte)(_nanosecond ? 9 : 6), 0, null);
     }
 
     public static bool IsMagic(uint magicBigEndian) =>
@@ -79,7 +79,7 @@ internal sealed class PcapReader : FormatReader
 
     public override CaptureFormat Format => CaptureFormat.Pcap;
 
-    public override IReadOnlyList<CaptureInterface> Interfaces => interfaces;
+    public override IReadOnlyList<CaptureInterface> Interfaces => _interfaces;
 
     public override bool ReadFileHeader()
     {
@@ -94,7 +94,7 @@ internal sealed class PcapReader : FormatReader
         ReadOnlySpan<byte> header = Input.Window[..FileHeaderLength];
         ushort major = ReadUInt16(header[MajorOffset..]);
         ushort minor = ReadUInt16(header[MinorOffset..]);
-        snapLength = ReadUInt32(header[SnapLengthOffset..]);
+        _snapLength = ReadUInt32(header[SnapLengthOffset..]);
         uint linkTypeField = ReadUInt32(header[LinkTypeFieldOffset..]);
 
         // Only major version 2 has ever been written; libpcap rejects the rest ("archaic" 1.x).
@@ -113,13 +113,13 @@ internal sealed class PcapReader : FormatReader
         }
 
         // Any minor version is read, as tshark does; old ones wrote the two lengths swapped.
-        lengthOrder = minor < 3 ? LengthOrder.Swapped : minor == 3 ? LengthOrder.MaybeSwapped : LengthOrder.Normal;
-        linkType = (int)(linkTypeField & LinkTypeMask);
-        fcsLength = (linkTypeField & FcsPresentBit) != 0
+        _lengthOrder = minor < 3 ? LengthOrder.Swapped : minor == 3 ? LengthOrder.MaybeSwapped : LengthOrder.Normal;
+        _linkType = (int)(linkTypeField & LinkTypeMask);
+        _fcsLength = (linkTypeField & FcsPresentBit) != 0
             ? (int)(linkTypeField >> FcsLengthShift) * 2
             : PacketRecord.UnknownFcsLength;   // FCS bits without the P bit carry no meaning: tolerated, ignored
-        maxCapturedLength = Math.Min(Math.Max(snapLength, CaptureLimits.DefaultMaxSnapLength), CaptureLimits.MaxRecordBytes);
-        interfaces[0] = interfaces[0] with { LinkType = linkType, SnapLength = snapLength, FcsLength = fcsLength };
+        _maxCapturedLength = Math.Min(Math.Max(_snapLength, CaptureLimits.DefaultMaxSnapLength), CaptureLimits.MaxRecordBytes);
+        _interfaces[0] = _interfaces[0] with { LinkType = _linkType, SnapLength = _snapLength, FcsLength = _fcsLength };
         Input.Advance(FileHeaderLength);
         return true;
     }
@@ -140,14 +140,14 @@ internal sealed class PcapReader : FormatReader
         packet = default;
         skipped = false;
         long recordOffset = Input.Position;
-        int available = Input.Fill(recordHeaderLength);
-        if (available < recordHeaderLength)
+        int available = Input.Fill(_recordHeaderLength);
+        if (available < _recordHeaderLength)
         {
             if (available > 0)
             {
                 Context.Stop(CaptureProblemKind.TruncatedRecord, ProblemSeverity.Warning, recordOffset,
                     $"file ends inside the record header at {Context.At(recordOffset)}: " +
-                    $"{recordHeaderLength} bytes expected, {available} available");
+                    $"{_recordHeaderLength} bytes expected, {available} available");
             }
 
             return false;
@@ -158,23 +158,23 @@ internal sealed class PcapReader : FormatReader
         uint fraction = ReadUInt32(header[FractionOffset..]);
         uint capturedLength = ReadUInt32(header[CapturedLengthOffset..]);
         uint originalLength = ReadUInt32(header[OriginalLengthOffset..]);
-        if (lengthOrder == LengthOrder.Swapped
-            || (lengthOrder == LengthOrder.MaybeSwapped && capturedLength > originalLength))
+        if (_lengthOrder == LengthOrder.Swapped
+            || (_lengthOrder == LengthOrder.MaybeSwapped && capturedLength > originalLength))
         {
             (capturedLength, originalLength) = (originalLength, capturedLength);
         }
 
-        if (capturedLength > maxCapturedLength)
+        if (capturedLength > _maxCapturedLength)
         {
             Context.Stop(CaptureProblemKind.ImpossibleLength, ProblemSeverity.Error, recordOffset,
                 $"record header at {Context.At(recordOffset)} claims {capturedLength} captured bytes, more than " +
-                $"the maximum of {maxCapturedLength} (snapshot length {snapLength})");
+                $"the maximum of {_maxCapturedLength} (snapshot length {_snapLength})");
             return false;
         }
 
         CheckTolerated(recordOffset, seconds, fraction, capturedLength, originalLength);
 
-        int recordLength = recordHeaderLength + (int)capturedLength;
+        int recordLength = _recordHeaderLength + (int)capturedLength;
         if (capturedLength > CaptureLimits.MaxPacketBytes)
         {
             // Allowed by a large snapshot length, but larger than tcpdump or tshark read: skipped, never buffered.
@@ -186,7 +186,7 @@ internal sealed class PcapReader : FormatReader
             {
                 Context.Stop(CaptureProblemKind.TruncatedRecord, ProblemSeverity.Warning, recordOffset,
                     $"file ends inside the record at {Context.At(recordOffset)}: {capturedLength} captured bytes " +
-                    $"expected after the {recordHeaderLength}-byte header, {Math.Max(0, passed - recordHeaderLength)} available");
+                    $"expected after the {_recordHeaderLength}-byte header, {Math.Max(0, passed - _recordHeaderLength)} available");
                 return false;
             }
 
@@ -198,20 +198,20 @@ internal sealed class PcapReader : FormatReader
         {
             Context.Stop(CaptureProblemKind.TruncatedRecord, ProblemSeverity.Warning, recordOffset,
                 $"file ends inside the record at {Context.At(recordOffset)}: {capturedLength} captured bytes " +
-                $"expected after the {recordHeaderLength}-byte header, {available - recordHeaderLength} available");
+                $"expected after the {_recordHeaderLength}-byte header, {available - _recordHeaderLength} available");
             return false;
         }
 
         // Seconds are unsigned (draft-ietf-opsawg-pcap §5), so dates up to 2106 come out right; a
         // sub-second field past one second is added as it is, which is what it most likely meant.
-        long nanos = seconds * 1_000_000_000L + (nanosecond ? fraction : fraction * 1_000L);
+        long nanos = seconds * 1_000_000_000L + (_nanosecond ? fraction : fraction * 1_000L);
         packet = new PacketRecord(
-            Input.Window.Slice(recordHeaderLength, (int)capturedLength),
+            Input.Window.Slice(_recordHeaderLength, (int)capturedLength),
             nanos,
             (int)Math.Min(originalLength, int.MaxValue),
-            linkType,
+            _linkType,
             0,
-            fcsLength);
+            _fcsLength);
         Input.Advance(recordLength);
         return true;
     }
@@ -219,34 +219,34 @@ internal sealed class PcapReader : FormatReader
     /// <summary>Fields out of range that readers accept anyway: one warning of each kind per file.</summary>
     private void CheckTolerated(long recordOffset, uint seconds, uint fraction, uint capturedLength, uint originalLength)
     {
-        if (capturedLength > snapLength && !warnedAboveSnapLength)
+        if (capturedLength > _snapLength && !_warnedAboveSnapLength)
         {
-            warnedAboveSnapLength = true;
+            _warnedAboveSnapLength = true;
             Context.Warn(CaptureProblemKind.SuspiciousRecord, recordOffset,
                 $"record at {Context.At(recordOffset)} has {capturedLength} captured bytes, more than the snapshot " +
-                $"length {snapLength} (read anyway; later such records are not reported)");
+                $"length {_snapLength} (read anyway; later such records are not reported)");
         }
 
-        if (capturedLength > originalLength && !warnedAboveOriginalLength)
+        if (capturedLength > originalLength && !_warnedAboveOriginalLength)
         {
-            warnedAboveOriginalLength = true;
+            _warnedAboveOriginalLength = true;
             Context.Warn(CaptureProblemKind.SuspiciousRecord, recordOffset,
                 $"record at {Context.At(recordOffset)} has {capturedLength} captured bytes, more than its original " +
                 $"length {originalLength} (read anyway; later such records are not reported)");
         }
 
-        if (fraction >= (nanosecond ? 1_000_000_000u : 1_000_000u) && !warnedFractionOverflow)
+        if (fraction >= (_nanosecond ? 1_000_000_000u : 1_000_000u) && !_warnedFractionOverflow)
         {
-            warnedFractionOverflow = true;
+            _warnedFractionOverflow = true;
             Context.Warn(CaptureProblemKind.SuspiciousRecord, recordOffset,
-                $"record at {Context.At(recordOffset)} has {fraction} {(nanosecond ? "nanoseconds" : "microseconds")} " +
+                $"record at {Context.At(recordOffset)} has {fraction} {(_nanosecond ? "nanoseconds" : "microseconds")} " +
                 $"past second {seconds}, more than one second (added as is; later such records are not reported)");
         }
     }
 
     private ushort ReadUInt16(ReadOnlySpan<byte> bytes) =>
-        bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(bytes) : BinaryPrimitives.ReadUInt16LittleEndian(bytes);
+        _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(bytes) : BinaryPrimitives.ReadUInt16LittleEndian(bytes);
 
     private uint ReadUInt32(ReadOnlySpan<byte> bytes) =>
-        bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+        _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : BinaryPrimitives.ReadUInt32LittleEndian(bytes);
 }

@@ -7,16 +7,16 @@ namespace PcapResetInspector.Core.Capture;
 /// </summary>
 internal sealed class PrefixedStream : Stream
 {
-    private readonly byte[] prefix;
-    private readonly Stream inner;
-    private readonly bool leaveOpen;
-    private int prefixPosition;
+    private readonly byte[] _prefix;
+    private readonly Stream _inner;
+    private readonly bool _leaveOpen;
+    private int _prefixPosition;
 
     public PrefixedStream(ReadOnlySpan<byte> prefix, Stream inner, bool leaveOpen)
     {
-        this.prefix = prefix.ToArray();
-        this.inner = inner;
-        this.leaveOpen = leaveOpen;
+        _prefix = prefix.ToArray();
+        _inner = inner;
+        _leaveOpen = leaveOpen;
     }
 
     public override bool CanRead => true;
@@ -37,15 +37,15 @@ internal sealed class PrefixedStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        if (prefixPosition < prefix.Length)
+        if (_prefixPosition < _prefix.Length)
         {
-            int count = Math.Min(buffer.Length, prefix.Length - prefixPosition);
-            prefix.AsSpan(prefixPosition, count).CopyTo(buffer);
-            prefixPosition += count;
+            int count = Math.Min(buffer.Length, _prefix.Length - _prefixPosition);
+            _prefix.AsSpan(_prefixPosition, count).CopyTo(buffer);
+            _prefixPosition += count;
             return count;
         }
 
-        return inner.Read(buffer);
+        return _inner.Read(buffer);
     }
 
     public override void Flush()
@@ -60,9 +60,9 @@ internal sealed class PrefixedStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !leaveOpen)
+        if (disposing && !_leaveOpen)
         {
-            inner.Dispose();
+            _inner.Dispose();
         }
 
         base.Dispose(disposing);

@@ -9,33 +9,33 @@ namespace PcapResetInspector.Core.Capture;
 /// </summary>
 internal sealed class ProblemLog : IReadOnlyList<CaptureProblem>
 {
-    private readonly List<CaptureProblem> problems = [];
-    private readonly int maxKept;
+    private readonly List<CaptureProblem> _problems = [];
+    private readonly int _maxKept;
 
     public ProblemLog(int maxKept = CaptureLimits.MaxProblemsKept)
     {
-        this.maxKept = maxKept;
+        _maxKept = maxKept;
     }
 
     /// <summary>Warnings that were not kept because the log was full.</summary>
     public long DroppedWarnings { get; private set; }
 
-    public int Count => problems.Count;
+    public int Count => _problems.Count;
 
-    public CaptureProblem this[int index] => problems[index];
+    public CaptureProblem this[int index] => _problems[index];
 
     public void Add(CaptureProblem problem)
     {
-        if (problem.Severity == ProblemSeverity.Warning && problems.Count >= maxKept)
+        if (problem.Severity == ProblemSeverity.Warning && _problems.Count >= _maxKept)
         {
             DroppedWarnings++;
             return;
         }
 
-        problems.Add(problem);
+        _problems.Add(problem);
     }
 
-    public IEnumerator<CaptureProblem> GetEnumerator() => problems.GetEnumerator();
+    public IEnumerator<CaptureProblem> GetEnumerator() => _problems.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -10,10 +10,10 @@ internal readonly struct TimestampScale
     /// <summary>Microseconds: the resolution when an interface has no if_tsresol.</summary>
     public const byte DefaultResolution = 6;
 
-    private readonly ulong multiplier;   // decimal exponents up to 9: ns = ticks * 10^(9-exponent)
-    private readonly ulong divisor;      // decimal exponents above 9: ns = ticks / 10^(exponent-9); 0 = past 10^19
-    private readonly int shift;          // binary: ns = ticks * 10^9 >> shift
-    private readonly Kind kind;
+    private readonly ulong _multiplier;   // decimal exponents up to 9: ns = ticks * 10^(9-exponent)
+    private readonly ulong _divisor;      // decimal exponents above 9: ns = ticks / 10^(exponent-9); 0 = past 10^19
+    private readonly int _shift;          // binary: ns = ticks * 10^9 >> shift
+    private readonly Kind _kind;
 
     private enum Kind : byte
     {
@@ -25,24 +25,24 @@ internal readonly struct TimestampScale
     public TimestampScale(byte resolution)
     {
         Resolution = resolution;
-        multiplier = 0;
-        divisor = 0;
-        shift = 0;
+        _multiplier = 0;
+        _divisor = 0;
+        _shift = 0;
         if ((resolution & 0x80) != 0)
         {
-            kind = Kind.Shift;
-            shift = resolution & 0x7F;
+            _kind = Kind.Shift;
+            _shift = resolution & 0x7F;
         }
         else if (resolution <= 9)
         {
-            kind = Kind.Multiply;
-            multiplier = PowerOfTen(9 - resolution);
+            _kind = Kind.Multiply;
+            _multiplier = PowerOfTen(9 - resolution);
         }
         else
         {
             // 10^20 exceeds any 64-bit tick count, so from exponent 29 on every timestamp is 0 ns.
-            kind = Kind.Divide;
-            divisor = resolution - 9 <= 19 ? PowerOfTen(resolution - 9) : 0;
+            _kind = Kind.Divide;
+            _divisor = resolution - 9 <= 19 ? PowerOfTen(resolution - 9) : 0;
         }
     }
 
@@ -50,11 +50,11 @@ internal readonly struct TimestampScale
     public byte Resolution { get; }
 
     /// <summary>Nanoseconds for a tick count; exact for every tick count (truncated below a nanosecond).</summary>
-    public UInt128 ToNanos(ulong ticks) => kind switch
+    public UInt128 ToNanos(ulong ticks) => _kind switch
     {
-        Kind.Multiply => (UInt128)ticks * multiplier,
-        Kind.Divide => divisor == 0 ? UInt128.Zero : ticks / divisor,
-        _ => ((UInt128)ticks * 1_000_000_000UL) >> shift,
+        Kind.Multiply => (UInt128)ticks * _multiplier,
+        Kind.Divide => _divisor == 0 ? UInt128.Zero : ticks / _divisor,
+        _ => ((UInt128)ticks * 1_000_000_000UL) >> _shift,
     };
 
     /// <summary>
@@ -65,26 +65,26 @@ internal readonly struct TimestampScale
     public bool TryToNanos(ulong ticks, out long nanos)
     {
         ulong high, low;
-        switch (kind)
+        switch (_kind)
         {
             case Kind.Multiply:
-                high = Math.BigMul(ticks, multiplier, out low);
+                high = Math.BigMul(ticks, _multiplier, out low);
                 break;
             case Kind.Divide:
                 high = 0;
-                low = divisor == 0 ? 0 : ticks / divisor;
+                low = _divisor == 0 ? 0 : ticks / _divisor;
                 break;
             default:
                 high = Math.BigMul(ticks, 1_000_000_000UL, out low);
-                if (shift >= 64)
+                if (_shift >= 64)
                 {
-                    low = high >> (shift - 64);
+                    low = high >> (_shift - 64);
                     high = 0;
                 }
-                else if (shift > 0)
+                else if (_shift > 0)
                 {
-                    low = (low >> shift) | (high << (64 - shift));
-                    high >>= shift;
+                    low = (low >> _shift) | (high << (64 - _shift));
+                    high >>= _shift;
                 }
                 break;
         }

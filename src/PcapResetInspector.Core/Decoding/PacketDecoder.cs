@@ -210,11 +210,12 @@ public static partial class PacketDecoder
         }
     }
 
-    internal static bool IsExtensionHeader(byte nextHeader) => nextHeader is IpProtocols.HopByHopOptions
+    /// <summary>Whether <paramref name="nextHeader"/> is an IPv6 extension header the decoder walks past (RFC 8200 §4).</summary>
+    public static bool IsExtensionHeader(byte nextHeader) => nextHeader is IpProtocols.HopByHopOptions
         or IpProtocols.Routing or IpProtocols.DestinationOptions or IpProtocols.Fragment or IpProtocols.AuthenticationHeader;
 
     /// <summary>Length in bytes of the IPv6 extension header <paramref name="nextHeader"/> from its length byte.</summary>
-    internal static int ExtensionHeaderLength(byte nextHeader, byte lengthField) => nextHeader switch
+    public static int ExtensionHeaderLength(byte nextHeader, byte lengthField) => nextHeader switch
     {
         IpProtocols.Fragment => FragmentHeaderLength,
         // RFC 4302 §2.2: AH counts 32-bit words, minus 2.

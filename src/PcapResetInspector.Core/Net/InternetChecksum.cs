@@ -6,7 +6,7 @@ namespace PcapResetInspector.Core.Net;
 /// The Internet checksum (RFC 1071): the ones' complement of the ones' complement sum of 16-bit
 /// words. One implementation for the decoder's verification and the traffic builder's encoding.
 /// </summary>
-internal static class InternetChecksum
+public static class InternetChecksum
 {
     /// <summary>Adds the bytes as big-endian 16-bit words (an odd last byte padded with zero) to a running sum.</summary>
     public static ulong Add(ulong sum, ReadOnlySpan<byte> bytes)

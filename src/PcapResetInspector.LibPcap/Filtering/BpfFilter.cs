@@ -12,11 +12,11 @@ public sealed unsafe class BpfFilter : IDisposable
     /// <summary>libpcap's MAXIMUM_SNAPLEN, what tcpdump uses when not told otherwise.</summary>
     public const int DefaultSnapLength = 262_144;
 
-    private readonly SafeBpfProgramHandle program;
+    private readonly SafeBpfProgramHandle _program;
 
     private BpfFilter(SafeBpfProgramHandle program, string expression, int linkType)
     {
-        this.program = program;
+        _program = program;
         Expression = expression;
         LinkType = linkType;
     }
@@ -56,7 +56,7 @@ public sealed unsafe class BpfFilter : IDisposable
     /// </summary>
     public bool Matches(ReadOnlySpan<byte> frame, int originalLength)
     {
-        ObjectDisposedException.ThrowIf(program.IsClosed, this);
+        ObjectDisposedException.ThrowIf(_program.IsClosed, this);
         Span<byte> header = stackalloc byte[PacketHeaderLayout.MaxSize];
         PacketHeaderLayout.Write(header, frame.Length, Math.Max(originalLength, frame.Length));
 
@@ -66,12 +66,12 @@ public sealed unsafe class BpfFilter : IDisposable
         fixed (byte* headerBytes = header)
         fixed (byte* frameBytes = frame)
         {
-            return Interop.pcap_offline_filter(program, headerBytes, frameBytes is null ? &placeholder : frameBytes) != 0;
+            return Interop.pcap_offline_filter(_program, headerBytes, frameBytes is null ? &placeholder : frameBytes) != 0;
         }
     }
 
     /// <summary>True when the filter accepts the record; see <see cref="Matches(ReadOnlySpan{byte}, int)"/>.</summary>
     public bool Matches(in PacketRecord packet) => Matches(packet.Data, packet.OriginalLength);
 
-    public void Dispose() => program.Dispose();
+    public void Dispose() => _program.Dispose();
 }

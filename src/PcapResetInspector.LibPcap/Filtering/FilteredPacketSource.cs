@@ -15,16 +15,16 @@ namespace PcapResetInspector.LibPcap;
 /// </remarks>
 public sealed class FilteredPacketSource : IPacketSource
 {
-    private readonly IPacketSource inner;
-    private readonly int snapLength;
-    private readonly Dictionary<int, BpfFilter?> filtersByLinkType = [];
-    private readonly List<CaptureProblem> ownProblems = [];
-    private readonly CombinedProblems problems;
+    private readonly IPacketSource _inner;
+    private readonly int _snapLength;
+    private readonly Dictionary<int, BpfFilter?> _filtersByLinkType = [];
+    private readonly List<CaptureProblem> _ownProblems = [];
+    private readonly CombinedProblems _problems;
 
     // The link type of the previous frame and its filter, so that a run of one link type skips the dictionary.
-    private int currentLinkType;
-    private BpfFilter? currentFilter;
-    private bool disposed;
+    private int _currentLinkType;
+    private BpfFilter? _currentFilter;
+    private bool _disposed;
 
     /// <summary>
     /// Wraps <paramref name="inner"/>, which this source then owns and disposes. The expression is compiled
@@ -37,28 +37,28 @@ public sealed class FilteredPacketSource : IPacketSource
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(expression);
-        this.inner = inner;
-        this.snapLength = snapLength;
+        _inner = inner;
+        _snapLength = snapLength;
         Expression = expression;
-        problems = new CombinedProblems(inner, ownProblems);
+        _problems = new CombinedProblems(inner, _ownProblems);
 
         BpfFilter filter = BpfFilter.Compile(expression, validationLinkType, snapLength);
-        filtersByLinkType.Add(validationLinkType, filter);
-        currentLinkType = validationLinkType;
-        currentFilter = filter;
+        _filtersByLinkType.Add(validationLinkType, filter);
+        _currentLinkType = validationLinkType;
+        _currentFilter = filter;
     }
 
     public string Expression { get; }
 
-    public string Name => inner.Name;
+    public string Name => _inner.Name;
 
-    public CaptureProblem? StopProblem => inner.StopProblem;
+    public CaptureProblem? StopProblem => _inner.StopProblem;
 
     /// <summary>The inner source's problems, then this source's own (one warning per link type the filter cannot apply to).</summary>
-    public IReadOnlyList<CaptureProblem> Problems => problems;
+    public IReadOnlyList<CaptureProblem> Problems => _problems;
 
     /// <summary>Frames read from the inner source, accepted or not.</summary>
-    public long PacketsRead => inner.PacketsRead;
+    public long PacketsRead => _inner.PacketsRead;
 
     /// <summary>Frames the filter accepted: the ones handed out.</summary>
     public long PacketsMatched { get; private set; }
@@ -68,9 +68,9 @@ public sealed class FilteredPacketSource : IPacketSource
 
     public bool TryReadNext(out PacketRecord packet)
     {
-        while (!disposed && inner.TryReadNext(out packet))
+        while (!_disposed && _inner.TryReadNext(out packet))
         {
-            BpfFilter? filter = packet.LinkType == currentLinkType ? currentFilter : FilterFor(packet.LinkType);
+            BpfFilter? filter = packet.LinkType == _currentLinkType ? _currentFilter : FilterFor(packet.LinkType);
             if (filter is not null && filter.Matches(packet.Data, packet.OriginalLength))
             {
                 PacketsMatched++;
@@ -86,38 +86,38 @@ public sealed class FilteredPacketSource : IPacketSource
 
     public void Dispose()
     {
-        disposed = true;
-        foreach (BpfFilter? filter in filtersByLinkType.Values)
+        _disposed = true;
+        foreach (BpfFilter? filter in _filtersByLinkType.Values)
             filter?.Dispose();
-        filtersByLinkType.Clear();
-        currentFilter = null;
-        inner.Dispose();
+        _filtersByLinkType.Clear();
+        _currentFilter = null;
+        _inner.Dispose();
     }
 
     private BpfFilter? FilterFor(int linkType)
     {
-        if (!filtersByLinkType.TryGetValue(linkType, out BpfFilter? filter))
+        if (!_filtersByLinkType.TryGetValue(linkType, out BpfFilter? filter))
         {
             try
             {
-                filter = BpfFilter.Compile(Expression, linkType, snapLength);
+                filter = BpfFilter.Compile(Expression, linkType, _snapLength);
             }
             catch (BpfFilterException exception)
             {
                 filter = null;
                 // At most one per link type, and link types are 16-bit numbers; still keep the usual cap.
-                if (ownProblems.Count < CaptureLimits.MaxProblemsKept)
+                if (_ownProblems.Count < CaptureLimits.MaxProblemsKept)
                 {
-                    ownProblems.Add(new CaptureProblem(Name, 0, CaptureProblemKind.CaptureSetup, ProblemSeverity.Warning,
+                    _ownProblems.Add(new CaptureProblem(Name, 0, CaptureProblemKind.CaptureSetup, ProblemSeverity.Warning,
                         $"the filter cannot be applied to link type {LinkTypes.Name(linkType)} ({exception.LibPcapMessage}); its packets are left out"));
                 }
             }
 
-            filtersByLinkType.Add(linkType, filter);
+            _filtersByLinkType.Add(linkType, filter);
         }
 
-        currentLinkType = linkType;
-        currentFilter = filter;
+        _currentLinkType = linkType;
+        _currentFilter = filter;
         return filter;
     }
 

@@ -9,18 +9,18 @@ namespace PcapResetInspector.LibPcap;
 /// </summary>
 public sealed unsafe class LiveCapture : IPacketSource
 {
-    private readonly SafePcapHandle handle;
-    private readonly bool nanosecondTimestamps;
-    private readonly List<CaptureProblem> problems;
-    private volatile bool stopRequested;
-    private volatile bool wakeRequested;
-    private CaptureProblem? stopProblem;
+    private readonly SafePcapHandle _handle;
+    private readonly bool _nanosecondTimestamps;
+    private readonly List<CaptureProblem> _problems;
+    private volatile bool _stopRequested;
+    private volatile bool _wakeRequested;
+    private CaptureProblem? _stopProblem;
 
     private LiveCapture(SafePcapHandle handle, LiveCaptureOptions options, int linkType, bool nanosecondTimestamps, List<CaptureProblem> problems)
     {
-        this.handle = handle;
-        this.nanosecondTimestamps = nanosecondTimestamps;
-        this.problems = problems;
+        _handle = handle;
+        _nanosecondTimestamps = nanosecondTimestamps;
+        _problems = problems;
         Options = options;
         LinkType = linkType;
     }
@@ -37,18 +37,18 @@ public sealed unsafe class LiveCapture : IPacketSource
     /// Whether libpcap granted nanosecond time stamps (asked for, pcap_set_tstamp_precision(3PCAP)); with
     /// microseconds the records' nanosecond time stamps end in three zeros.
     /// </summary>
-    public bool HasNanosecondTimestamps => nanosecondTimestamps;
+    public bool HasNanosecondTimestamps => _nanosecondTimestamps;
 
     /// <summary>The read error that ended the capture; null while it runs and after <see cref="Stop"/>.</summary>
-    public CaptureProblem? StopProblem => stopProblem;
+    public CaptureProblem? StopProblem => _stopProblem;
 
     /// <summary>Warnings from opening (promiscuous mode refused, ...) and the error that stopped reading, if any.</summary>
-    public IReadOnlyList<CaptureProblem> Problems => problems;
+    public IReadOnlyList<CaptureProblem> Problems => _problems;
 
     public long PacketsRead { get; private set; }
 
     /// <summary>True once <see cref="Stop"/> or <see cref="Dispose"/> was called.</summary>
-    public bool IsStopRequested => stopRequested;
+    public bool IsStopRequested => _stopRequested;
 
     /// <summary>
     /// Opens and starts a capture: pcap_create(3PCAP), the options, pcap_activate(3PCAP), then the filter.
@@ -103,15 +103,15 @@ public sealed unsafe class LiveCapture : IPacketSource
     /// </summary>
     public bool TryReadNext(out PacketRecord packet)
     {
-        while (!stopRequested && stopProblem is null)
+        while (!_stopRequested && _stopProblem is null)
         {
             byte* header;
             byte* data;
-            int status = Interop.pcap_next_ex(handle, &header, &data);
+            int status = Interop.pcap_next_ex(_handle, &header, &data);
             if (status == 1)
             {
                 // pcap_breakloop(3PCAP): a packet may still come after it; a stop means no more records.
-                if (stopRequested)
+                if (_stopRequested)
                     break;
                 packet = ToRecord(header, data);
                 PacketsRead++;
@@ -126,18 +126,18 @@ public sealed unsafe class LiveCapture : IPacketSource
             }
             if (status == Interop.PCAP_ERROR_BREAK)
             {
-                if (stopRequested)
+                if (_stopRequested)
                     break;      // Stop called pcap_breakloop
                 // Wake called it: libpcap has cleared its break flag, so the handle reads on afterwards.
-                wakeRequested = false;
+                _wakeRequested = false;
                 Idle?.Invoke();
                 continue;
             }
 
-            string detail = Interop.LastError(handle);
-            stopProblem = new CaptureProblem(Name, 0, CaptureProblemKind.IoError, ProblemSeverity.Error,
+            string detail = Interop.LastError(_handle);
+            _stopProblem = new CaptureProblem(Name, 0, CaptureProblemKind.IoError, ProblemSeverity.Error,
                 "reading from the interface failed: " + (detail.Length > 0 ? detail : Interop.StatusText(status)));
-            problems.Add(stopProblem);
+            _problems.Add(_stopProblem);
         }
 
         packet = default;
@@ -158,12 +158,12 @@ public sealed unsafe class LiveCapture : IPacketSource
     /// </summary>
     public void Wake()
     {
-        if (stopRequested || wakeRequested)
+        if (_stopRequested || _wakeRequested)
             return;
-        wakeRequested = true;
+        _wakeRequested = true;
         try
         {
-            Interop.pcap_breakloop(handle);
+            Interop.pcap_breakloop(_handle);
         }
         catch (ObjectDisposedException)
         {
@@ -178,10 +178,10 @@ public sealed unsafe class LiveCapture : IPacketSource
     /// </summary>
     public void Stop()
     {
-        stopRequested = true;
+        _stopRequested = true;
         try
         {
-            Interop.pcap_breakloop(handle);
+            Interop.pcap_breakloop(_handle);
         }
         catch (ObjectDisposedException)
         {
@@ -195,11 +195,11 @@ public sealed unsafe class LiveCapture : IPacketSource
     /// </summary>
     public LiveCaptureStatistics GetStatistics()
     {
-        ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         Interop.PcapStat statistics = default;
-        if (Interop.pcap_stats(handle, &statistics) != 0)
+        if (Interop.pcap_stats(_handle, &statistics) != 0)
         {
-            string detail = Interop.LastError(handle);
+            string detail = Interop.LastError(_handle);
             throw new LiveCaptureException(LiveCaptureErrorKind.Other, $"No statistics for '{Name}': {detail}", detail);
         }
 
@@ -210,7 +210,7 @@ public sealed unsafe class LiveCapture : IPacketSource
     {
         Stop();
         // A read still blocked on another thread holds a reference: pcap_close waits until it has returned.
-        handle.Dispose();
+        _handle.Dispose();
     }
 
     private static SafePcapHandle Create(string interfaceName)
@@ -305,7 +305,7 @@ public sealed unsafe class LiveCapture : IPacketSource
     private PacketRecord ToRecord(byte* header, byte* data)
     {
         long fraction = PacketHeaderLayout.Fraction(header);
-        long nanoseconds = PacketHeaderLayout.Seconds(header) * 1_000_000_000 + (nanosecondTimestamps ? fraction : fraction * 1_000);
+        long nanoseconds = PacketHeaderLayout.Seconds(header) * 1_000_000_000 + (_nanosecondTimestamps ? fraction : fraction * 1_000);
         int captured = (int)PacketHeaderLayout.CaptureLength(header);   // at most the snapshot length
         int original = (int)Math.Min(PacketHeaderLayout.OriginalLength(header), int.MaxValue);
         return new PacketRecord(new ReadOnlySpan<byte>(data, captured), nanoseconds, original, LinkType, interfaceId: 0);

@@ -5,13 +5,13 @@ namespace PcapResetInspector.Core.Tests.Capture;
 /// <summary>Appends integers in a chosen byte order: the building block of the capture builders.</summary>
 internal sealed class ByteWriter
 {
-    private readonly List<byte> bytes = [];
+    private readonly List<byte> _bytes = [];
 
-    public int Length => bytes.Count;
+    public int Length => _bytes.Count;
 
     public ByteWriter U8(byte value)
     {
-        bytes.Add(value);
+        _bytes.Add(value);
         return this;
     }
 
@@ -27,7 +27,7 @@ internal sealed class ByteWriter
             BinaryPrimitives.WriteUInt16LittleEndian(buffer, value);
         }
 
-        bytes.AddRange(buffer);
+        _bytes.AddRange(buffer);
         return this;
     }
 
@@ -43,7 +43,7 @@ internal sealed class ByteWriter
             BinaryPrimitives.WriteUInt32LittleEndian(buffer, value);
         }
 
-        bytes.AddRange(buffer);
+        _bytes.AddRange(buffer);
         return this;
     }
 
@@ -59,26 +59,26 @@ internal sealed class ByteWriter
             BinaryPrimitives.WriteUInt64LittleEndian(buffer, value);
         }
 
-        bytes.AddRange(buffer);
+        _bytes.AddRange(buffer);
         return this;
     }
 
     public ByteWriter Bytes(ReadOnlySpan<byte> value)
     {
-        bytes.AddRange(value);
+        _bytes.AddRange(value);
         return this;
     }
 
     /// <summary>Zero bytes up to the next multiple of 4 (pcapng §3.1 padding).</summary>
     public ByteWriter PadTo4()
     {
-        while (bytes.Count % 4 != 0)
+        while (_bytes.Count % 4 != 0)
         {
-            bytes.Add(0);
+            _bytes.Add(0);
         }
 
         return this;
     }
 
-    public byte[] ToArray() => [.. bytes];
+    public byte[] ToArray() => [.. _bytes];
 }

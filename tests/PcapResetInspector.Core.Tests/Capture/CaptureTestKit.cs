@@ -88,7 +88,7 @@ internal static class CaptureTestKit
 /// </summary>
 internal sealed class PipeLikeStream(byte[] data, int chunk = int.MaxValue, long failAt = -1) : Stream
 {
-    private int position;
+    private int _position;
 
     public bool Disposed { get; private set; }
 
@@ -111,15 +111,15 @@ internal sealed class PipeLikeStream(byte[] data, int chunk = int.MaxValue, long
 
     public override int Read(Span<byte> buffer)
     {
-        if (failAt >= 0 && position >= failAt)
+        if (failAt >= 0 && _position >= failAt)
         {
             throw new IOException("simulated device failure");
         }
 
-        int limit = failAt >= 0 ? (int)Math.Min(int.MaxValue, failAt - position) : int.MaxValue;
-        int count = Math.Min(Math.Min(buffer.Length, chunk), Math.Min(data.Length - position, limit));
-        data.AsSpan(position, count).CopyTo(buffer);
-        position += count;
+        int limit = failAt >= 0 ? (int)Math.Min(int.MaxValue, failAt - _position) : int.MaxValue;
+        int count = Math.Min(Math.Min(buffer.Length, chunk), Math.Min(data.Length - _position, limit));
+        data.AsSpan(_position, count).CopyTo(buffer);
+        _position += count;
         return count;
     }
 

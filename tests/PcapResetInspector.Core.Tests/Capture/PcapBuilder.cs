@@ -11,9 +11,9 @@ public enum PcapVariant
 /// <summary>Writes classic pcap files (draft-ietf-opsawg-pcap) byte by byte, including broken ones.</summary>
 internal sealed class PcapBuilder
 {
-    private readonly ByteWriter writer = new();
-    private readonly bool bigEndian;
-    private readonly PcapVariant variant;
+    private readonly ByteWriter _writer = new();
+    private readonly bool _bigEndian;
+    private readonly PcapVariant _variant;
 
     public PcapBuilder(
         bool bigEndian = false,
@@ -23,15 +23,15 @@ internal sealed class PcapBuilder
         uint snapLength = 65535,
         uint linkTypeField = 1)
     {
-        this.bigEndian = bigEndian;
-        this.variant = variant;
+        _bigEndian = bigEndian;
+        _variant = variant;
         uint magic = variant switch
         {
             PcapVariant.Nanosecond => 0xA1B23C4D,
             PcapVariant.Modified => 0xA1B2CD34,
             _ => 0xA1B2C3D4,
         };
-        writer.U32(magic, bigEndian)
+        _writer.U32(magic, bigEndian)
             .U16(major, bigEndian)
             .U16(minor, bigEndian)
             .U32(0, bigEndian)            // thiszone
@@ -42,9 +42,9 @@ internal sealed class PcapBuilder
 
     public const int FileHeaderLength = 24;
 
-    public int Length => writer.Length;
+    public int Length => _writer.Length;
 
-    public int RecordHeaderLength => variant == PcapVariant.Modified ? 24 : 16;
+    public int RecordHeaderLength => _variant == PcapVariant.Modified ? 24 : 16;
 
     /// <summary>A record whose captured length is the data's length.</summary>
     public PcapBuilder Record(uint seconds, uint fraction, byte[] data, uint? originalLength = null) =>
@@ -53,27 +53,27 @@ internal sealed class PcapBuilder
     /// <summary>A record header with the two length fields written exactly as given, then the data.</summary>
     public PcapBuilder RawRecord(uint seconds, uint fraction, uint capturedLengthField, uint originalLengthField, byte[] data)
     {
-        writer.U32(seconds, bigEndian)
-            .U32(fraction, bigEndian)
-            .U32(capturedLengthField, bigEndian)
-            .U32(originalLengthField, bigEndian);
-        if (variant == PcapVariant.Modified)
+        _writer.U32(seconds, _bigEndian)
+            .U32(fraction, _bigEndian)
+            .U32(capturedLengthField, _bigEndian)
+            .U32(originalLengthField, _bigEndian);
+        if (_variant == PcapVariant.Modified)
         {
-            writer.U32(7, bigEndian)      // ifindex
-                .U16(0x0800, bigEndian)   // protocol
+            _writer.U32(7, _bigEndian)      // ifindex
+                .U16(0x0800, _bigEndian)   // protocol
                 .U8(0)                    // pkt_type
                 .U8(0);                   // pad
         }
 
-        writer.Bytes(data);
+        _writer.Bytes(data);
         return this;
     }
 
     public PcapBuilder Raw(params byte[] bytes)
     {
-        writer.Bytes(bytes);
+        _writer.Bytes(bytes);
         return this;
     }
 
-    public byte[] ToArray() => writer.ToArray();
+    public byte[] ToArray() => _writer.ToArray();
 }

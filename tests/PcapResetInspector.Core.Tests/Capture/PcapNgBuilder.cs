@@ -32,15 +32,15 @@ internal sealed class PcapNgBuilder
     public const uint CustomType = 0xBAD;
     public const uint CustomNoCopyType = 0x40000BAD;
 
-    private readonly ByteWriter writer = new();
-    private bool bigEndian;
+    private readonly ByteWriter _writer = new();
+    private bool _bigEndian;
 
-    public int Length => writer.Length;
+    public int Length => _writer.Length;
 
     /// <summary>Starts a section (§4.1); the following blocks use its byte order.</summary>
     public PcapNgBuilder Shb(bool bigEndian = false, ushort major = 1, ushort minor = 0, params NgOption[] options)
     {
-        this.bigEndian = bigEndian;
+        _bigEndian = bigEndian;
         var body = new ByteWriter()
             .U32(0x1A2B3C4D, bigEndian)
             .U16(major, bigEndian)
@@ -53,7 +53,7 @@ internal sealed class PcapNgBuilder
     /// <summary>Interface Description Block (§4.2).</summary>
     public PcapNgBuilder Idb(ushort linkType, uint snapLength = 0, params NgOption[] options)
     {
-        var body = new ByteWriter().U16(linkType, bigEndian).U16(0, bigEndian).U32(snapLength, bigEndian);
+        var body = new ByteWriter().U16(linkType, _bigEndian).U16(0, _bigEndian).U32(snapLength, _bigEndian);
         AppendOptions(body, options);
         return Block(IdbType, body.ToArray());
     }
@@ -63,11 +63,11 @@ internal sealed class PcapNgBuilder
         uint interfaceId, ulong ticks, byte[] data, uint? originalLength = null, uint? capturedLengthField = null, params NgOption[] options)
     {
         var body = new ByteWriter()
-            .U32(interfaceId, bigEndian)
-            .U32((uint)(ticks >> 32), bigEndian)
-            .U32((uint)ticks, bigEndian)
-            .U32(capturedLengthField ?? (uint)data.Length, bigEndian)
-            .U32(originalLength ?? (uint)data.Length, bigEndian)
+            .U32(interfaceId, _bigEndian)
+            .U32((uint)(ticks >> 32), _bigEndian)
+            .U32((uint)ticks, _bigEndian)
+            .U32(capturedLengthField ?? (uint)data.Length, _bigEndian)
+            .U32(originalLength ?? (uint)data.Length, _bigEndian)
             .Bytes(data)
             .PadTo4();
         AppendOptions(body, options);
@@ -77,7 +77,7 @@ internal sealed class PcapNgBuilder
     /// <summary>Simple Packet Block (§4.4): original length, then the data as stored.</summary>
     public PcapNgBuilder Spb(byte[] data, uint originalLength)
     {
-        var body = new ByteWriter().U32(originalLength, bigEndian).Bytes(data).PadTo4();
+        var body = new ByteWriter().U32(originalLength, _bigEndian).Bytes(data).PadTo4();
         return Block(SpbType, body.ToArray());
     }
 
@@ -85,12 +85,12 @@ internal sealed class PcapNgBuilder
     public PcapNgBuilder Pb(ushort interfaceId, ulong ticks, byte[] data, uint? originalLength = null)
     {
         var body = new ByteWriter()
-            .U16(interfaceId, bigEndian)
-            .U16(0, bigEndian)
-            .U32((uint)(ticks >> 32), bigEndian)
-            .U32((uint)ticks, bigEndian)
-            .U32((uint)data.Length, bigEndian)
-            .U32(originalLength ?? (uint)data.Length, bigEndian)
+            .U16(interfaceId, _bigEndian)
+            .U16(0, _bigEndian)
+            .U32((uint)(ticks >> 32), _bigEndian)
+            .U32((uint)ticks, _bigEndian)
+            .U32((uint)data.Length, _bigEndian)
+            .U32(originalLength ?? (uint)data.Length, _bigEndian)
             .Bytes(data)
             .PadTo4();
         return Block(PbType, body.ToArray());
@@ -100,20 +100,20 @@ internal sealed class PcapNgBuilder
     public PcapNgBuilder Block(uint type, byte[] body, uint? totalLength = null, uint? trailer = null)
     {
         uint length = (uint)(body.Length + 12);
-        writer.U32(type, bigEndian).U32(totalLength ?? length, bigEndian).Bytes(body).U32(trailer ?? totalLength ?? length, bigEndian);
+        _writer.U32(type, _bigEndian).U32(totalLength ?? length, _bigEndian).Bytes(body).U32(trailer ?? totalLength ?? length, _bigEndian);
         return this;
     }
 
     public PcapNgBuilder Raw(params byte[] bytes)
     {
-        writer.Bytes(bytes);
+        _writer.Bytes(bytes);
         return this;
     }
 
     /// <summary>Bytes of a 32-bit value in the current section's byte order.</summary>
-    public byte[] U32(uint value) => new ByteWriter().U32(value, bigEndian).ToArray();
+    public byte[] U32(uint value) => new ByteWriter().U32(value, _bigEndian).ToArray();
 
-    public byte[] ToArray() => writer.ToArray();
+    public byte[] ToArray() => _writer.ToArray();
 
     private void AppendOptions(ByteWriter body, NgOption[] options)
     {
@@ -124,10 +124,10 @@ internal sealed class PcapNgBuilder
 
         foreach (NgOption option in options)
         {
-            byte[] value = option.Encode(bigEndian);
-            body.U16(option.Code, bigEndian).U16((ushort)value.Length, bigEndian).Bytes(value).PadTo4();
+            byte[] value = option.Encode(_bigEndian);
+            body.U16(option.Code, _bigEndian).U16((ushort)value.Length, _bigEndian).Bytes(value).PadTo4();
         }
 
-        body.U16(0, bigEndian).U16(0, bigEndian);   // opt_endofopt
+        body.U16(0, _bigEndian).U16(0, _bigEndian);   // opt_endofopt
     }
 }

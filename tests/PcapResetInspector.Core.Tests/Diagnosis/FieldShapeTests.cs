@@ -1,7 +1,7 @@
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Flows;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Diagnosis;
 

@@ -1,7 +1,7 @@
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Flows;
 using PcapResetInspector.Core.Net;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Diagnosis;
 

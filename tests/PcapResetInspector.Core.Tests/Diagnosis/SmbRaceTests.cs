@@ -1,5 +1,5 @@
 using PcapResetInspector.Core.Diagnosis;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Diagnosis;
 

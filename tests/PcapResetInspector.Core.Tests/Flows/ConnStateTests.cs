@@ -1,7 +1,7 @@
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Flows;
 using PcapResetInspector.Core.Net;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 using static PcapResetInspector.Core.Tests.Flows.FlowTestHarness;
 
 namespace PcapResetInspector.Core.Tests.Flows;

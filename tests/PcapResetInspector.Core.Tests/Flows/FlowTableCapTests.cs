@@ -2,7 +2,7 @@ using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Flows;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Flows;
 

@@ -1,6 +1,6 @@
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Flows;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 using static PcapResetInspector.Core.Tests.Flows.FlowTestHarness;
 
 namespace PcapResetInspector.Core.Tests.Flows;

@@ -4,7 +4,7 @@ using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
 using PcapResetInspector.Core.Flows;
 using PcapResetInspector.Core.Net;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 using static PcapResetInspector.Core.Tests.Decoding.PacketBuilder;
 using static PcapResetInspector.Core.Tests.Decoding.TunnelPacketBuilder;
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Synthesis;
 

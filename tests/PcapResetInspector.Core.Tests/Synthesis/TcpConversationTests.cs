@@ -1,6 +1,6 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Synthesis;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using PcapResetInspector.Core.Capture;
-using PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Synthesis;
 

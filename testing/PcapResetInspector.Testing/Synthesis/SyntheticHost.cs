@@ -1,4 +1,4 @@
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>How a TCP/IP stack looks on the wire: the fingerprint fields p0f and the diagnosis read.</summary>
 internal sealed class StackTraits

@@ -1,7 +1,7 @@
 using PcapResetInspector.Core.Decoding;
-using ScriptRun = PcapResetInspector.Core.Synthesis.CaptureGenerator.ScriptRun;
+using ScriptRun = PcapResetInspector.Testing.Synthesis.CaptureGenerator.ScriptRun;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// The mixed profile's rarer shapes of resets that no endpoint meant: RSTs injected by a device on

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>How the bytes of an application message are laid out; each kind frames itself as its protocol does.</summary>
 internal enum PayloadKind : byte

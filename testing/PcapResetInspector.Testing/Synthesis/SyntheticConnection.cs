@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Net;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// One packet a script wants sent: which connection and side, how long after the script's previous

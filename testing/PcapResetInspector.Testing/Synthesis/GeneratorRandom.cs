@@ -1,4 +1,4 @@
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// xoshiro256** (Blackman and Vigna) seeded through SplitMix64. Our own generator rather than

@@ -1,6 +1,6 @@
-using ScriptRun = PcapResetInspector.Core.Synthesis.CaptureGenerator.ScriptRun;
+using ScriptRun = PcapResetInspector.Testing.Synthesis.CaptureGenerator.ScriptRun;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>A script the model starts: its scenario name (for the summary) and its packets.</summary>
 internal readonly record struct ScriptStart(string Scenario, IEnumerable<Step> Steps);

@@ -1,4 +1,4 @@
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>Which end of a scripted TCP conversation sends a segment.</summary>
 public enum Side

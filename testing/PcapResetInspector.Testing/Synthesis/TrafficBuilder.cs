@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using PcapResetInspector.Core.Capture;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// Scripts TCP conversations into frames with correct sequence numbers and checksums, for tests and

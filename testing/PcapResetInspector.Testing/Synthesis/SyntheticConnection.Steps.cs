@@ -1,6 +1,6 @@
 using PcapResetInspector.Core.Decoding;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// The packet descriptions scripts yield: each returns a step, and nothing changes until it is

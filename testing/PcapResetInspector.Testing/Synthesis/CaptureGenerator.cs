@@ -1,6 +1,6 @@
 using PcapResetInspector.Core.Capture;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// Generates large, realistic classic pcap captures (Ethernet, microsecond timestamps) from a seed,
@@ -28,6 +28,7 @@ public static class CaptureGenerator
         CaptureProfile.Synflood => [.. SynFloodTraffic.ScenarioNames],
         CaptureProfile.Reflection => [.. ReflectionTraffic.ScenarioNames],
         CaptureProfile.SpoofedSynFlood => [.. SpoofedSynFloodTraffic.ScenarioNames],
+        CaptureProfile.Scan => [.. ScanTraffic.ScenarioNames],
         CaptureProfile.PortSweep or CaptureProfile.SpreadProbes or CaptureProfile.ReusedTuple => [ProbeBenchmarkTraffic.ScenarioOf(profile)],
         _ => throw new ArgumentOutOfRangeException(nameof(profile)),
     };
@@ -53,6 +54,7 @@ public static class CaptureGenerator
                 CaptureProfile.Synflood => new SynFloodTraffic(_random),
                 CaptureProfile.Reflection => new ReflectionTraffic(_random),
                 CaptureProfile.SpoofedSynFlood => new SpoofedSynFloodTraffic(_random),
+                CaptureProfile.Scan => new ScanTraffic(_random),
                 CaptureProfile.PortSweep or CaptureProfile.SpreadProbes or CaptureProfile.ReusedTuple => new ProbeBenchmarkTraffic(_random, options.Profile),
                 _ => new MixedTraffic(_random),
             };

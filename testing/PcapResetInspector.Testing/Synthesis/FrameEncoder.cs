@@ -2,7 +2,7 @@ using PcapResetInspector.Core.Net;
 using System.Buffers.Binary;
 using PcapResetInspector.Core.Capture;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>Wraps a TCP segment in an IPv4 or IPv6 header and a link-layer header.</summary>
 internal static class FrameEncoder

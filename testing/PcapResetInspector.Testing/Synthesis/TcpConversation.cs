@@ -2,7 +2,7 @@ using PcapResetInspector.Core.Net;
 using System.Buffers.Binary;
 using PcapResetInspector.Core.Decoding;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// One scripted TCP connection. Every method emits one packet stamped at the builder's clock, then

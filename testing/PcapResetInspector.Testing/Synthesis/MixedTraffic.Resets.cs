@@ -1,6 +1,6 @@
-using ScriptRun = PcapResetInspector.Core.Synthesis.CaptureGenerator.ScriptRun;
+using ScriptRun = PcapResetInspector.Testing.Synthesis.CaptureGenerator.ScriptRun;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>The mixed profile's resets by endpoints and middleboxes: refused connects, aborts, idle timeouts, failed keep-alives, and port scans; with the long-lived sessions they end.</summary>
 internal sealed partial class MixedTraffic

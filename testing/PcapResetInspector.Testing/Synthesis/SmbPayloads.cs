@@ -1,14 +1,14 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// Just enough NetBIOS session service (RFC 1002 §4.3) and SMB2 (MS-SMB2) to make the sample
 /// captures decode as a real client and Samba would have them: a session request on 139 and an
 /// SMB2 NEGOTIATE exchange.
 /// </summary>
-internal static class SmbPayloads
+public static class SmbPayloads
 {
     // NBSS packet types (RFC 1002 §4.3.1).
     public const byte SessionMessage = 0x00;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>One committed sample capture and the script that makes it.</summary>
 public sealed record SampleCapture(string FileName, string Summary, Func<TrafficBuilder> Build);

@@ -1,4 +1,4 @@
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// Runs several step sequences side by side inside one script: each starts at its own offset, and

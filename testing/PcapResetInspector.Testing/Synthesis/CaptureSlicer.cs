@@ -1,7 +1,7 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// Rewrites a classic pcap with less of each frame captured, the way a smaller snapshot length
@@ -14,6 +14,9 @@ namespace PcapResetInspector.Core.Synthesis;
 /// </summary>
 public static class CaptureSlicer
 {
+    /// <summary>IPv6 next-header number of the fragment header (IANA protocol numbers registry).</summary>
+    private const byte Ipv6FragmentHeader = 44;
+
     /// <summary>Cuts every record to at most <paramref name="snapLength"/> bytes; the file header's snaplen becomes that value.</summary>
     public static CaptureSliceSummary Slice(Stream input, Stream output, int snapLength)
     {
@@ -131,7 +134,7 @@ public static class CaptureSlicer
             int length = PacketDecoder.ExtensionHeaderLength(next, frame[position + 1]);
             byte following = frame[position];
             position += length;
-            if (next == IpProtocols.Fragment)
+            if (next == Ipv6FragmentHeader)
                 break;
             next = following;
         }

@@ -1,4 +1,4 @@
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// Public-looking IPv4 addresses that never repeat: a counter put through a keyed bijection of the

@@ -1,6 +1,6 @@
-using ScriptRun = PcapResetInspector.Core.Synthesis.CaptureGenerator.ScriptRun;
+using ScriptRun = PcapResetInspector.Testing.Synthesis.CaptureGenerator.ScriptRun;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>The mixed profile's SMB sessions, and Windows clients racing 445 against 139 (variants A to F, and the probe group).</summary>
 internal sealed partial class MixedTraffic

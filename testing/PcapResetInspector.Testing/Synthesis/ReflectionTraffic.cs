@@ -1,6 +1,6 @@
-using ScriptRun = PcapResetInspector.Core.Synthesis.CaptureGenerator.ScriptRun;
+using ScriptRun = PcapResetInspector.Testing.Synthesis.CaptureGenerator.ScriptRun;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// SYN-ACKs reflected at a host whose address was forged in someone else's SYN flood. Seen at the

@@ -1,6 +1,6 @@
-using ScriptRun = PcapResetInspector.Core.Synthesis.CaptureGenerator.ScriptRun;
+using ScriptRun = PcapResetInspector.Testing.Synthesis.CaptureGenerator.ScriptRun;
 
-namespace PcapResetInspector.Core.Synthesis;
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// The <see cref="CaptureProfile.Synflood"/> network, seen at the servers' uplink: three web servers

@@ -1,4 +1,6 @@
-namespace PcapResetInspector.Core.Synthesis;
+using PcapResetInspector.Core.Capture;
+
+namespace PcapResetInspector.Testing.Synthesis;
 
 /// <summary>
 /// How a scripted TCP conversation looks on the wire. The defaults resemble a Windows client
@@ -75,7 +77,7 @@ public sealed class TcpConversationOptions
         {
             throw new ArgumentException("An inner VLAN needs an outer VLAN.", nameof(InnerVlan));
         }
-        if (Vlan != 0 && linkType != Capture.LinkTypes.Ethernet)
+        if (Vlan != 0 && linkType != LinkTypes.Ethernet)
         {
             throw new ArgumentException("VLAN tags need the Ethernet link type.", nameof(Vlan));
         }
