@@ -1,3 +1,4 @@
+using System.Buffers;
 using PcapResetInspector.Core.Flows;
 
 namespace PcapResetInspector.Core.Diagnosis;
@@ -12,6 +13,8 @@ internal sealed class ConnectionFacts
     public const ushort DirectSmbPort = 445;
     private const byte NbssSessionMessage = 0x00;   // RFC 1002 §4.3.1; every direct-SMB frame on 445 starts so
     private const byte NbssSessionRequest = 0x81;   // the first client frame on 139
+    /// <summary>History letters of a RST, alone or with a FIN (Zeek's R and I, either side).</summary>
+    private static readonly SearchValues<char> RstLetters = SearchValues.Create("RrIi");
 
     public ConnectionFacts(ConnectionSummary summary)
     {
@@ -22,7 +25,7 @@ internal sealed class ConnectionFacts
         Client = ClientIsOriginator ? summary.Originator : summary.Responder;
         Server = ClientIsOriginator ? summary.Responder : summary.Originator;
 
-        int firstRst = History.IndexOfAny(['R', 'r', 'I', 'i']);
+        int firstRst = History.AsSpan().IndexOfAny(RstLetters);
         string beforeRst = firstRst < 0 ? History : History[..firstRst];
         ClientSentSyn = History.Contains(ClientLetter('S'));
         ServerAnsweredSyn = beforeRst.Contains(ServerLetter('H'));

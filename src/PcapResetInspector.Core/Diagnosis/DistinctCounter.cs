@@ -16,6 +16,10 @@ internal sealed class DistinctCounter
 
     private HashSet<IpAddress128>? _exact = [];
     private byte[]? _registers;
+    // The estimate's sum of 2^-register, kept as it changes so that Count costs nothing: in fixed point
+    // (units of 2^-64, exact since a register never exceeds 64 - RegisterBits + 1), with the empty registers.
+    private UInt128 _inverseSum;
+    private int _zeros;
 
     /// <summary>The count is an estimate (more than <see cref="ExactLimit"/> distinct addresses were seen).</summary>
     public bool IsEstimate => _registers is not null;
@@ -28,6 +32,8 @@ internal sealed class DistinctCounter
             if (_exact.Count <= ExactLimit)
                 return;
             _registers = new byte[Registers];
+            _inverseSum = (UInt128)Registers << 64;
+            _zeros = Registers;
             foreach (IpAddress128 seen in _exact)
                 AddToRegisters(seen);
             _exact = null;
@@ -42,14 +48,8 @@ internal sealed class DistinctCounter
         {
             if (_exact is not null)
                 return _exact.Count;
-            double sum = 0;
-            int zeros = 0;
-            foreach (byte register in _registers!)
-            {
-                sum += Math.ScaleB(1.0, -register);
-                if (register == 0)
-                    zeros++;
-            }
+            double sum = (double)_inverseSum / Math.ScaleB(1.0, 64);
+            int zeros = _zeros;
             const double alpha = 0.7213 / (1 + 1.079 / Registers);
             double estimate = alpha * Registers * (double)Registers / sum;
             // Small-range correction: linear counting while registers are still empty.
@@ -65,8 +65,15 @@ internal sealed class DistinctCounter
         int index = (int)(hash >> (64 - RegisterBits));
         ulong rest = (hash << RegisterBits) | (1UL << (RegisterBits - 1)); // a set bit ends the run
         byte rank = (byte)(BitOperations.LeadingZeroCount(rest) + 1);
-        if (rank > _registers![index])
+        byte old = _registers![index];
+        if (rank > old)
+        {
             _registers[index] = rank;
+            _inverseSum -= UInt128.One << (64 - old);
+            _inverseSum += UInt128.One << (64 - rank);
+            if (old == 0)
+                _zeros--;
+        }
     }
 
     // splitmix64's finaliser

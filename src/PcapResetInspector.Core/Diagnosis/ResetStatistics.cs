@@ -206,9 +206,12 @@ public sealed class HostResetStatistics
 /// <summary>Diagnoses counted by cause and by verdict (shared by the overall and the per-host views).</summary>
 internal sealed class CauseVerdictCounts
 {
-    private readonly int[] _byCause = new int[Enum.GetValues<ResetCause>().Length];
-    private readonly int[] _byVerdict = new int[Enum.GetValues<Verdict>().Length];
-    private readonly int[] _byBoth = new int[Enum.GetValues<ResetCause>().Length * Enum.GetValues<Verdict>().Length];
+    // One per host seen resetting: Enum.GetValues copies its array on every call, so the counts are taken once.
+    private static readonly int CauseCount = Enum.GetValues<ResetCause>().Length;
+    private static readonly int VerdictCount = Enum.GetValues<Verdict>().Length;
+    private readonly int[] _byCause = new int[CauseCount];
+    private readonly int[] _byVerdict = new int[VerdictCount];
+    private readonly int[] _byBoth = new int[CauseCount * VerdictCount];
 
     public void Add(ResetCause cause, Verdict verdict)
     {
