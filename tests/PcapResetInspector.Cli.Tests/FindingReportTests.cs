@@ -35,7 +35,7 @@ public sealed class FindingReportTests : IDisposable
         string capture = Write("reflection.pcap", new CaptureGeneratorOptions { Profile = CaptureProfile.Reflection, MaxConnections = 1_000 });
         CliResult report = CliRunner.Run("analyze", capture);
         Assert.Contains("  F1  SYN-ACK reflection aimed at 203.0.113.80: ", report.Output);
-        Assert.Contains("flagged connection(s) belong to the host-level findings above and are not listed one by one", report.Output);
+        Assert.Contains("flagged connection(s) belong to the host-level findings above and are counted there, not listed below", report.Output);
         Assert.DoesNotContain("syn-ack-reflection  C", report.Output);
 
         string csv = Path.Combine(_directory, "flagged.csv");

@@ -6,26 +6,11 @@ using Spectre.Console;
 
 namespace PcapResetInspector.Cli.Reporting;
 
-/// <summary>The listed connections one by one, the flagged ones with their evidence and log hint.</summary>
+/// <summary>--list all: every listed connection one by one, the flagged ones with their evidence and log hint.</summary>
 public sealed partial class TerminalReport
 {
-    private void WriteRows(ReportData data)
+    private void WriteEveryRow(ReportRows rows)
     {
-        ReportRows rows = data.Rows;
-        long members = rows.FindingMembers;
-        if (members > 0)
-        {
-            _console.WriteLine();
-            _console.MarkupLine($"{N(members)} flagged connection(s) belong to the host-level findings above and are not listed one by one; " +
-                                "export them with [bold]-o FILE.csv[/] (the finding column names each one's finding)");
-        }
-        if (rows.Total == 0)
-        {
-            if (data.Selection.HasFilter && data.Resets.Total > 0 && members == 0)
-                _console.MarkupLine("No flagged connection matches the --verdict/--cause filter.");
-            return;
-        }
-
         var flagged = rows.Kept.Where(r => r.Diagnosis is not null)
             .OrderBy(r => Severity(r.Diagnosis!.Verdict)).ThenBy(r => r.Connection.StartTime).ThenBy(r => r.Connection.Ordinal).ToList();
         if (flagged.Count > 0)

@@ -53,7 +53,10 @@ public sealed partial class TerminalReport
         WriteResets(data);
         WriteHosts(data.Resets);
         if (data.ListRows)
-            WriteRows(data);
+        {
+            WriteListed(data);
+            WriteKeyLine(data);
+        }
         if (_plain is not null)
             CopyTrimmed(_plain.ToString(), _target);
         _target.Flush();
@@ -141,7 +144,7 @@ public sealed partial class TerminalReport
             ? $"; {N(withoutRst)} of them saw no RST (race probes closed with FIN or never answered)"
             : "";
         _console.MarkupLine($"[bold]Flagged {N(resets.Total)}[/] ({verdicts}); {N(data.RaceGroups)} race group(s){noRst}");
-        WriteSambaLine(resets);
+        WriteSambaLine(resets, logHintsListed: !data.ListRows || !data.Rows.ShownInGroups(data.Listing));
         var table = new Table().Border(_border).AddColumn("cause").AddColumn(new TableColumn("benign").RightAligned())
             .AddColumn(new TableColumn("actionable").RightAligned()).AddColumn(new TableColumn("suspicious").RightAligned())
             .AddColumn(new TableColumn("total").RightAligned());
@@ -158,7 +161,8 @@ public sealed partial class TerminalReport
     }
 
     /// <summary>One line for the person who came with a Samba log: would anything here make smbd log the reset?</summary>
-    private void WriteSambaLine(ResetStatistics resets)
+    /// <param name="logHintsListed">False when the report shows groups, which leave the log hints out.</param>
+    private void WriteSambaLine(ResetStatistics resets, bool logHintsListed)
     {
         if (resets.SmbFlagged == 0)
             return;
@@ -169,7 +173,8 @@ public sealed partial class TerminalReport
             return;
         }
         _console.WriteLine($"Samba: {N(resets.SmbdSawReset)} connection(s) were reset by the client after smbd accepted them; for each smbd logs \"Connection reset by peer\" " +
-                           $"(NT_STATUS_CONNECTION_RESET), {N(resets.SmbdSawBenignReset)} of them benign (see the log hints)");
+                           $"(NT_STATUS_CONNECTION_RESET), {N(resets.SmbdSawBenignReset)} of them benign " +
+                           (logHintsListed ? "(see the log hints)" : "(--list all shows each one's log hint)"));
     }
 
     private void WriteFindings(IReadOnlyList<HostFinding> findings)
@@ -218,8 +223,53 @@ public sealed partial class TerminalReport
         _console.Write(table);
     }
 
+    /// <summary>The listed connections: in groups by default, one by one with --list all.</summary>
+    private void WriteListed(ReportData data)
+    {
+        ReportRows rows = data.Rows;
+        long members = rows.FindingMembers;
+        if (members > 0)
+        {
+            _console.WriteLine();
+            _console.MarkupLine($"{N(members)} flagged connection(s) belong to the host-level findings above and are counted there, not listed below; " +
+                                "export them with [bold]-o FILE.csv[/] (the finding column names each one's finding)");
+        }
+        if (rows.Total == 0)
+        {
+            if (data.Selection.HasFilter && data.Resets.Total > 0 && members == 0)
+                _console.MarkupLine("No flagged connection matches the --verdict/--cause filter.");
+            return;
+        }
+        if (rows.ShownInGroups(data.Listing))
+            WriteGroups(rows.Groups!, data.Listing, data.Selection.All);
+        else
+            WriteEveryRow(rows);
+    }
+
+    /// <summary>
+    /// The summary's key line again, last: after a long listing it is what is left on the screen.
+    /// </summary>
+    private void WriteKeyLine(ReportData data)
+    {
+        ResetStatistics resets = data.Resets;
+        string run = $"{N(data.Capture.Packets)} packets in {data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s" +
+                     (data.Interrupted ? " [yellow](interrupted)[/]" : "");
+        string findings = data.Findings.Count > 0 ? "; " + Count(data.Findings.Count, "host-level finding", "host-level findings") : "";
+        _console.WriteLine();
+        if (resets.Total > 0)
+        {
+            string verdicts = string.Join(", ", new[] { Verdict.Suspicious, Verdict.Actionable, Verdict.Benign }.Select(v =>
+                resets.Count(v) > 0 ? VerdictMarkup(v, $"{N(resets.Count(v))} {v.ToKebabCase()}") : $"0 {v.ToKebabCase()}"));
+            _console.MarkupLine($"[bold]Flagged {N(resets.Total)}[/]: {verdicts}{findings}; {run}");
+        }
+        else if (CoverageText.NothingAnalysed(data.Capture) is { } why)
+            _console.MarkupLine($"[yellow]Nothing analysed:[/] {Esc(why)}; {run}");
+        else
+            _console.MarkupLine($"No resets in {Count(data.Connections.Total, "connection", "connections")}{findings}; {run}");
+    }
+
     /// <summary>A paragraph indented under its connection; on a terminal it wraps inside the indentation.</summary>
-    private void Indented(string text) => _console.Write(new Padder(new Text(text), new Padding(6, 0, 0, 0)));
+    private void Indented(string text, int indent = 6) => _console.Write(new Padder(new Text(text), new Padding(indent, 0, 0, 0)));
 
     private static void Row(Grid grid, string label, string value, bool markup = false) =>
         grid.AddRow(new Text(label + ":"), markup ? new Markup(value) : new Text(value));
@@ -245,4 +295,7 @@ public sealed partial class TerminalReport
     private static string Esc(string text) => Markup.Escape(text);
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>"1 group", "995 groups".</summary>
+    private static string Count(long value, string singular, string plural) => N(value) + " " + (value == 1 ? singular : plural);
 }
