@@ -49,7 +49,7 @@ public sealed partial class TerminalReport
     public void Write(ReportData data)
     {
         WriteTotals(data);
-        WriteFindings(data.Findings);
+        WriteFindings(data.Findings, data.Listing);
         WriteResets(data);
         WriteHosts(data.Resets);
         if (data.ListRows)
@@ -175,16 +175,6 @@ public sealed partial class TerminalReport
         _console.WriteLine($"Samba: {N(resets.SmbdSawReset)} connection(s) were reset by the client after smbd accepted them; for each smbd logs \"Connection reset by peer\" " +
                            $"(NT_STATUS_CONNECTION_RESET), {N(resets.SmbdSawBenignReset)} of them benign " +
                            (logHintsListed ? "(see the log hints)" : "(--list all shows each one's log hint)"));
-    }
-
-    private void WriteFindings(IReadOnlyList<HostFinding> findings)
-    {
-        if (findings.Count == 0)
-            return;
-        _console.WriteLine();
-        _console.MarkupLine($"[bold]Host-level findings[/] ({VerdictMarkup(Verdict.Suspicious, "suspicious")} {N(findings.Count)})");
-        foreach (HostFinding finding in findings)
-            _console.Write(new Padder(new Text($"{finding.Id}  {finding.Summary}; {Time(finding.FirstTime)} to {Time(finding.LastTime)}"), new Padding(2, 0, 0, 0)));
     }
 
     private void WriteHosts(ResetStatistics resets)
