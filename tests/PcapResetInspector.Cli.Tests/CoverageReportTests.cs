@@ -64,7 +64,7 @@ public sealed class CoverageReportTests : IDisposable
     {
         CliResult r = CliRunner.Run("analyze", Path.Combine(RepositoryPaths.Captures, "normal-session.pcap"), "--fail-on", "actionable");
         Assert.Equal(0, r.ExitCode);
-        Assert.StartsWith("No resets: no connection was reset (", r.Output.Split('\n').First(l => l.StartsWith("No resets", StringComparison.Ordinal)));
+        Assert.StartsWith("No resets: no connection was reset (", r.Output.Split('\n').Single(l => l.StartsWith("No resets", StringComparison.Ordinal)));
         Assert.EndsWith("analysed as TCP", Report.Value(r.Output, "Analysed"));
     }
 }

@@ -237,25 +237,21 @@ public sealed partial class TerminalReport
     }
 
     /// <summary>
-    /// The summary's key line again, last: after a long listing it is what is left on the screen.
+    /// The summary's key line again, last: after a long listing it is what is left on the screen. Without
+    /// flagged connections the report is short and ends near its summary already.
     /// </summary>
     private void WriteKeyLine(ReportData data)
     {
         ResetStatistics resets = data.Resets;
-        string run = $"{N(data.Capture.Packets)} packets in {data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s" +
-                     (data.Interrupted ? " [yellow](interrupted)[/]" : "");
+        if (resets.Total == 0)
+            return;
+        string verdicts = string.Join(", ", new[] { Verdict.Suspicious, Verdict.Actionable, Verdict.Benign }.Select(v =>
+            resets.Count(v) > 0 ? VerdictMarkup(v, $"{N(resets.Count(v))} {v.ToKebabCase()}") : $"0 {v.ToKebabCase()}"));
         string findings = data.Findings.Count > 0 ? "; " + Count(data.Findings.Count, "host-level finding", "host-level findings") : "";
+        string seconds = data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
         _console.WriteLine();
-        if (resets.Total > 0)
-        {
-            string verdicts = string.Join(", ", new[] { Verdict.Suspicious, Verdict.Actionable, Verdict.Benign }.Select(v =>
-                resets.Count(v) > 0 ? VerdictMarkup(v, $"{N(resets.Count(v))} {v.ToKebabCase()}") : $"0 {v.ToKebabCase()}"));
-            _console.MarkupLine($"[bold]Flagged {N(resets.Total)}[/]: {verdicts}{findings}; {run}");
-        }
-        else if (CoverageText.NothingAnalysed(data.Capture) is { } why)
-            _console.MarkupLine($"[yellow]Nothing analysed:[/] {Esc(why)}; {run}");
-        else
-            _console.MarkupLine($"No resets in {Count(data.Connections.Total, "connection", "connections")}{findings}; {run}");
+        _console.MarkupLine($"[bold]Flagged {N(resets.Total)}[/]: {verdicts}{findings}; {Count(data.Capture.Packets, "packet", "packets")} in {seconds} s" +
+                            (data.Interrupted ? " [yellow](interrupted)[/]" : ""));
     }
 
     /// <summary>A paragraph indented under its connection; on a terminal it wraps inside the indentation.</summary>
