@@ -28,8 +28,9 @@ public sealed partial class TerminalReport
             int episodes = listing.Every ? group.Findings.Count : Math.Min(listing.Examples, group.Findings.Count);
             foreach (HostFinding finding in group.Findings.Take(episodes))
                 WriteFinding(finding, indent: 4);
-            if (episodes < group.Findings.Count)
-                Indented($"... and {Count(group.Findings.Count - episodes, "more episode", "more episodes")} (--list all shows every one)", 4);
+            int more = group.Findings.Count - episodes;
+            if (more > 0)
+                Indented($"... and {N(more)} more {EpisodeNoun(group.Kind, more)} (--list all shows every one)", 4);
         }
 
         if (shown < groups.Count)
@@ -47,13 +48,22 @@ public sealed partial class TerminalReport
     private static string GroupSummary(FindingGroup group)
     {
         string host = IpAddress128.Format(group.Host);
-        string episodes = $"{N(group.Findings.Count)} episodes";
+        string findings = Count(group.Findings.Count, EpisodeNoun(group.Kind, 1), EpisodeNoun(group.Kind, 2));
         return group.Kind switch
         {
-            FindingKind.SynFlood => $"SYN flood aimed at {host} port {string.Join(", ", group.Ports.Select(p => p.ToString(CultureInfo.InvariantCulture)))}: " +
-                                    $"{episodes}, {N(group.Packets)} SYNs",
-            FindingKind.SynAckReflection => $"SYN-ACK reflection aimed at {host}: {episodes}, {N(group.Packets)} SYN-ACKs",
-            _ => $"port scan from {host}: {episodes}, {N(group.Packets)} probes",
+            FindingKind.SynFlood => $"SYN flood aimed at {host} {(group.Ports.Count() == 1 ? "port" : "ports")} " +
+                                    $"{string.Join(", ", group.Ports.Select(p => p.ToString(CultureInfo.InvariantCulture)))}: {findings}, {N(group.Packets)} SYNs",
+            FindingKind.SynAckReflection => $"SYN-ACK reflection aimed at {host}: {findings}, {N(group.Packets)} SYN-ACKs",
+            _ => $"port scan from {host}: {findings}, {N(group.Packets)} probes",
         };
     }
+
+    /// <summary>A scan or a reflection comes back in episodes; floods on one host may also be on several ports at once.</summary>
+    private static string EpisodeNoun(FindingKind kind, long count) => (kind, count) switch
+    {
+        (FindingKind.SynFlood, 1) => "flood",
+        (FindingKind.SynFlood, _) => "floods",
+        (_, 1) => "episode",
+        _ => "episodes",
+    };
 }
