@@ -15,8 +15,8 @@ public sealed partial class TerminalReport
             .OrderBy(r => Severity(r.Diagnosis!.Verdict)).ThenBy(r => r.Connection.StartTime).ThenBy(r => r.Connection.Ordinal).ToList();
         if (flagged.Count > 0)
         {
-            _console.WriteLine();
-            _console.MarkupLine("[bold]Flagged connections, most serious first[/]");
+            Blank();
+            MarkupLine("[bold]Flagged connections, most serious first[/]");
             foreach (var (connection, diagnosis) in flagged)
                 WriteDiagnosis(connection, diagnosis!);
         }
@@ -26,7 +26,7 @@ public sealed partial class TerminalReport
             WriteOtherConnections(others.Select(r => r.Connection));
 
         if (rows.NotKept > 0)
-            _console.MarkupLine($"... and {N(rows.NotKept)} more; export them all with [bold]-o FILE.csv[/] (or .json, .log)");
+            MarkupLine($"... and {N(rows.NotKept)} more; export them all with [bold]-o FILE.csv[/] (or .json, .log)");
     }
 
     private void WriteDiagnosis(ConnectionSummary c, ResetDiagnosis d)
@@ -34,8 +34,8 @@ public sealed partial class TerminalReport
         string client = FlowText.Endpoint(d.Client.Address, d.Client.Port);
         string server = FlowText.Endpoint(d.Server.Address, d.Server.Port);
         string verdict = VerdictMarkup(d.Verdict, d.Verdict.ToKebabCase().ToUpperInvariant());
-        _console.WriteLine();
-        _console.MarkupLine($"  {verdict}  [bold]{Esc(d.Cause.ToKebabCase())}[/]  {c.Uid}  {Esc(client)} -> {Esc(server)}  " +
+        Blank();
+        MarkupLine($"  {verdict}  [bold]{Esc(d.Cause.ToKebabCase())}[/]  {c.Uid}  {Esc(client)} -> {Esc(server)}  " +
                             $"{Esc(c.ConnState)} {Esc(c.History)}  at {Time(d.ResetTime != 0 ? d.ResetTime : c.StartTime)}");
         string who = d.ResetByRole is { } role && d.ResetBy is { } party
             ? $"reset by the {role.ToKebabCase()} ({party.ToKebabCase()})"
@@ -50,8 +50,8 @@ public sealed partial class TerminalReport
 
     private void WriteOtherConnections(IEnumerable<ConnectionSummary> connections)
     {
-        _console.WriteLine();
-        _console.MarkupLine("[bold]Other connections[/]");
+        Blank();
+        MarkupLine("[bold]Other connections[/]");
         var table = new Table().Border(_border).AddColumn("uid").AddColumn("start").AddColumn("originator")
             .AddColumn("responder").AddColumn("state").AddColumn("history").AddColumn(new TableColumn("pkts").RightAligned());
         foreach (ConnectionSummary c in connections)

@@ -15,8 +15,8 @@ public sealed partial class TerminalReport
         IReadOnlyList<FindingGroup> groups = FindingGroup.Group(findings);
         int shown = listing.Every ? groups.Count : Math.Min(listing.Top, groups.Count);
         string grouped = groups.Count < findings.Count ? $" in {N(groups.Count)} groups of the same kind and host" : "";
-        _console.WriteLine();
-        _console.MarkupLine($"[bold]Host-level findings[/] ({VerdictMarkup(Verdict.Suspicious, "suspicious")} {N(findings.Count)}){grouped}");
+        Blank();
+        MarkupLine($"[bold]Host-level findings[/] ({VerdictMarkup(Verdict.Suspicious, "suspicious")} {N(findings.Count)}){grouped}");
         foreach (FindingGroup group in groups.Take(shown))
         {
             if (group.Findings.Count == 1)
@@ -36,7 +36,7 @@ public sealed partial class TerminalReport
         if (shown < groups.Count)
         {
             var hidden = groups.Skip(shown).ToList();
-            _console.MarkupLine($"  Not shown: {Count(hidden.Count, "more group", "more groups")} with {Count(hidden.Sum(g => g.Findings.Count), "finding", "findings")}; " +
+            MarkupLine($"  Not shown: {Count(hidden.Count, "more group", "more groups")} with {Count(hidden.Sum(g => g.Findings.Count), "finding", "findings")}; " +
                                 $"show them with [bold]--top {groups.Count.ToString(CultureInfo.InvariantCulture)}[/], or every finding with [bold]--list all[/]");
         }
     }

@@ -20,8 +20,8 @@ public sealed partial class TerminalReport
         IReadOnlyList<ConnectionGroup> ordered = groups.Ordered();
         int shown = Math.Min(listing.Top, ordered.Count);
         string range = shown < ordered.Count ? $"top {N(shown)} of {N(ordered.Count)} groups" : Count(ordered.Count, "group", "groups");
-        _console.WriteLine();
-        _console.MarkupLine($"[bold]{(unflaggedListed ? "Connections" : "Flagged connections")} by cause, verdict and server[/], most serious first ({range})");
+        Blank();
+        MarkupLine($"[bold]{(unflaggedListed ? "Connections" : "Flagged connections")} by cause, verdict and server[/], most serious first ({range})");
         foreach (ConnectionGroup group in ordered.Take(shown))
             WriteGroup(group);
 
@@ -30,15 +30,15 @@ public sealed partial class TerminalReport
         {
             var verdicts = hidden.GroupBy(g => ConnectionGroups.Severity(g.Key.Verdict)).OrderBy(s => s.Key)
                 .Select(s => $"{N(s.Count())} {(s.First().Key.Verdict is { } v ? v.ToKebabCase() : "not flagged")}");
-            _console.WriteLine();
-            _console.MarkupLine($"Not shown: {Count(hidden.Count, "more group", "more groups")} with {Count(hidden.Sum(g => g.Connections), "connection", "connections")} " +
+            Blank();
+            MarkupLine($"Not shown: {Count(hidden.Count, "more group", "more groups")} with {Count(hidden.Sum(g => g.Connections), "connection", "connections")} " +
                                 $"({string.Join(", ", verdicts)}); show them with [bold]--top {ordered.Count.ToString(CultureInfo.InvariantCulture)}[/], " +
                                 "pick some with [bold]--verdict[/] or [bold]--cause[/], or list every connection with its evidence with [bold]--list all[/]");
         }
         if (groups.Ungrouped > 0)
         {
-            _console.WriteLine();
-            _console.MarkupLine($"{Count(groups.Ungrouped, "more connection", "more connections")} fell into groups beyond the first {N(ConnectionGroups.MaxGroups)} and were only counted; " +
+            Blank();
+            MarkupLine($"{Count(groups.Ungrouped, "more connection", "more connections")} fell into groups beyond the first {N(ConnectionGroups.MaxGroups)} and were only counted; " +
                                 "export them with [bold]-o FILE.csv[/]");
         }
     }
@@ -49,8 +49,8 @@ public sealed partial class TerminalReport
         string verdict = key.Verdict is { } v ? VerdictMarkup(v, v.ToKebabCase().ToUpperInvariant()) : "NOT FLAGGED";
         string cause = key.Cause is { } c ? $"  [bold]{Esc(c.ToKebabCase())}[/]" : "";
         string connections = Count(group.Connections, "connection", "connections");
-        _console.WriteLine();
-        _console.MarkupLine($"  {verdict}{cause}  -> {Esc(FlowText.Endpoint(key.Server, key.Port))}  {connections}");
+        Blank();
+        MarkupLine($"  {verdict}{cause}  -> {Esc(FlowText.Endpoint(key.Server, key.Port))}  {connections}");
         Indented($"{GroupCounts(group)}; {TimeRange(group.FirstTime, group.LastTime)}");
         foreach (ConnectionExample example in group.Examples)
         {

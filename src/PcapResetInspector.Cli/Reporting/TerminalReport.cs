@@ -121,18 +121,18 @@ public sealed partial class TerminalReport
     private void WriteResets(ReportData data)
     {
         ResetStatistics resets = data.Resets;
-        _console.WriteLine();
+        Blank();
         if (resets.Total == 0)
         {
             if (CoverageText.NothingAnalysed(data.Capture) is { } why)
             {
                 // Never "no resets" about packets that were not looked at.
-                _console.MarkupLine($"[yellow]Nothing analysed:[/] {Esc(why)}; nothing can be said about resets.");
+                MarkupLine($"[yellow]Nothing analysed:[/] {Esc(why)}; nothing can be said about resets.");
                 return;
             }
             long total = data.Connections.Total;
             string scope = $"no connection was reset ({N(total)} connection{(total == 1 ? "" : "s")}, {N(data.Capture.TcpSegments)} TCP segments analysed)";
-            _console.MarkupLine(data.Findings.Count == 0
+            MarkupLine(data.Findings.Count == 0
                 ? $"[green]No resets:[/] {scope}."
                 : $"No resets: {scope} (the host-level findings above need no RST to be seen).");
             return;
@@ -143,7 +143,7 @@ public sealed partial class TerminalReport
         string noRst = withoutRst > 0
             ? $"; {N(withoutRst)} of them saw no RST (race probes closed with FIN or never answered)"
             : "";
-        _console.MarkupLine($"[bold]Flagged {N(resets.Total)}[/] ({verdicts}); {N(data.RaceGroups)} race group(s){noRst}");
+        MarkupLine($"[bold]Flagged {N(resets.Total)}[/] ({verdicts}); {N(data.RaceGroups)} race group(s){noRst}");
         WriteSambaLine(resets, logHintsListed: !data.ListRows || !data.Rows.ShownInGroups(data.Listing));
         var table = new Table().Border(_border).AddColumn("cause").AddColumn(new TableColumn("benign").RightAligned())
             .AddColumn(new TableColumn("actionable").RightAligned()).AddColumn(new TableColumn("suspicious").RightAligned())
@@ -168,11 +168,11 @@ public sealed partial class TerminalReport
             return;
         if (resets.SmbdSawReset == 0)
         {
-            _console.WriteLine($"Samba: nothing here would make smbd log \"Connection reset by peer\": none of the {N(resets.SmbFlagged)} flagged SMB " +
+            Line($"Samba: nothing here would make smbd log \"Connection reset by peer\": none of the {N(resets.SmbFlagged)} flagged SMB " +
                                "connection(s) was reset by its client after smbd had accepted it (they were refused, reset during the handshake, never answered or closed with FIN)");
             return;
         }
-        _console.WriteLine($"Samba: {N(resets.SmbdSawReset)} connection(s) were reset by the client after smbd accepted them; for each smbd logs \"Connection reset by peer\" " +
+        Line($"Samba: {N(resets.SmbdSawReset)} connection(s) were reset by the client after smbd accepted them; for each smbd logs \"Connection reset by peer\" " +
                            $"(NT_STATUS_CONNECTION_RESET), {N(resets.SmbdSawBenignReset)} of them benign " +
                            (logHintsListed ? "(see the log hints)" : "(--list all shows each one's log hint)"));
     }
@@ -191,7 +191,7 @@ public sealed partial class TerminalReport
             .Take(TopHosts).ToList();
         if (top.Count == 0)
             return;
-        _console.MarkupLine($"[bold]{title}[/]");
+        MarkupLine($"[bold]{title}[/]");
         var table = new Table().Border(_border).AddColumn("host")
             .AddColumn(new TableColumn("actionable").RightAligned()).AddColumn(new TableColumn("suspicious").RightAligned())
             .AddColumn(new TableColumn("benign").RightAligned()).AddColumn(new TableColumn("sent").RightAligned())
@@ -220,14 +220,14 @@ public sealed partial class TerminalReport
         long members = rows.FindingMembers;
         if (members > 0)
         {
-            _console.WriteLine();
-            _console.MarkupLine($"{N(members)} flagged connection(s) belong to the host-level findings above and are counted there, not listed below; " +
+            Blank();
+            MarkupLine($"{N(members)} flagged connection(s) belong to the host-level findings above and are counted there, not listed below; " +
                                 "export them with [bold]-o FILE.csv[/] (the finding column names each one's finding)");
         }
         if (rows.Total == 0)
         {
             if (data.Selection.HasFilter && data.Resets.Total > 0 && members == 0)
-                _console.MarkupLine("No flagged connection matches the --verdict/--cause filter.");
+                MarkupLine("No flagged connection matches the --verdict/--cause filter.");
             return;
         }
         if (rows.ShownInGroups(data.Listing))
@@ -249,13 +249,52 @@ public sealed partial class TerminalReport
             resets.Count(v) > 0 ? VerdictMarkup(v, $"{N(resets.Count(v))} {v.ToKebabCase()}") : $"0 {v.ToKebabCase()}"));
         string findings = data.Findings.Count > 0 ? "; " + Count(data.Findings.Count, "host-level finding", "host-level findings") : "";
         string seconds = data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
-        _console.WriteLine();
-        _console.MarkupLine($"[bold]Flagged {N(resets.Total)}[/]: {verdicts}{findings}; {Count(data.Capture.Packets, "packet", "packets")} in {seconds} s" +
+        Blank();
+        MarkupLine($"[bold]Flagged {N(resets.Total)}[/]: {verdicts}{findings}; {Count(data.Capture.Packets, "packet", "packets")} in {seconds} s" +
                             (data.Interrupted ? " [yellow](interrupted)[/]" : ""));
     }
 
+    // Off a terminal there is no colour and no wrapping, and lines go straight into the buffer: Spectre takes
+    // a fifth of a millisecond or more to render a line, seconds for a listing of thousands.
+
+    private void Blank()
+    {
+        if (_plain is not null)
+            _plain.Write('\n');
+        else
+            _console.WriteLine();
+    }
+
+    private void Line(string text)
+    {
+        if (_plain is not null)
+        {
+            _plain.Write(text);
+            _plain.Write('\n');
+        }
+        else
+            _console.WriteLine(text);
+    }
+
+    private void MarkupLine(string markup)
+    {
+        if (_plain is not null)
+            Line(Markup.Remove(markup));
+        else
+            _console.MarkupLine(markup);
+    }
+
     /// <summary>A paragraph indented under its connection; on a terminal it wraps inside the indentation.</summary>
-    private void Indented(string text, int indent = 6) => _console.Write(new Padder(new Text(text), new Padding(indent, 0, 0, 0)));
+    private void Indented(string text, int indent = 6)
+    {
+        if (_plain is not null)
+        {
+            _plain.GetStringBuilder().Append(' ', indent);
+            Line(text);
+        }
+        else
+            _console.Write(new Padder(new Text(text), new Padding(indent, 0, 0, 0)));
+    }
 
     private static void Row(Grid grid, string label, string value, bool markup = false) =>
         grid.AddRow(new Text(label + ":"), markup ? new Markup(value) : new Text(value));
