@@ -36,7 +36,7 @@ public sealed partial class TerminalReport
         string verdict = VerdictMarkup(d.Verdict, d.Verdict.ToKebabCase().ToUpperInvariant());
         Blank();
         MarkupLine($"  {verdict}  [bold]{Esc(d.Cause.ToKebabCase())}[/]  {c.Uid}  {Esc(client)} -> {Esc(server)}  " +
-                            $"{Esc(c.ConnState)} {Esc(c.History)}  at {Time(d.ResetTime != 0 ? d.ResetTime : c.StartTime)}");
+                   $"{Esc(c.ConnState)} {Esc(c.History)}  at {Time(d.ResetTime != 0 ? d.ResetTime : c.StartTime)}");
         string who = d.ResetByRole is { } role && d.ResetBy is { } party
             ? $"reset by the {role.ToKebabCase()} ({party.ToKebabCase()})"
             : "no RST";

@@ -37,7 +37,7 @@ public sealed partial class TerminalReport
         {
             var hidden = groups.Skip(shown).ToList();
             MarkupLine($"  Not shown: {Count(hidden.Count, "more group", "more groups")} with {Count(hidden.Sum(g => g.Findings.Count), "finding", "findings")}; " +
-                                $"show them with [bold]--top {groups.Count.ToString(CultureInfo.InvariantCulture)}[/], or every finding with [bold]--list all[/]");
+                       $"show them with [bold]--top {groups.Count.ToString(CultureInfo.InvariantCulture)}[/], or every finding with [bold]--list all[/]");
         }
     }
 

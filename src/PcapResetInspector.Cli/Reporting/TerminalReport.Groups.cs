@@ -32,14 +32,14 @@ public sealed partial class TerminalReport
                 .Select(s => $"{N(s.Count())} {(s.First().Key.Verdict is { } v ? v.ToKebabCase() : "not flagged")}");
             Blank();
             MarkupLine($"Not shown: {Count(hidden.Count, "more group", "more groups")} with {Count(hidden.Sum(g => g.Connections), "connection", "connections")} " +
-                                $"({string.Join(", ", verdicts)}); show them with [bold]--top {ordered.Count.ToString(CultureInfo.InvariantCulture)}[/], " +
-                                "pick some with [bold]--verdict[/] or [bold]--cause[/], or list every connection with its evidence with [bold]--list all[/]");
+                       $"({string.Join(", ", verdicts)}); show them with [bold]--top {ordered.Count.ToString(CultureInfo.InvariantCulture)}[/], " +
+                       "pick some with [bold]--verdict[/] or [bold]--cause[/], or list every connection with its evidence with [bold]--list all[/]");
         }
         if (groups.Ungrouped > 0)
         {
             Blank();
             MarkupLine($"{Count(groups.Ungrouped, "more connection", "more connections")} fell into groups beyond the first {N(ConnectionGroups.MaxGroups)} and were only counted; " +
-                                "export them with [bold]-o FILE.csv[/]");
+                       "export them with [bold]-o FILE.csv[/]");
         }
     }
 

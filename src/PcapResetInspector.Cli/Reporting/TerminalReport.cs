@@ -169,12 +169,12 @@ public sealed partial class TerminalReport
         if (resets.SmbdSawReset == 0)
         {
             Line($"Samba: nothing here would make smbd log \"Connection reset by peer\": none of the {N(resets.SmbFlagged)} flagged SMB " +
-                               "connection(s) was reset by its client after smbd had accepted it (they were refused, reset during the handshake, never answered or closed with FIN)");
+                 "connection(s) was reset by its client after smbd had accepted it (they were refused, reset during the handshake, never answered or closed with FIN)");
             return;
         }
         Line($"Samba: {N(resets.SmbdSawReset)} connection(s) were reset by the client after smbd accepted them; for each smbd logs \"Connection reset by peer\" " +
-                           $"(NT_STATUS_CONNECTION_RESET), {N(resets.SmbdSawBenignReset)} of them benign " +
-                           (logHintsListed ? "(see the log hints)" : "(--list all shows each one's log hint)"));
+             $"(NT_STATUS_CONNECTION_RESET), {N(resets.SmbdSawBenignReset)} of them benign " +
+             (logHintsListed ? "(see the log hints)" : "(--list all shows each one's log hint)"));
     }
 
     private void WriteHosts(ResetStatistics resets)
@@ -222,7 +222,7 @@ public sealed partial class TerminalReport
         {
             Blank();
             MarkupLine($"{N(members)} flagged connection(s) belong to the host-level findings above and are counted there, not listed below; " +
-                                "export them with [bold]-o FILE.csv[/] (the finding column names each one's finding)");
+                       "export them with [bold]-o FILE.csv[/] (the finding column names each one's finding)");
         }
         if (rows.Total == 0)
         {
@@ -251,7 +251,7 @@ public sealed partial class TerminalReport
         string seconds = data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
         Blank();
         MarkupLine($"[bold]Flagged {N(resets.Total)}[/]: {verdicts}{findings}; {Count(data.Capture.Packets, "packet", "packets")} in {seconds} s" +
-                            (data.Interrupted ? " [yellow](interrupted)[/]" : ""));
+                   (data.Interrupted ? " [yellow](interrupted)[/]" : ""));
     }
 
     // Off a terminal there is no colour and no wrapping, and lines go straight into the buffer: Spectre takes
@@ -308,12 +308,7 @@ public sealed partial class TerminalReport
         _ => $"[green]{Esc(text)}[/]",
     };
 
-    private static int Severity(Verdict verdict) => verdict switch
-    {
-        Verdict.Suspicious => 0,
-        Verdict.Actionable => 1,
-        _ => 2,
-    };
+    private static int Severity(Verdict verdict) => ConnectionGroups.Severity(verdict);
 
     private string Time(long nanos) => FlowText.FormatTime(nanos, _timeFormat);
 
