@@ -13,7 +13,7 @@ namespace PcapResetInspector.Cli.Reporting;
 public sealed partial class TerminalReport
 {
     /// <summary>Evidence under an example is cut to this many characters: its first clause is usually what tells the cases apart.</summary>
-    internal const int ShortEvidenceLength = 90;
+    private const int ShortEvidenceLength = 90;
 
     private void WriteGroups(ConnectionGroups groups, ReportListing listing, bool unflaggedListed)
     {
@@ -88,7 +88,7 @@ public sealed partial class TerminalReport
     }
 
     /// <summary>The evidence's first clause, cut at a word to <see cref="ShortEvidenceLength"/> characters.</summary>
-    internal static string ShortEvidence(string evidence)
+    private static string ShortEvidence(string evidence)
     {
         int clause = evidence.IndexOf("; ", StringComparison.Ordinal);
         string first = clause > 0 ? evidence[..clause] : evidence;
