@@ -57,6 +57,10 @@ public sealed class CaptureOptionTests
     [InlineData(new[] { "capture", "-i", "lo", "--report-every", "often" }, "--report-every")]
     [InlineData(new[] { "capture", "-c", "5" }, "--interface")]
     [InlineData(new[] { "analyze", "x.pcap", "--max-connections", "-1" }, "--max-connections")]
+    [InlineData(new[] { "analyze", "x.pcap", "--top", "-1" }, "--top cannot be negative")]
+    [InlineData(new[] { "analyze", "x.pcap", "--top", "5", "--list", "all" }, "give one of them")]
+    [InlineData(new[] { "capture", "-i", "lo", "--list", "all", "--top", "5" }, "give one of them")]
+    [InlineData(new[] { "capture", "-i", "lo", "--list", "everything" }, "'everything'")]
     public void InvalidOptions_AreUsageError64_BeforeAnythingOpens(string[] args, string mentioned)
     {
         CliResult r = CliRunner.Run(args);

@@ -9,7 +9,8 @@ public static class AnalyzeCommand
     private const string Examples = """
 
         Examples:
-          pcap-reset-inspector analyze server.pcap                      report for people
+          pcap-reset-inspector analyze server.pcap                      report for people, resets in groups
+          pcap-reset-inspector analyze server.pcap --list all           every flagged connection with its evidence
           pcap-reset-inspector -r server.pcapng.gz --verdict actionable only the resets to act on
           pcap-reset-inspector analyze rot-*.pcap -o flagged.csv         CSV of flagged connections
           pcap-reset-inspector analyze x.pcap --all --format zeek -o conn.log   Zeek conn.log of everything

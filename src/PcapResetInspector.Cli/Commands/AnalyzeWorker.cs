@@ -99,7 +99,7 @@ public sealed class AnalyzeWorker
 
         var connections = new ConnectionCounter();
         var resetStatistics = new ResetStatistics();
-        var rows = new ReportRows(isExport ? 0 : ReportRows.MaxKept);
+        var rows = ReportRows.For(isExport, output.Listing);
         var extractor = settings.WriteFlaggedPath is not null ? new FlaggedPacketExtractor(output.IncludeVlan) : null;
         bool findings = false;
         // Every connection into conn.log goes in the order connections leave the flow table, as Zeek
@@ -177,6 +177,7 @@ public sealed class AnalyzeWorker
                 RaceGroups = raceGrouper.RaceGroups,
                 Findings = raceGrouper.Findings,
                 ListRows = !isExport,
+                Listing = output.Listing,
                 FlaggedPackets = extractor?.PacketsWritten,
                 Filter = filterCounts,
             });

@@ -120,7 +120,7 @@ public sealed class CaptureWorker
 
             var connections = new ConnectionCounter();
             var resets = new ResetStatistics();
-            var rows = new ReportRows(isExport ? 0 : ReportRows.MaxKept);
+            var rows = ReportRows.For(isExport, output.Listing);
             bool findings = false;
             var selected = new SelectedFlowSink(output.Selection, exporters, flushEachRow: true);
             selected.Selected += (connection, diagnosis) =>
@@ -199,6 +199,7 @@ public sealed class CaptureWorker
                 RaceGroups = raceGrouper.RaceGroups,
                 Findings = raceGrouper.Findings,
                 ListRows = !isExport,
+                Listing = output.Listing,
             });
             mainOutput.Flush();
 

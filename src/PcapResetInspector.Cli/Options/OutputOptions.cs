@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using PcapResetInspector.Cli.Reporting;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
 
@@ -34,6 +35,18 @@ public sealed class OutputOptions
     public Option<bool> All { get; } = new("--all")
     {
         Description = "List every connection, not only the flagged ones (those that saw a RST, and race losers).",
+    };
+
+    public Option<int?> Top { get; } = new("--top")
+    {
+        Description = "How many groups the report shows (default 20): flagged connections grouped by cause, verdict and server:port, " +
+                      "most serious first, and host-level findings grouped by kind and host.",
+    };
+
+    public Option<string?> List { get; } = new("--list")
+    {
+        Description = "How the report lists connections and findings: groups (the default) or all (every listed connection one by one " +
+                      "with its evidence and log hint, and every finding). Exports always have one row per connection.",
     };
 
     public Option<string[]> Verdict { get; } = new("--verdict")
@@ -85,6 +98,14 @@ public sealed class OutputOptions
     {
         Format.AcceptOnlyFromAmong("table", "csv", "json", "zeek");
         FailOn.AcceptOnlyFromAmong("actionable", "suspicious");
+        List.AcceptOnlyFromAmong("groups", "all");
+        Top.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0)
+                result.AddError("--top cannot be negative.");
+            else if (result.Parent is CommandResult command && command.GetValue(List) == "all")
+                result.AddError("--top picks how many groups to show and --list all shows every connection instead of groups: give one of them.");
+        });
         TimeFormat.AcceptOnlyFromAmong("epoch", "iso");
         Verdict.Validators.Add(result => ValidateList(result, value => Enum.TryParse<Verdict>(value, ignoreCase: true, out _),
             "verdict", "benign, actionable, suspicious"));
@@ -100,7 +121,7 @@ public sealed class OutputOptions
     }
 
     /// <summary>Every shared option, to add to a command.</summary>
-    public IEnumerable<Option> Each => [Format, Output, All, Verdict, Cause, FailOn, TimeFormat, RaceWindow, IdleGap, IncludeVlan, MaxConnections, Quiet];
+    public IEnumerable<Option> Each => [Format, Output, All, Top, List, Verdict, Cause, FailOn, TimeFormat, RaceWindow, IdleGap, IncludeVlan, MaxConnections, Quiet];
 
     /// <summary>Reads the parsed values (already validated) into settings.</summary>
     public OutputSettings Read(ParseResult parse)
@@ -110,6 +131,11 @@ public sealed class OutputOptions
         {
             Format = ChooseFormat(parse.GetValue(Format), output),
             OutputPath = output is "-" ? null : output,
+            Listing = new ReportListing
+            {
+                Top = parse.GetValue(Top) ?? ReportListing.DefaultTop,
+                Every = parse.GetValue(List) == "all",
+            },
             Selection = new FlowSelection
             {
                 All = parse.GetValue(All),
@@ -179,6 +205,7 @@ public sealed class OutputSettings
     public OutputFormat Format { get; init; } = OutputFormat.Table;
     public string? OutputPath { get; init; }
     public FlowSelection Selection { get; init; } = new();
+    public ReportListing Listing { get; init; } = new();
     public Verdict? FailOn { get; init; }
     /// <summary>Null: each format's own default (ISO in the table, epoch in JSON as Zeek writes it).</summary>
     public TimeFormat? TimeFormat { get; init; }

@@ -11,42 +11,13 @@ using Spectre.Console.Rendering;
 
 namespace PcapResetInspector.Cli.Reporting;
 
-/// <summary>Everything the report shows, gathered by the command that ran.</summary>
-public sealed class ReportData
-{
-    public required CaptureStatistics Capture { get; init; }
-    public required FlowTracker Tracker { get; init; }
-    public required ConnectionCounter Connections { get; init; }
-    public required ResetStatistics Resets { get; init; }
-    public required ReportRows Rows { get; init; }
-    public required TimeSpan Elapsed { get; init; }
-    public required bool Interrupted { get; init; }
-    public required FlowSelection Selection { get; init; }
-    public required int RaceGroups { get; init; }
-
-    /// <summary>Host-level findings (floods, reflection, scans), each shown once.</summary>
-    public IReadOnlyList<HostFinding> Findings { get; init; } = [];
-
-    /// <summary>False when the rows went to an export: the report then only summarises.</summary>
-    public required bool ListRows { get; init; }
-
-    /// <summary>Where the packets came from, for the first line: "1 file", "interface eth0".</summary>
-    public string? Source { get; init; }
-
-    /// <summary>Packets written by --write-flagged, if it was given.</summary>
-    public long? FlaggedPackets { get; init; }
-
-    /// <summary>The -f expression with the packets it kept out of those read, if one was given.</summary>
-    public (string Expression, long Matched, long Read)? Filter { get; init; }
-}
-
 /// <summary>
 /// The report for people: totals, resets by cause and verdict, race groups, the hosts with the most
 /// resets to act on, what could not be decoded; then the listed connections, most serious first, each
 /// with its evidence. Colour only on a terminal and never with NO_COLOR; plain ASCII tables elsewhere,
 /// so the report reads the same in a file, a pipe or an e-mail.
 /// </summary>
-public sealed class TerminalReport
+public sealed partial class TerminalReport
 {
     private const int TopHosts = 5;
     private readonly IAnsiConsole _console;
@@ -78,11 +49,14 @@ public sealed class TerminalReport
     public void Write(ReportData data)
     {
         WriteTotals(data);
-        WriteFindings(data.Findings);
+        WriteFindings(data.Findings, data.Listing);
         WriteResets(data);
         WriteHosts(data.Resets);
         if (data.ListRows)
-            WriteRows(data);
+        {
+            WriteListed(data);
+            WriteKeyLine(data);
+        }
         if (_plain is not null)
             CopyTrimmed(_plain.ToString(), _target);
         _target.Flush();
@@ -147,18 +121,18 @@ public sealed class TerminalReport
     private void WriteResets(ReportData data)
     {
         ResetStatistics resets = data.Resets;
-        _console.WriteLine();
+        Blank();
         if (resets.Total == 0)
         {
             if (CoverageText.NothingAnalysed(data.Capture) is { } why)
             {
                 // Never "no resets" about packets that were not looked at.
-                _console.MarkupLine($"[yellow]Nothing analysed:[/] {Esc(why)}; nothing can be said about resets.");
+                MarkupLine($"[yellow]Nothing analysed:[/] {Esc(why)}; nothing can be said about resets.");
                 return;
             }
             long total = data.Connections.Total;
             string scope = $"no connection was reset ({N(total)} connection{(total == 1 ? "" : "s")}, {N(data.Capture.TcpSegments)} TCP segments analysed)";
-            _console.MarkupLine(data.Findings.Count == 0
+            MarkupLine(data.Findings.Count == 0
                 ? $"[green]No resets:[/] {scope}."
                 : $"No resets: {scope} (the host-level findings above need no RST to be seen).");
             return;
@@ -169,8 +143,8 @@ public sealed class TerminalReport
         string noRst = withoutRst > 0
             ? $"; {N(withoutRst)} of them saw no RST (race probes closed with FIN or never answered)"
             : "";
-        _console.MarkupLine($"[bold]Flagged {N(resets.Total)}[/] ({verdicts}); {N(data.RaceGroups)} race group(s){noRst}");
-        WriteSambaLine(resets);
+        MarkupLine($"[bold]Flagged {N(resets.Total)}[/] ({verdicts}); {N(data.RaceGroups)} race group(s){noRst}");
+        WriteSambaLine(resets, logHintsListed: !data.ListRows || !data.Rows.ShownInGroups(data.Listing));
         var table = new Table().Border(_border).AddColumn("cause").AddColumn(new TableColumn("benign").RightAligned())
             .AddColumn(new TableColumn("actionable").RightAligned()).AddColumn(new TableColumn("suspicious").RightAligned())
             .AddColumn(new TableColumn("total").RightAligned());
@@ -187,28 +161,20 @@ public sealed class TerminalReport
     }
 
     /// <summary>One line for the person who came with a Samba log: would anything here make smbd log the reset?</summary>
-    private void WriteSambaLine(ResetStatistics resets)
+    /// <param name="logHintsListed">False when the report shows groups, which leave the log hints out.</param>
+    private void WriteSambaLine(ResetStatistics resets, bool logHintsListed)
     {
         if (resets.SmbFlagged == 0)
             return;
         if (resets.SmbdSawReset == 0)
         {
-            _console.WriteLine($"Samba: nothing here would make smbd log \"Connection reset by peer\": none of the {N(resets.SmbFlagged)} flagged SMB " +
-                               "connection(s) was reset by its client after smbd had accepted it (they were refused, reset during the handshake, never answered or closed with FIN)");
+            Line($"Samba: nothing here would make smbd log \"Connection reset by peer\": none of the {N(resets.SmbFlagged)} flagged SMB " +
+                 "connection(s) was reset by its client after smbd had accepted it (they were refused, reset during the handshake, never answered or closed with FIN)");
             return;
         }
-        _console.WriteLine($"Samba: {N(resets.SmbdSawReset)} connection(s) were reset by the client after smbd accepted them; for each smbd logs \"Connection reset by peer\" " +
-                           $"(NT_STATUS_CONNECTION_RESET), {N(resets.SmbdSawBenignReset)} of them benign (see the log hints)");
-    }
-
-    private void WriteFindings(IReadOnlyList<HostFinding> findings)
-    {
-        if (findings.Count == 0)
-            return;
-        _console.WriteLine();
-        _console.MarkupLine($"[bold]Host-level findings[/] ({VerdictMarkup(Verdict.Suspicious, "suspicious")} {N(findings.Count)})");
-        foreach (HostFinding finding in findings)
-            _console.Write(new Padder(new Text($"{finding.Id}  {finding.Summary}; {Time(finding.FirstTime)} to {Time(finding.LastTime)}"), new Padding(2, 0, 0, 0)));
+        Line($"Samba: {N(resets.SmbdSawReset)} connection(s) were reset by the client after smbd accepted them; for each smbd logs \"Connection reset by peer\" " +
+             $"(NT_STATUS_CONNECTION_RESET), {N(resets.SmbdSawBenignReset)} of them benign " +
+             (logHintsListed ? "(see the log hints)" : "(--list all shows each one's log hint)"));
     }
 
     private void WriteHosts(ResetStatistics resets)
@@ -225,7 +191,7 @@ public sealed class TerminalReport
             .Take(TopHosts).ToList();
         if (top.Count == 0)
             return;
-        _console.MarkupLine($"[bold]{title}[/]");
+        MarkupLine($"[bold]{title}[/]");
         var table = new Table().Border(_border).AddColumn("host")
             .AddColumn(new TableColumn("actionable").RightAligned()).AddColumn(new TableColumn("suspicious").RightAligned())
             .AddColumn(new TableColumn("benign").RightAligned()).AddColumn(new TableColumn("sent").RightAligned())
@@ -247,77 +213,88 @@ public sealed class TerminalReport
         _console.Write(table);
     }
 
-    private void WriteRows(ReportData data)
+    /// <summary>The listed connections: in groups by default, one by one with --list all.</summary>
+    private void WriteListed(ReportData data)
     {
         ReportRows rows = data.Rows;
         long members = rows.FindingMembers;
         if (members > 0)
         {
-            _console.WriteLine();
-            _console.MarkupLine($"{N(members)} flagged connection(s) belong to the host-level findings above and are not listed one by one; " +
-                                "export them with [bold]-o FILE.csv[/] (the finding column names each one's finding)");
+            Blank();
+            MarkupLine($"{N(members)} flagged connection(s) belong to the host-level findings above and are counted there, not listed below; " +
+                       "export them with [bold]-o FILE.csv[/] (the finding column names each one's finding)");
         }
         if (rows.Total == 0)
         {
             if (data.Selection.HasFilter && data.Resets.Total > 0 && members == 0)
-                _console.MarkupLine("No flagged connection matches the --verdict/--cause filter.");
+                MarkupLine("No flagged connection matches the --verdict/--cause filter.");
             return;
         }
+        if (rows.ShownInGroups(data.Listing))
+            WriteGroups(rows.Groups!, data.Listing, data.Selection.All);
+        else
+            WriteEveryRow(rows);
+    }
 
-        var flagged = rows.Kept.Where(r => r.Diagnosis is not null)
-            .OrderBy(r => Severity(r.Diagnosis!.Verdict)).ThenBy(r => r.Connection.StartTime).ThenBy(r => r.Connection.Ordinal).ToList();
-        if (flagged.Count > 0)
-        {
+    /// <summary>
+    /// The summary's key line again, last: after a long listing it is what is left on the screen. Without
+    /// flagged connections the report is short and ends near its summary already.
+    /// </summary>
+    private void WriteKeyLine(ReportData data)
+    {
+        ResetStatistics resets = data.Resets;
+        if (resets.Total == 0)
+            return;
+        string verdicts = string.Join(", ", new[] { Verdict.Suspicious, Verdict.Actionable, Verdict.Benign }.Select(v =>
+            resets.Count(v) > 0 ? VerdictMarkup(v, $"{N(resets.Count(v))} {v.ToKebabCase()}") : $"0 {v.ToKebabCase()}"));
+        string findings = data.Findings.Count > 0 ? "; " + Count(data.Findings.Count, "host-level finding", "host-level findings") : "";
+        string seconds = data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
+        Blank();
+        MarkupLine($"[bold]Flagged {N(resets.Total)}[/]: {verdicts}{findings}; {Count(data.Capture.Packets, "packet", "packets")} in {seconds} s" +
+                   (data.Interrupted ? " [yellow](interrupted)[/]" : ""));
+    }
+
+    // Off a terminal there is no colour and no wrapping, and lines go straight into the buffer: Spectre takes
+    // a fifth of a millisecond or more to render a line, seconds for a listing of thousands.
+
+    private void Blank()
+    {
+        if (_plain is not null)
+            _plain.Write('\n');
+        else
             _console.WriteLine();
-            _console.MarkupLine("[bold]Flagged connections, most serious first[/]");
-            foreach (var (connection, diagnosis) in flagged)
-                WriteDiagnosis(connection, diagnosis!);
-        }
-
-        var others = rows.Kept.Where(r => r.Diagnosis is null).OrderBy(r => r.Connection.StartTime).ThenBy(r => r.Connection.Ordinal).ToList();
-        if (others.Count > 0)
-            WriteOtherConnections(others.Select(r => r.Connection));
-
-        if (rows.NotKept > 0)
-            _console.MarkupLine($"... and {N(rows.NotKept)} more; export them all with [bold]-o FILE.csv[/] (or .json, .log)");
     }
 
-    private void WriteDiagnosis(ConnectionSummary c, ResetDiagnosis d)
+    private void Line(string text)
     {
-        string client = FlowText.Endpoint(d.Client.Address, d.Client.Port);
-        string server = FlowText.Endpoint(d.Server.Address, d.Server.Port);
-        string verdict = VerdictMarkup(d.Verdict, d.Verdict.ToKebabCase().ToUpperInvariant());
-        _console.WriteLine();
-        _console.MarkupLine($"  {verdict}  [bold]{Esc(d.Cause.ToKebabCase())}[/]  {c.Uid}  {Esc(client)} -> {Esc(server)}  " +
-                            $"{Esc(c.ConnState)} {Esc(c.History)}  at {Time(d.ResetTime != 0 ? d.ResetTime : c.StartTime)}");
-        string who = d.ResetByRole is { } role && d.ResetBy is { } party
-            ? $"reset by the {role.ToKebabCase()} ({party.ToKebabCase()})"
-            : "no RST";
-        string stage = d.Stage is { } st ? $", {st.ToKebabCase()}" : "";
-        string race = d.RaceGroupId is { } g ? $", race group {g}{(d.SiblingUid is null ? "" : $" with {d.SiblingUid}")}" : "";
-        string trailing = d.TrailingRstAfterCleanClose ? ", RST after a clean close" : "";
-        Indented($"{who}{stage}{race}{trailing}; confidence {d.Confidence.ToKebabCase()}");
-        Indented($"evidence: {d.Evidence}");
-        Indented($"log hint: {d.LogHint}");
-    }
-
-    private void WriteOtherConnections(IEnumerable<ConnectionSummary> connections)
-    {
-        _console.WriteLine();
-        _console.MarkupLine("[bold]Other connections[/]");
-        var table = new Table().Border(_border).AddColumn("uid").AddColumn("start").AddColumn("originator")
-            .AddColumn("responder").AddColumn("state").AddColumn("history").AddColumn(new TableColumn("pkts").RightAligned());
-        foreach (ConnectionSummary c in connections)
+        if (_plain is not null)
         {
-            table.AddRow(c.Uid, Time(c.StartTime), Esc(FlowText.Endpoint(c.Originator.Address, c.Originator.Port)),
-                Esc(FlowText.Endpoint(c.Responder.Address, c.Responder.Port)), Esc(c.ConnState), Esc(c.History),
-                $"{c.Originator.Packets}/{c.Responder.Packets}");
+            _plain.Write(text);
+            _plain.Write('\n');
         }
-        _console.Write(table);
+        else
+            _console.WriteLine(text);
+    }
+
+    private void MarkupLine(string markup)
+    {
+        if (_plain is not null)
+            Line(Markup.Remove(markup));
+        else
+            _console.MarkupLine(markup);
     }
 
     /// <summary>A paragraph indented under its connection; on a terminal it wraps inside the indentation.</summary>
-    private void Indented(string text) => _console.Write(new Padder(new Text(text), new Padding(6, 0, 0, 0)));
+    private void Indented(string text, int indent = 6)
+    {
+        if (_plain is not null)
+        {
+            _plain.GetStringBuilder().Append(' ', indent);
+            Line(text);
+        }
+        else
+            _console.Write(new Padder(new Text(text), new Padding(indent, 0, 0, 0)));
+    }
 
     private static void Row(Grid grid, string label, string value, bool markup = false) =>
         grid.AddRow(new Text(label + ":"), markup ? new Markup(value) : new Text(value));
@@ -331,16 +308,14 @@ public sealed class TerminalReport
         _ => $"[green]{Esc(text)}[/]",
     };
 
-    private static int Severity(Verdict verdict) => verdict switch
-    {
-        Verdict.Suspicious => 0,
-        Verdict.Actionable => 1,
-        _ => 2,
-    };
+    private static int Severity(Verdict verdict) => ConnectionGroups.Severity(verdict);
 
     private string Time(long nanos) => FlowText.FormatTime(nanos, _timeFormat);
 
     private static string Esc(string text) => Markup.Escape(text);
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>"1 group", "995 groups".</summary>
+    private static string Count(long value, string singular, string plural) => N(value) + " " + (value == 1 ? singular : plural);
 }
