@@ -97,26 +97,27 @@ public sealed class AnalyzeWorker
         bool isExport = output.Format != OutputFormat.Table;
         IFlowExporter? exporter = OutputRouting.CreateExporter(output, mainOutput);
 
-        var connections = new ConnectionCounter();
-        var resetStatistics = new ResetStatistics();
         var rows = ReportRows.For(isExport, output.Listing);
         var extractor = settings.WriteFlaggedPath is not null ? new FlaggedPacketExtractor(output.IncludeVlan) : null;
         bool findings = false;
         // Every connection into conn.log goes in the order connections leave the flow table, as Zeek
         // writes them; the selected path would delay race losers until their race is settled.
         bool zeekInRemovalOrder = exporter is ZeekConnLogWriter && output.Selection.All && !output.Selection.HasFilter;
-        var selected = new SelectedFlowSink(output.Selection, exporter is null || zeekInRemovalOrder ? [] : [exporter]);
-        selected.Selected += (connection, diagnosis) =>
+        var pipeline = new AnalysisPipeline(new AnalysisPipelineOptions
+        {
+            Tracker = new FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums, MaxConnections = output.MaxConnections },
+            Diagnosis = output.Diagnosis,
+            Selection = output.Selection,
+            Exporters = exporter is null || zeekInRemovalOrder ? [] : [exporter],
+            RemovalOrderExporter = zeekInRemovalOrder ? (ZeekConnLogWriter)exporter! : null,
+        });
+        pipeline.Selected += (connection, diagnosis) =>
         {
             rows.Add(connection, diagnosis);
             extractor?.Remember(connection);
             if (diagnosis is not null && output.Trips(diagnosis.Verdict))
                 findings = true;
         };
-        var raceGrouper = new RaceGrouper(new DiagnosisTee(resetStatistics, selected), output.Diagnosis);
-        IConnectionSink[] sinks = zeekInRemovalOrder ? [connections, (ZeekConnLogWriter)exporter!, raceGrouper] : [connections, raceGrouper];
-        var analyzer = new CaptureAnalyzer(new ConnectionTee(sinks),
-            new FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums, MaxConnections = output.MaxConnections });
 
         var stopwatch = Stopwatch.StartNew();
         int exitCode = ExitCodes.Success;
@@ -130,7 +131,7 @@ public sealed class AnalyzeWorker
                     interrupted = true;
                     break;
                 }
-                int code = ReadOne(input, source => analyzer.Run(source, cancellation), filter, progress, out bool completed, cancellation);
+                int code = ReadOne(input, source => pipeline.Run(source, cancellation), filter, progress, out bool completed, cancellation);
                 exitCode = MoreSevere(exitCode, code);
                 if (!completed)
                 {
@@ -140,23 +141,22 @@ public sealed class AnalyzeWorker
             }
         }
 
-        analyzer.Finish();
-        raceGrouper.Complete();
+        pipeline.EndOfInput();
         stopwatch.Stop();
 
         // Nothing could be read at all: the error said so; an empty report or export would only hide it.
-        if (exitCode != ExitCodes.Success && analyzer.Statistics.Packets == 0)
+        if (exitCode != ExitCodes.Success && pipeline.Statistics.Packets == 0)
             return exitCode;
 
         try
         {
-            exporter?.Complete(analyzer.Statistics.LastTimestamp);
+            pipeline.CompleteExports();
             var filterCounts = filter is null ? ((string, long, long)?)null : (filter.Expression, filter.PacketsMatched, filter.PacketsMatched + filter.PacketsRejected);
             if (extractor is not null && !cancellation.IsCancellationRequested)
             {
                 try
                 {
-                    exitCode = MoreSevere(exitCode, WriteFlaggedPackets(settings, inputs, filter, extractor, analyzer.Statistics, outputs, cancellation));
+                    exitCode = MoreSevere(exitCode, WriteFlaggedPackets(settings, inputs, filter, extractor, pipeline.Statistics, outputs, cancellation));
                 }
                 catch (IOException e)
                 {
@@ -166,16 +166,16 @@ public sealed class AnalyzeWorker
             }
             OutputRouting.CreateReport(output, mainOutput, mainFile is not null, _output, _error, _terminal)?.Write(new ReportData
             {
-                Capture = analyzer.Statistics,
-                Tracker = analyzer.Tracker,
-                Connections = connections,
-                Resets = resetStatistics,
+                Capture = pipeline.Statistics,
+                Tracker = pipeline.Tracker,
+                Connections = pipeline.Connections,
+                Resets = pipeline.Resets,
                 Rows = rows,
                 Elapsed = stopwatch.Elapsed,
                 Interrupted = interrupted,
                 Selection = output.Selection,
-                RaceGroups = raceGrouper.RaceGroups,
-                Findings = raceGrouper.Findings,
+                RaceGroups = pipeline.Diagnosis.RaceGroups,
+                Findings = pipeline.Diagnosis.Findings,
                 ListRows = !isExport,
                 Listing = output.Listing,
                 FlaggedPackets = extractor?.PacketsWritten,
@@ -202,11 +202,11 @@ public sealed class AnalyzeWorker
         if (interrupted)
             _error.WriteLine("pcap-reset-inspector: interrupted; what was read so far has been analysed and written");
         // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
-        if (raceGrouper.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
+        if (pipeline.Diagnosis.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
             findings = true;
         if (exitCode == ExitCodes.Success && findings)
             exitCode = ExitCodes.FindingsFound;
-        if (exitCode == ExitCodes.Success && output.FailOn is not null && CoverageText.NothingAnalysed(analyzer.Statistics) is { } why)
+        if (exitCode == ExitCodes.Success && output.FailOn is not null && CoverageText.NothingAnalysed(pipeline.Statistics) is { } why)
         {
             _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: nothing analysed: {why}; --fail-on has no verdict to give"));
             exitCode = ExitCodes.NothingAnalysed;

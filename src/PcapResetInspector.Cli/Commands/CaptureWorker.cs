@@ -118,22 +118,24 @@ public sealed class CaptureWorker
             if (OutputRouting.CreateExporter(output, mainOutput) is { } mainExporter)
                 exporters.Add(mainExporter);
 
-            var connections = new ConnectionCounter();
-            var resets = new ResetStatistics();
             var rows = ReportRows.For(isExport, output.Listing);
             bool findings = false;
-            var selected = new SelectedFlowSink(output.Selection, exporters, flushEachRow: true);
-            selected.Selected += (connection, diagnosis) =>
+            DiagnosisOptions diagnosisOptions = output.Diagnosis;
+            diagnosisOptions.RaceHoldLimit ??= LiveRaceHoldLimit;
+            var pipeline = new AnalysisPipeline(new AnalysisPipelineOptions
+            {
+                Tracker = new Core.Flows.FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, MaxConnections = output.MaxConnections },
+                Diagnosis = diagnosisOptions,
+                Selection = output.Selection,
+                Exporters = exporters,
+                FlushEachRow = true,
+            });
+            pipeline.Selected += (connection, diagnosis) =>
             {
                 rows.Add(connection, diagnosis);
                 if (diagnosis is not null && output.Trips(diagnosis.Verdict))
                     findings = true;
             };
-            DiagnosisOptions diagnosisOptions = output.Diagnosis;
-            diagnosisOptions.RaceHoldLimit ??= LiveRaceHoldLimit;
-            var raceGrouper = new RaceGrouper(new DiagnosisTee(resets, selected), diagnosisOptions);
-            var analyzer = new CaptureAnalyzer(new Core.Flows.ConnectionTee(connections, raceGrouper),
-                new Core.Flows.FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, MaxConnections = output.MaxConnections });
 
             var clock = Stopwatch.StartNew();
             var status = new LiveStatus(_error, _terminal.ErrorIsTerminal && !output.Quiet, output.Quiet ? null : settings.ReportEvery);
@@ -146,10 +148,9 @@ public sealed class CaptureWorker
                 lastChores = nowTicks;
                 // Timers run on the packets' clock; on a quiet interface the wall clock moves them on.
                 long now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
-                analyzer.Tracker.AdvanceTime(now);
-                raceGrouper.AdvanceTime(now);
+                pipeline.AdvanceTime(now);
                 raw?.Flush();
-                status.Update(clock.Elapsed, analyzer.Statistics.Packets, analyzer.Tracker.ActiveConnections, resets, TryStatistics(capture)?.Dropped);
+                status.Update(clock.Elapsed, pipeline.Statistics.Packets, pipeline.Tracker.ActiveConnections, pipeline.Resets, TryStatistics(capture)?.Dropped);
             }
             capture.Idle = Chores;
 
@@ -162,7 +163,7 @@ public sealed class CaptureWorker
             while (packets < limitPackets && capture.TryReadNext(out PacketRecord packet))
             {
                 raw?.Write(in packet);
-                analyzer.Process(in packet);
+                pipeline.Process(in packet);
                 packets++;
                 if ((packets & 0x3FF) == 0)
                     Chores();
@@ -172,10 +173,7 @@ public sealed class CaptureWorker
             LiveCaptureStatistics? counters = TryStatistics(capture);
             status.Clear();
 
-            analyzer.Finish();
-            raceGrouper.Complete();
-            foreach (IFlowExporter exporter in exporters)
-                exporter.Complete(analyzer.Statistics.LastTimestamp);
+            pipeline.Complete();
             raw?.Flush();
 
             int exitCode = ExitCodes.Success;
@@ -187,17 +185,17 @@ public sealed class CaptureWorker
 
             OutputRouting.CreateReport(output, mainOutput, mainStream is not null, _output, _error, _terminal)?.Write(new ReportData
             {
-                Capture = analyzer.Statistics,
-                Tracker = analyzer.Tracker,
-                Connections = connections,
-                Resets = resets,
+                Capture = pipeline.Statistics,
+                Tracker = pipeline.Tracker,
+                Connections = pipeline.Connections,
+                Resets = pipeline.Resets,
                 Rows = rows,
                 Elapsed = clock.Elapsed,
                 Interrupted = false,
                 Source = "interface " + settings.Interface,
                 Selection = output.Selection,
-                RaceGroups = raceGrouper.RaceGroups,
-                Findings = raceGrouper.Findings,
+                RaceGroups = pipeline.Diagnosis.RaceGroups,
+                Findings = pipeline.Diagnosis.Findings,
                 ListRows = !isExport,
                 Listing = output.Listing,
             });
@@ -213,13 +211,13 @@ public sealed class CaptureWorker
                     _error.WriteLine($"{N(c.InterfaceDropped)} packets dropped by interface");
             }
             // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
-            if (raceGrouper.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
+            if (pipeline.Diagnosis.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
                 findings = true;
             if (live.Report(_error))
                 exitCode = exitCode == ExitCodes.Success ? ExitCodes.WriteError : exitCode;
             if (exitCode == ExitCodes.Success && findings)
                 exitCode = ExitCodes.FindingsFound;
-            if (exitCode == ExitCodes.Success && output.FailOn is not null && CoverageText.NothingAnalysed(analyzer.Statistics) is { } why)
+            if (exitCode == ExitCodes.Success && output.FailOn is not null && CoverageText.NothingAnalysed(pipeline.Statistics) is { } why)
             {
                 _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: nothing analysed: {why}; --fail-on has no verdict to give"));
                 exitCode = ExitCodes.NothingAnalysed;

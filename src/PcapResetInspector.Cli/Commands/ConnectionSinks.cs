@@ -4,22 +4,6 @@ using PcapResetInspector.Core.Flows;
 
 namespace PcapResetInspector.Cli.Commands;
 
-/// <summary>Counts every connection by conn_state and whether it saw a RST.</summary>
-public sealed class ConnectionCounter : IConnectionSink
-{
-    public long Total { get; private set; }
-    public long SawRst { get; private set; }
-    public Dictionary<string, long> ByConnState { get; } = new(StringComparer.Ordinal);
-
-    public void Add(ConnectionSummary connection)
-    {
-        Total++;
-        if (connection.SawRst)
-            SawRst++;
-        ByConnState[connection.ConnState] = ByConnState.GetValueOrDefault(connection.ConnState) + 1;
-    }
-}
-
 /// <summary>
 /// The listed rows as the report needs them: kept one by one (up to a cap, so that memory stays
 /// bounded on huge captures) for --list all, or counted into groups.

@@ -1,0 +1,109 @@
+using PcapResetInspector.Core.Capture;
+using PcapResetInspector.Core.Diagnosis;
+using PcapResetInspector.Core.Export;
+using PcapResetInspector.Core.Flows;
+
+namespace PcapResetInspector.Core.Analysis;
+
+/// <summary>What an <see cref="AnalysisPipeline"/> is built with.</summary>
+public sealed class AnalysisPipelineOptions
+{
+    public FlowTrackerOptions Tracker { get; init; } = new();
+    public DiagnosisOptions Diagnosis { get; init; } = new();
+    /// <summary>Which connections are rows: the flagged ones by default, every one with <see cref="FlowSelection.All"/>.</summary>
+    public FlowSelection Selection { get; init; } = new();
+    /// <summary>Exporters of the selected rows, in the order the diagnosis settles them.</summary>
+    public IReadOnlyList<IFlowExporter> Exporters { get; init; } = [];
+    /// <summary>
+    /// An exporter that takes every connection in the order it leaves the flow table, as Zeek writes
+    /// conn.log, instead of the selected rows (whose race losers wait for their race to settle).
+    /// </summary>
+    public ZeekConnLogWriter? RemovalOrderExporter { get; init; }
+    /// <summary>Flush the exporters after each row (a live capture, whose files must be whole when it is killed).</summary>
+    public bool FlushEachRow { get; init; }
+}
+
+/// <summary>
+/// The one pipeline every command runs: packet source, decoder and flow tracker (<see cref="CaptureAnalyzer"/>),
+/// then the race grouping and reset diagnosis (<see cref="RaceGrouper"/>), then the counts and the exporters.
+/// It keeps one network clock for the tracker and the diagnosis (<see cref="AdvanceTime"/>) and one order of
+/// completion (<see cref="Complete"/>): the table drains, waiting connections are judged, the exporters close.
+/// </summary>
+public sealed class AnalysisPipeline
+{
+    private readonly IReadOnlyList<IFlowExporter> _exporters;
+    private bool _inputEnded, _exportsCompleted;
+
+    public AnalysisPipeline(AnalysisPipelineOptions? options = null)
+    {
+        options ??= new AnalysisPipelineOptions();
+        var rows = new SelectedFlowSink(options.Selection, options.Exporters, options.FlushEachRow);
+        rows.Selected += (connection, diagnosis) => Selected?.Invoke(connection, diagnosis);
+        Diagnosis = new RaceGrouper(new DiagnosisTee(Resets, rows), options.Diagnosis);
+        IConnectionSink[] sinks = options.RemovalOrderExporter is { } inOrder
+            ? [Connections, inOrder, Diagnosis]
+            : [Connections, Diagnosis];
+        Analyzer = new CaptureAnalyzer(new ConnectionTee(sinks), options.Tracker);
+        _exporters = options.RemovalOrderExporter is { } zeek ? [.. options.Exporters, zeek] : options.Exporters;
+    }
+
+    public CaptureAnalyzer Analyzer { get; }
+    public FlowTracker Tracker => Analyzer.Tracker;
+    public CaptureStatistics Statistics => Analyzer.Statistics;
+    /// <summary>The race grouping and diagnosis stage, with its host-level findings.</summary>
+    public RaceGrouper Diagnosis { get; }
+    public ResetStatistics Resets { get; } = new();
+    public ConnectionCounter Connections { get; } = new();
+
+    /// <summary>Each selected row, after the exporters have written it.</summary>
+    public event Action<ConnectionSummary, ResetDiagnosis?>? Selected;
+
+    /// <summary>Reads a source to its end (several sources in turn form one timeline).</summary>
+    /// <returns>False if cancellation stopped the read.</returns>
+    public bool Run(IPacketSource source, CancellationToken cancellation = default) => Analyzer.Run(source, cancellation);
+
+    /// <summary>One frame, on the calling thread (live capture, the pull reader).</summary>
+    public void Process(in PacketRecord packet) => Analyzer.Process(in packet);
+
+    /// <summary>
+    /// Moves network time on without a packet (a quiet interface), for the tracker's timers and then for the
+    /// diagnosis, so that nothing the tracker has yet to release can be older than what the diagnosis settles.
+    /// </summary>
+    public void AdvanceTime(long nowNanos)
+    {
+        Tracker.AdvanceTime(nowNanos);
+        Diagnosis.AdvanceTime(nowNanos);
+    }
+
+    /// <summary>End of input: drains the flow table, judges every waiting connection, then completes the exporters.</summary>
+    public void Complete()
+    {
+        EndOfInput();
+        CompleteExports();
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Complete"/>: the table drains and every waiting connection is judged, so the
+    /// counts and findings are final. Commands that report write errors of the exports apart call the halves
+    /// themselves. Once only.
+    /// </summary>
+    public void EndOfInput()
+    {
+        if (_inputEnded)
+            return;
+        _inputEnded = true;
+        Analyzer.Finish();
+        Diagnosis.Complete();
+    }
+
+    /// <summary>The second half of <see cref="Complete"/>: each exporter writes its end (Zeek's #close) at network time. Once only.</summary>
+    public void CompleteExports()
+    {
+        EndOfInput();
+        if (_exportsCompleted)
+            return;
+        _exportsCompleted = true;
+        foreach (IFlowExporter exporter in _exporters)
+            exporter.Complete(Statistics.LastTimestamp);
+    }
+}
