@@ -1,7 +1,6 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Flows;
-using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Export;
 
@@ -53,8 +52,8 @@ public sealed class FlaggedPacketExtractor
             ConnectionsNotRemembered++;
             return;
         }
-        var key = FlowKey.Of(connection.Originator.Address, connection.Originator.Port,
-            connection.Responder.Address, connection.Responder.Port, _includeVlan ? connection.Vlan : (ushort)0);
+        var key = FlowKey.Create(connection.Originator.Address, connection.Originator.Port,
+            connection.Responder.Address, connection.Responder.Port, _includeVlan ? connection.Vlan : 0u, out _);
         // To the last packet of either side, not Zeek's last_time, which stops at the second FIN: the RSTs
         // and late ACKs after a close belong to the connection too.
         var span = new Span
@@ -79,8 +78,8 @@ public sealed class FlaggedPacketExtractor
     /// <summary>True when the segment belongs to a remembered connection (same tuple, inside its time span).</summary>
     public bool Wants(in TcpSegment segment)
     {
-        var key = FlowKey.Of(segment.SourceAddress, segment.SourcePort, segment.DestinationAddress, segment.DestinationPort,
-            _includeVlan ? segment.Vlan : (ushort)0);
+        var key = FlowKey.Create(segment.SourceAddress, segment.SourcePort, segment.DestinationAddress, segment.DestinationPort,
+            _includeVlan ? segment.Vlan : 0u, out _);
         if (!_spans.TryGetValue(key, out Span span))
             return false;
         long time = segment.TimestampNanos;
@@ -113,15 +112,6 @@ public sealed class FlaggedPacketExtractor
             output.Write(in packet);
             PacketsWritten++;
         }
-    }
-
-    private readonly record struct FlowKey(IpAddress128 LowAddress, IpAddress128 HighAddress, ushort LowPort, ushort HighPort, ushort Vlan)
-    {
-        /// <summary>The same key for both directions: the lower endpoint first.</summary>
-        public static FlowKey Of(IpAddress128 a, ushort aPort, IpAddress128 b, ushort bPort, ushort vlan) =>
-            a < b || (a == b && aPort <= bPort)
-                ? new FlowKey(a, b, aPort, bPort, vlan)
-                : new FlowKey(b, a, bPort, aPort, vlan);
     }
 }
 
