@@ -58,10 +58,10 @@ public sealed class SelectedFlowSink : IDiagnosisSink
             Emit(diagnosis.Connection, diagnosis, diagnosis.ClientParty);
     }
 
-    public void AddUndiagnosed(ConnectionSummary connection, ResetParty clientParty)
+    public void AddUndiagnosed(in ConnectionRecord connection, ResetParty clientParty)
     {
         if (_selection.Selects(null))
-            Emit(connection, null, clientParty);
+            Emit(connection.Summary, null, clientParty);
     }
 
     private void Emit(ConnectionSummary connection, ResetDiagnosis? diagnosis, ResetParty clientParty)
