@@ -125,7 +125,11 @@ public sealed class HostResetStatistics
     private const int SecondsKept = 3600;
 
     private readonly CauseVerdictCounts _counts = new();
-    private readonly Dictionary<long, int> _perSecond = new();
+    // Resets per second. Most hosts of a scan or a flood reset within one second only: that second is
+    // counted here, and the dictionary is made when a host's resets reach a second one.
+    private long _firstSecond;
+    private int _firstSecondCount;
+    private Dictionary<long, int>? _perSecond;
     private long _latestSecond = long.MinValue;
 
     internal HostResetStatistics(IpAddress128 address, HostRole role)
@@ -184,8 +188,7 @@ public sealed class HostResetStatistics
         long second = time / NanosPerSecond;
         if (_latestSecond != long.MinValue && second <= _latestSecond - SecondsKept)
             return; // too late to count against its second
-        int count = _perSecond.TryGetValue(second, out int seen) ? seen + 1 : 1;
-        _perSecond[second] = count;
+        int count = CountInSecond(second);
         if (count > PeakResetsPerSecond || (count == PeakResetsPerSecond && second * NanosPerSecond < PeakSecondStart))
         {
             PeakResetsPerSecond = count;
@@ -194,21 +197,42 @@ public sealed class HostResetStatistics
         if (second > _latestSecond)
         {
             _latestSecond = second;
-            if (_perSecond.Count > 2 * SecondsKept)
+            if (_perSecond is not null && _perSecond.Count > 2 * SecondsKept)
             {
                 foreach (long old in _perSecond.Keys.Where(s => s <= _latestSecond - SecondsKept).ToArray())
                     _perSecond.Remove(old);
             }
         }
     }
+
+    /// <summary>Counts one more reset in <paramref name="second"/> and returns that second's count.</summary>
+    private int CountInSecond(long second)
+    {
+        if (_perSecond is null)
+        {
+            if (_firstSecondCount == 0 || _firstSecond == second)
+            {
+                _firstSecond = second;
+                return ++_firstSecondCount;
+            }
+            _perSecond = new Dictionary<long, int> { [_firstSecond] = _firstSecondCount };
+        }
+        int count = _perSecond.TryGetValue(second, out int seen) ? seen + 1 : 1;
+        _perSecond[second] = count;
+        return count;
+    }
 }
 
 /// <summary>Diagnoses counted by cause and by verdict (shared by the overall and the per-host views).</summary>
 internal sealed class CauseVerdictCounts
 {
-    private readonly int[] _byCause = new int[Enum.GetValues<ResetCause>().Length];
-    private readonly int[] _byVerdict = new int[Enum.GetValues<Verdict>().Length];
-    private readonly int[] _byBoth = new int[Enum.GetValues<ResetCause>().Length * Enum.GetValues<Verdict>().Length];
+    // Counted once: Enum.GetValues makes a new array each call, and every host of a scan has its counts.
+    private static readonly int Causes = Enum.GetValues<ResetCause>().Length;
+    private static readonly int Verdicts = Enum.GetValues<Verdict>().Length;
+
+    private readonly int[] _byCause = new int[Causes];
+    private readonly int[] _byVerdict = new int[Verdicts];
+    private readonly int[] _byBoth = new int[Causes * Verdicts];
 
     public void Add(ResetCause cause, Verdict verdict)
     {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Export;
@@ -37,8 +36,8 @@ public static class CommunityId
         BinaryPrimitives.WriteUInt16BigEndian(input[offset..], portB);
         offset += 2;
 
-        Span<byte> digest = stackalloc byte[SHA1.HashSizeInBytes];
-        SHA1.HashData(input[..offset], digest);
+        Span<byte> digest = stackalloc byte[Sha1.HashSizeInBytes];
+        Sha1.HashData(input[..offset], digest);
         return "1:" + Convert.ToBase64String(digest);
     }
 }

@@ -67,8 +67,10 @@ public sealed class SelectedFlowSink : IDiagnosisSink
     private void Emit(ConnectionSummary connection, ResetDiagnosis? diagnosis, ResetParty clientParty)
     {
         RowsSelected++;
-        foreach (IFlowExporter exporter in _exporters)
+        // Indexed, not foreach: the list's enumerator is boxed, an object per row.
+        for (int i = 0; i < _exporters.Count; i++)
         {
+            IFlowExporter exporter = _exporters[i];
             exporter.Write(connection, diagnosis, clientParty);
             if (_flushEachRow)
                 exporter.Flush();

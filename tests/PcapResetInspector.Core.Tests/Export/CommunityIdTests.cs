@@ -38,3 +38,32 @@ public class CommunityIdTests
         Assert.NotEqual(CommunityId.Compute(a, 34855, b, 80), CommunityId.Compute(a, 34855, b, 80, seed: 1));
     }
 }
+
+/// <summary>The managed SHA-1 behind the Community ID gives the platform's digest for every length around the block edges.</summary>
+public class Sha1Tests
+{
+    [Fact]
+    public void Digest_MatchesThePlatformSha1()
+    {
+        var random = new Random(7);
+        for (int length = 0; length <= 200; length++)
+        {
+            byte[] input = new byte[length];
+            random.NextBytes(input);
+            byte[] ours = new byte[Sha1.HashSizeInBytes];
+            Sha1.HashData(input, ours);
+            Assert.Equal(System.Security.Cryptography.SHA1.HashData(input), ours);
+        }
+    }
+
+    [Fact]
+    public void Digest_OfRfc3174TestOne() =>
+        Assert.Equal("A9993E364706816ABA3E25717850C26C9CD0D89D", Convert.ToHexString(Digest("abc"u8)));
+
+    private static byte[] Digest(ReadOnlySpan<byte> input)
+    {
+        byte[] digest = new byte[Sha1.HashSizeInBytes];
+        Sha1.HashData(input, digest);
+        return digest;
+    }
+}
