@@ -23,7 +23,7 @@ public sealed partial class RaceGrouper
             Held held = waiting[i];
             if (!held.Released && Matches(held, winner))
             {
-                held.Candidates.Add(winner);
+                held.AddCandidate(winner);
                 Schedule(held);
             }
         }
@@ -126,10 +126,12 @@ public sealed partial class RaceGrouper
     /// the same client's nearest SYN; across address families only when exactly one candidate
     /// exists (nothing else links them).
     /// </summary>
-    private (Winner Winner, RaceKind Kind)? ChooseWinner(Held held)
+    private (Winner Winner, RaceKind Kind)? ChooseWinner(Held held) =>
+        held.Candidates.Count == 0 ? null : ChooseAmongCandidates(held);
+
+    // Apart from ChooseWinner: the lambdas' captures are allocated on entry, and most held connections have no candidate.
+    private (Winner Winner, RaceKind Kind)? ChooseAmongCandidates(Held held)
     {
-        if (held.Candidates.Count == 0)
-            return null;
         ConnectionFacts loser = held.Facts;
         if (held.Kind == HoldKind.Smb)
         {

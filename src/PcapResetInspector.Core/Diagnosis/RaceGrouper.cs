@@ -218,7 +218,10 @@ public sealed partial class RaceGrouper : IConnectionSink
         public bool ScanPending { get; set; }
         public ScanFanOut? Scan { get; set; }
         public long GiveUpAt { get; set; }
-        public List<Winner> Candidates { get; } = [];
+        private List<Winner>? _candidates;
+        // Made with the first candidate: most held connections (probes waiting for their scan window) never get one.
+        public IReadOnlyList<Winner> Candidates => _candidates is null ? [] : _candidates;
+        public void AddCandidate(Winner winner) => (_candidates ??= []).Add(winner);
         public bool Released { get; set; }
         public long QueuedAt { get; set; } = long.MinValue;
     }
@@ -248,7 +251,7 @@ public sealed partial class RaceGrouper : IConnectionSink
             {
                 Winner winner = book.Winners[i];
                 if (Matches(held, winner))
-                    held.Candidates.Add(winner);
+                    held.AddCandidate(winner);
             }
             // Kept in SYN order, so a winner looks only at the losers whose SYNs fall in its window
             // (a per-port book under a SYN flood holds thousands).

@@ -124,7 +124,11 @@ public sealed class HostResetStatistics
     // to their hold), so only recent seconds need counting; older ones are dropped.
     private const int SecondsKept = 3600;
 
-    private readonly CauseVerdictCounts _counts = new();
+    // Most hosts of a scan or a flood have one diagnosis: its cause and verdict are kept here, and the
+    // counts by cause and verdict are made with the second.
+    private ResetCause _firstCause;
+    private Verdict _firstVerdict;
+    private CauseVerdictCounts? _counts;
     // Resets per second. Most hosts of a scan or a flood reset within one second only: that second is
     // counted here, and the dictionary is made when a host's resets reach a second one.
     private long _firstSecond;
@@ -160,18 +164,32 @@ public sealed class HostResetStatistics
 
     public long LastResetTime { get; private set; }
 
-    public int Count(ResetCause cause) => _counts.Count(cause);
+    public int Count(ResetCause cause) => _counts?.Count(cause) ?? (Diagnoses > 0 && _firstCause == cause ? 1 : 0);
 
-    public int Count(Verdict verdict) => _counts.Count(verdict);
+    public int Count(Verdict verdict) => _counts?.Count(verdict) ?? (Diagnoses > 0 && _firstVerdict == verdict ? 1 : 0);
 
-    public IReadOnlyList<KeyValuePair<ResetCause, int>> ByCause => _counts.ByCause;
+    public IReadOnlyList<KeyValuePair<ResetCause, int>> ByCause =>
+        _counts?.ByCause ?? (Diagnoses == 0 ? [] : [KeyValuePair.Create(_firstCause, 1)]);
 
-    public IReadOnlyList<KeyValuePair<Verdict, int>> ByVerdict => _counts.ByVerdict;
+    public IReadOnlyList<KeyValuePair<Verdict, int>> ByVerdict =>
+        _counts?.ByVerdict ?? (Diagnoses == 0 ? [] : [KeyValuePair.Create(_firstVerdict, 1)]);
 
     internal void Add(ResetDiagnosis diagnosis)
     {
         Diagnoses++;
-        _counts.Add(diagnosis.Cause, diagnosis.Verdict);
+        if (Diagnoses == 1)
+        {
+            (_firstCause, _firstVerdict) = (diagnosis.Cause, diagnosis.Verdict);
+        }
+        else
+        {
+            if (_counts is null)
+            {
+                _counts = new CauseVerdictCounts();
+                _counts.Add(_firstCause, _firstVerdict);
+            }
+            _counts.Add(diagnosis.Cause, diagnosis.Verdict);
+        }
         if (diagnosis.ResetByRole is not { } resetter)
             return;
         if (resetter == Role)

@@ -3,7 +3,7 @@ using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Flows;
 
-/// <summary>A connection leaving the table: its summary, handed to the sink.</summary>
+/// <summary>A connection leaving the table: its record handed to the sink, and its summary built when the sink asks.</summary>
 public sealed partial class FlowTracker
 {
     // ---------------------------------------------------------------- output
