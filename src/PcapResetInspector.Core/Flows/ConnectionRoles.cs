@@ -36,6 +36,10 @@ public readonly struct ConnectionRoles
 
         // No pure SYN on either side, and only one side sent SYNs (SYN-ACKs): the SYN-ACK sender answered a SYN
         // the other host never sent. Read from the counters, not the letters, so role flips do not matter.
+        // Kept rather than worked out on each use: the race books sort and search their waiting connections by it.
+        ClientSynTime = ClientSentSyn ? (ClientIsOriginator ? originator : responder).FirstPacketTime : startTime;
+        EndTime = Math.Max(originator.LastPacketTime, responder.LastPacketTime);
+
         bool anyPureSyn = letters.Has(true, 'S') || letters.Has(false, 'S');
         if (!anyPureSyn && (originator.SynCount > 0) != (responder.SynCount > 0))
             SynAckSender = originator.SynCount > 0 ? ResetParty.Originator : ResetParty.Responder;
@@ -78,6 +82,8 @@ public readonly struct ConnectionRoles
     /// <summary>RST letters of the resetter in the history: Zeek adds one per RST with a new sequence number.</summary>
     public int ResetterRstLetters => !HasRst ? 0 : FirstRstFromOriginator ? Letters.OriginatorRstLetters : Letters.ResponderRstLetters;
 
-    public long ClientSynTime => ClientSentSyn ? Client.FirstPacketTime : StartTime;
-    public long EndTime => Math.Max(Originator.LastPacketTime, Responder.LastPacketTime);
+    /// <summary>When the client's SYN was seen; the connection's start when it sent none.</summary>
+    public long ClientSynTime { get; }
+    /// <summary>The last packet of either host.</summary>
+    public long EndTime { get; }
 }
