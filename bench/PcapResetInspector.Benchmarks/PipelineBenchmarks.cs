@@ -77,6 +77,6 @@ public class PipelineBenchmarks
     {
         public long Count { get; private set; }
 
-        public void Add(ConnectionSummary connection) => Count++;
+        public void Add(in ConnectionRecord connection) => Count++;
     }
 }

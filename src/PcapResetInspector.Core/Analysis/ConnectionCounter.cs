@@ -9,7 +9,7 @@ public sealed class ConnectionCounter : IConnectionSink
     public long SawRst { get; private set; }
     public Dictionary<string, long> ByConnState { get; } = new(StringComparer.Ordinal);
 
-    public void Add(ConnectionSummary connection)
+    public void Add(in ConnectionRecord connection)
     {
         Total++;
         if (connection.SawRst)

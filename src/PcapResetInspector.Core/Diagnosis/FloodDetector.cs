@@ -81,9 +81,9 @@ internal sealed class FloodDetector
         time >= Deadline.After(candidate.WindowStart, _window) || time < candidate.WindowStart - _window;
 
     /// <summary>Counts the connection if it is a flood attempt or a reflected SYN-ACK.</summary>
-    public void Observe(ConnectionFacts facts)
+    public void Observe(in ConnectionRoles roles)
     {
-        if (!Shape(facts, out TargetKey key, out long time, out IpAddress128 peer, out long packets, out bool answered, out bool reset))
+        if (!Shape(in roles, out TargetKey key, out long time, out IpAddress128 peer, out long packets, out bool answered, out bool reset))
             return;
         // The target's latest finding takes the attempt while the flood goes on; after a quiet window a new
         // one must pass the thresholds again.
@@ -136,7 +136,7 @@ internal sealed class FloodDetector
     /// <summary>The flood or reflection this connection belongs to, if its target became a finding around its time.</summary>
     public HostFinding? FindingFor(ConnectionFacts facts)
     {
-        if (!Shape(facts, out TargetKey key, out long time, out _, out _, out _, out _))
+        if (!Shape(in facts.Roles, out TargetKey key, out long time, out _, out _, out _, out _))
             return null;
         if (!_byTarget.TryGetValue(key, out List<HostFinding>? ofTarget))
             return null;
@@ -154,22 +154,25 @@ internal sealed class FloodDetector
     /// keyed by the server and port. Reflected SYN-ACK: no SYN in the connection, one side sent SYN-ACKs,
     /// keyed by the host they were sent to.
     /// </summary>
-    private static bool Shape(ConnectionFacts facts, out TargetKey key, out long time, out IpAddress128 peer, out long packets,
+    private static bool Shape(in ConnectionRoles roles, out TargetKey key, out long time, out IpAddress128 peer, out long packets,
         out bool answered, out bool reset)
     {
-        if (facts.ClientSentSyn && !facts.ClientEverAcked && facts.Client.PayloadBytes == 0)
+        if (roles.ClientSentSyn && !roles.ClientEverAcked && roles.Client.PayloadBytes == 0)
         {
-            key = new TargetKey(FindingKind.SynFlood, facts.Server.Address, facts.Server.Port);
-            time = facts.ClientSynTime;
-            peer = facts.Client.Address;
-            packets = Math.Max(1, facts.Client.SynCount);
-            answered = facts.ServerSentSynAck;
-            reset = facts.HasRst;
+            PartyCounters client = roles.Client, server = roles.Server;
+            key = new TargetKey(FindingKind.SynFlood, server.Address, server.Port);
+            time = roles.ClientSynTime;
+            peer = client.Address;
+            packets = Math.Max(1, client.SynCount);
+            answered = roles.ServerSentSynAck;
+            reset = roles.HasRst;
             return true;
         }
-        if (facts.SynAckSender is { } reflector)
+        if (roles.SynAckSender is { } sender)
         {
-            var victim = ReferenceEquals(reflector, facts.Summary.Originator) ? facts.Summary.Responder : facts.Summary.Originator;
+            bool fromOriginator = sender == ResetParty.Originator;
+            PartyCounters reflector = fromOriginator ? roles.Originator : roles.Responder;
+            PartyCounters victim = fromOriginator ? roles.Responder : roles.Originator;
             key = new TargetKey(FindingKind.SynAckReflection, victim.Address, 0);
             time = reflector.FirstPacketTime;
             peer = reflector.Address;

@@ -11,7 +11,8 @@ public interface IDiagnosisSink
     /// A connection with nothing to explain (no RST, not a race loser), released in the same order as
     /// the diagnoses, so that an exporter of every connection lists each exactly once.
     /// </summary>
-    void AddUndiagnosed(ConnectionSummary connection, ResetParty clientParty)
+    /// <remarks>The record is valid only during the call: a sink that lists the connection takes its <see cref="ConnectionRecord.Summary"/>.</remarks>
+    void AddUndiagnosed(in ConnectionRecord connection, ResetParty clientParty)
     {
     }
 }
@@ -35,9 +36,9 @@ public sealed class DiagnosisTee(params IDiagnosisSink[] sinks) : IDiagnosisSink
             sink.Add(diagnosis);
     }
 
-    public void AddUndiagnosed(ConnectionSummary connection, ResetParty clientParty)
+    public void AddUndiagnosed(in ConnectionRecord connection, ResetParty clientParty)
     {
         foreach (IDiagnosisSink sink in _sinks)
-            sink.AddUndiagnosed(connection, clientParty);
+            sink.AddUndiagnosed(in connection, clientParty);
     }
 }

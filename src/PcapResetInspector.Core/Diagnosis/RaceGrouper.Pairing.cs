@@ -8,28 +8,29 @@ public sealed partial class RaceGrouper
 {
     // ---------------------------------------------------------------- winners
 
-    private void RegisterWinner(ConnectionFacts facts, RaceKind kind)
+    private void RegisterWinner(string uid, in ConnectionRoles roles, in ConnectionShape shape, RaceKind kind)
     {
-        var winner = new Winner(facts.ToSibling());
-        var key = BookKey.For(facts, kind == RaceKind.Smb139And445 ? HoldKind.Smb : HoldKind.Parallel);
+        var winner = new Winner(ConnectionFacts.Sibling(uid, in roles, in shape));
+        long synTime = roles.ClientSynTime;
+        var key = BookKey.For(in roles, kind == RaceKind.Smb139And445 ? HoldKind.Smb : HoldKind.Parallel);
         Book book = BookFor(key);
         List<Held> waiting = book.Waiting;
         // A parallel-connect loser pairs only within the window of the winner's SYN; 139/445 books are
         // per client and server (small), and their "fresh" pairing looks at end times, so they are read whole.
-        (int start, int end) = key.Smb ? (0, waiting.Count) : SynOrder.Near(waiting, 0, facts.ClientSynTime, _parallelWindow, HeldSyn);
+        (int start, int end) = key.Smb ? (0, waiting.Count) : SynOrder.Near(waiting, 0, synTime, _parallelWindow, HeldSyn);
         for (int i = start; i < end; i++)
         {
             Held held = waiting[i];
             if (!held.Released && Matches(held, winner))
             {
-                held.Candidates.Add(winner);
+                held.AddCandidate(winner);
                 Schedule(held);
             }
         }
 
         // Remember it for losers that leave the table later, as long as one still could.
         // The expiry captures the key and the book, not the connection: a remembered winner is only its SiblingInfo.
-        long forgetAt = Deadline.After(facts.ClientSynTime, Retention(key));
+        long forgetAt = Deadline.After(synTime, Retention(key));
         if (forgetAt > _now)
         {
             book.Winners.Add(winner);
@@ -125,10 +126,12 @@ public sealed partial class RaceGrouper
     /// the same client's nearest SYN; across address families only when exactly one candidate
     /// exists (nothing else links them).
     /// </summary>
-    private (Winner Winner, RaceKind Kind)? ChooseWinner(Held held)
+    private (Winner Winner, RaceKind Kind)? ChooseWinner(Held held) =>
+        held.Candidates.Count == 0 ? null : ChooseAmongCandidates(held);
+
+    // Apart from ChooseWinner: the lambdas' captures are allocated on entry, and most held connections have no candidate.
+    private (Winner Winner, RaceKind Kind)? ChooseAmongCandidates(Held held)
     {
-        if (held.Candidates.Count == 0)
-            return null;
         ConnectionFacts loser = held.Facts;
         if (held.Kind == HoldKind.Smb)
         {
@@ -151,11 +154,12 @@ public sealed partial class RaceGrouper
 
     // ---------------------------------------------------------------- scans
 
-    private void RememberProbe(ConnectionFacts facts)
+    private void RememberProbe(in ConnectionRoles roles)
     {
-        ProbeOutcome outcome = (facts.ServerSentSynAck ? ProbeOutcome.Answered : ProbeOutcome.None) |
-                               (facts.HasRst ? ProbeOutcome.Reset : ProbeOutcome.None);
-        _scans.Remember(facts.Client.Address, facts.ClientSynTime, facts.Server.Address, facts.Server.Port, outcome);
+        ProbeOutcome outcome = (roles.ServerSentSynAck ? ProbeOutcome.Answered : ProbeOutcome.None) |
+                               (roles.HasRst ? ProbeOutcome.Reset : ProbeOutcome.None);
+        PartyCounters server = roles.Server;
+        _scans.Remember(roles.Client.Address, roles.ClientSynTime, server.Address, server.Port, outcome);
     }
 
     private ScanFanOut? FanOut(ConnectionFacts facts) => _scans.FanOut(facts.Client.Address, facts.ClientSynTime);

@@ -90,52 +90,77 @@ public sealed partial class RaceGrouper : IConnectionSink
     /// <summary>Network time as this stage knows it: the latest removal time seen or time advanced to (ns).</summary>
     public long NetworkTime => _now;
 
+    /// <summary>Adds a connection built by hand (tests, tools).</summary>
     public void Add(ConnectionSummary connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        ConnectionRoles roles = ConnectionRecord.RolesOf(connection);
+        Add(ConnectionRecord.Of(connection, in roles));
+    }
+
+    /// <summary>
+    /// Sorts the connection by its roles. Only a connection that is held, remembered as a winner or
+    /// reset has its summary built: an unanswered SYN or a session that ended normally is counted for
+    /// the scan and flood tests and passed on as it is.
+    /// </summary>
+    public void Add(in ConnectionRecord connection)
+    {
         if (connection.RemovalTime > _now)
             _now = connection.RemovalTime;
 
-        var facts = new ConnectionFacts(connection);
-        if (facts.IsProbeShaped)
-            RememberProbe(facts);
-        _floods.Observe(facts);
+        ref readonly ConnectionRoles roles = ref connection.Roles;
+        var shape = new ConnectionShape(in roles);
+        if (shape.IsProbeShaped)
+            RememberProbe(in roles);
+        _floods.Observe(in roles);
 
-        if (facts.IsSmbCarrier)
+        if (shape.IsSmbCarrier)
         {
-            RegisterWinner(facts, RaceKind.Smb139And445);
-            Emit(facts, DiagnosisContext.None);
+            RegisterWinner(connection.Uid, in roles, in shape, RaceKind.Smb139And445);
+            EmitNow(in connection, in shape);
         }
-        else if (facts.IsParallelWinner)
+        else if (shape.IsParallelWinner)
         {
-            RegisterWinner(facts, RaceKind.ParallelConnect);
-            Emit(facts, DiagnosisContext.None);
+            RegisterWinner(connection.Uid, in roles, in shape, RaceKind.ParallelConnect);
+            EmitNow(in connection, in shape);
         }
-        else if (facts.SmbVariant is not null)
+        else if (shape.SmbVariant is not null)
         {
-            Hold(facts, HoldKind.Smb);
+            Hold(Facts(in connection, in shape), HoldKind.Smb);
         }
-        else if (facts.IsParallelLoserShape)
+        else if (shape.IsParallelLoserShape)
         {
-            Hold(facts, HoldKind.Parallel);
+            Hold(Facts(in connection, in shape), HoldKind.Parallel);
         }
-        else if (facts.IsPortReuseCollision && facts.Retry is null)
+        else if (shape.IsPortReuseCollision && connection.Summary.NextOnTuple is null)
         {
             // The retried SYN usually comes after this attempt left the table: wait for the tracker to tell of it.
-            _awaitingRetry[connection.Uid] = Hold(facts, HoldKind.Retry);
+            _awaitingRetry[connection.Uid] = Hold(Facts(in connection, in shape), HoldKind.Retry);
         }
-        else if ((facts.IsProbeShaped || facts.SynAckSender is not null) && facts.HasRst)
+        else if ((shape.IsProbeShaped || roles.SynAckSender is not null) && roles.HasRst)
         {
             // Scan probes, flood attempts and answers to reflected SYN-ACKs wait until their window is counted.
-            Hold(facts, HoldKind.ScanOnly);
+            Hold(Facts(in connection, in shape), HoldKind.ScanOnly);
         }
         else
         {
-            Emit(facts, DiagnosisContext.None);
+            EmitNow(in connection, in shape);
         }
 
         EnforceCap();
         Advance();
+    }
+
+    private static ConnectionFacts Facts(in ConnectionRecord connection, in ConnectionShape shape) =>
+        new(connection.Summary, in connection.Roles, in shape);
+
+    /// <summary>A connection that waits for nothing: without a RST (and so without a race or scan context) there is nothing to diagnose.</summary>
+    private void EmitNow(in ConnectionRecord connection, in ConnectionShape shape)
+    {
+        if (connection.Roles.HasRst)
+            Emit(Facts(in connection, in shape), DiagnosisContext.None);
+        else
+            _sink.AddUndiagnosed(in connection, connection.Roles.ClientParty);
     }
 
     /// <summary>
@@ -193,7 +218,10 @@ public sealed partial class RaceGrouper : IConnectionSink
         public bool ScanPending { get; set; }
         public ScanFanOut? Scan { get; set; }
         public long GiveUpAt { get; set; }
-        public List<Winner> Candidates { get; } = [];
+        private List<Winner>? _candidates;
+        // Made with the first candidate: most held connections (probes waiting for their scan window) never get one.
+        public IReadOnlyList<Winner> Candidates => _candidates is null ? [] : _candidates;
+        public void AddCandidate(Winner winner) => (_candidates ??= []).Add(winner);
         public bool Released { get; set; }
         public long QueuedAt { get; set; } = long.MinValue;
     }
@@ -223,7 +251,7 @@ public sealed partial class RaceGrouper : IConnectionSink
             {
                 Winner winner = book.Winners[i];
                 if (Matches(held, winner))
-                    held.Candidates.Add(winner);
+                    held.AddCandidate(winner);
             }
             // Kept in SYN order, so a winner looks only at the losers whose SYNs fall in its window
             // (a per-port book under a SYN flood holds thousands).
@@ -355,6 +383,6 @@ public sealed partial class RaceGrouper : IConnectionSink
         if (_diagnoser.Diagnose(facts, context) is { } diagnosis)
             _sink.Add(diagnosis);
         else
-            _sink.AddUndiagnosed(facts.Summary, facts.ClientParty);
+            _sink.AddUndiagnosed(ConnectionRecord.Of(facts.Summary, in facts.Roles), facts.ClientParty);
     }
 }

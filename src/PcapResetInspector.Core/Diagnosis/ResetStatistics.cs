@@ -124,8 +124,16 @@ public sealed class HostResetStatistics
     // to their hold), so only recent seconds need counting; older ones are dropped.
     private const int SecondsKept = 3600;
 
-    private readonly CauseVerdictCounts _counts = new();
-    private readonly Dictionary<long, int> _perSecond = new();
+    // Most hosts of a scan or a flood have one diagnosis: its cause and verdict are kept here, and the
+    // counts by cause and verdict are made with the second.
+    private ResetCause _firstCause;
+    private Verdict _firstVerdict;
+    private CauseVerdictCounts? _counts;
+    // Resets per second. Most hosts of a scan or a flood reset within one second only: that second is
+    // counted here, and the dictionary is made when a host's resets reach a second one.
+    private long _firstSecond;
+    private int _firstSecondCount;
+    private Dictionary<long, int>? _perSecond;
     private long _latestSecond = long.MinValue;
 
     internal HostResetStatistics(IpAddress128 address, HostRole role)
@@ -156,18 +164,32 @@ public sealed class HostResetStatistics
 
     public long LastResetTime { get; private set; }
 
-    public int Count(ResetCause cause) => _counts.Count(cause);
+    public int Count(ResetCause cause) => _counts?.Count(cause) ?? (Diagnoses > 0 && _firstCause == cause ? 1 : 0);
 
-    public int Count(Verdict verdict) => _counts.Count(verdict);
+    public int Count(Verdict verdict) => _counts?.Count(verdict) ?? (Diagnoses > 0 && _firstVerdict == verdict ? 1 : 0);
 
-    public IReadOnlyList<KeyValuePair<ResetCause, int>> ByCause => _counts.ByCause;
+    public IReadOnlyList<KeyValuePair<ResetCause, int>> ByCause =>
+        _counts?.ByCause ?? (Diagnoses == 0 ? [] : [KeyValuePair.Create(_firstCause, 1)]);
 
-    public IReadOnlyList<KeyValuePair<Verdict, int>> ByVerdict => _counts.ByVerdict;
+    public IReadOnlyList<KeyValuePair<Verdict, int>> ByVerdict =>
+        _counts?.ByVerdict ?? (Diagnoses == 0 ? [] : [KeyValuePair.Create(_firstVerdict, 1)]);
 
     internal void Add(ResetDiagnosis diagnosis)
     {
         Diagnoses++;
-        _counts.Add(diagnosis.Cause, diagnosis.Verdict);
+        if (Diagnoses == 1)
+        {
+            (_firstCause, _firstVerdict) = (diagnosis.Cause, diagnosis.Verdict);
+        }
+        else
+        {
+            if (_counts is null)
+            {
+                _counts = new CauseVerdictCounts();
+                _counts.Add(_firstCause, _firstVerdict);
+            }
+            _counts.Add(diagnosis.Cause, diagnosis.Verdict);
+        }
         if (diagnosis.ResetByRole is not { } resetter)
             return;
         if (resetter == Role)
@@ -184,8 +206,7 @@ public sealed class HostResetStatistics
         long second = time / NanosPerSecond;
         if (_latestSecond != long.MinValue && second <= _latestSecond - SecondsKept)
             return; // too late to count against its second
-        int count = _perSecond.TryGetValue(second, out int seen) ? seen + 1 : 1;
-        _perSecond[second] = count;
+        int count = CountInSecond(second);
         if (count > PeakResetsPerSecond || (count == PeakResetsPerSecond && second * NanosPerSecond < PeakSecondStart))
         {
             PeakResetsPerSecond = count;
@@ -194,24 +215,42 @@ public sealed class HostResetStatistics
         if (second > _latestSecond)
         {
             _latestSecond = second;
-            if (_perSecond.Count > 2 * SecondsKept)
+            if (_perSecond is not null && _perSecond.Count > 2 * SecondsKept)
             {
                 foreach (long old in _perSecond.Keys.Where(s => s <= _latestSecond - SecondsKept).ToArray())
                     _perSecond.Remove(old);
             }
         }
     }
+
+    /// <summary>Counts one more reset in <paramref name="second"/> and returns that second's count.</summary>
+    private int CountInSecond(long second)
+    {
+        if (_perSecond is null)
+        {
+            if (_firstSecondCount == 0 || _firstSecond == second)
+            {
+                _firstSecond = second;
+                return ++_firstSecondCount;
+            }
+            _perSecond = new Dictionary<long, int> { [_firstSecond] = _firstSecondCount };
+        }
+        int count = _perSecond.TryGetValue(second, out int seen) ? seen + 1 : 1;
+        _perSecond[second] = count;
+        return count;
+    }
 }
 
 /// <summary>Diagnoses counted by cause and by verdict (shared by the overall and the per-host views).</summary>
 internal sealed class CauseVerdictCounts
 {
-    // One per host seen resetting: Enum.GetValues copies its array on every call, so the counts are taken once.
-    private static readonly int CauseCount = Enum.GetValues<ResetCause>().Length;
-    private static readonly int VerdictCount = Enum.GetValues<Verdict>().Length;
-    private readonly int[] _byCause = new int[CauseCount];
-    private readonly int[] _byVerdict = new int[VerdictCount];
-    private readonly int[] _byBoth = new int[CauseCount * VerdictCount];
+    // Counted once: Enum.GetValues makes a new array each call, and every host of a scan has its counts.
+    private static readonly int Causes = Enum.GetValues<ResetCause>().Length;
+    private static readonly int Verdicts = Enum.GetValues<Verdict>().Length;
+
+    private readonly int[] _byCause = new int[Causes];
+    private readonly int[] _byVerdict = new int[Verdicts];
+    private readonly int[] _byBoth = new int[Causes * Verdicts];
 
     public void Add(ResetCause cause, Verdict verdict)
     {

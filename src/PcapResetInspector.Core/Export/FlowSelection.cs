@@ -58,17 +58,19 @@ public sealed class SelectedFlowSink : IDiagnosisSink
             Emit(diagnosis.Connection, diagnosis, diagnosis.ClientParty);
     }
 
-    public void AddUndiagnosed(ConnectionSummary connection, ResetParty clientParty)
+    public void AddUndiagnosed(in ConnectionRecord connection, ResetParty clientParty)
     {
         if (_selection.Selects(null))
-            Emit(connection, null, clientParty);
+            Emit(connection.Summary, null, clientParty);
     }
 
     private void Emit(ConnectionSummary connection, ResetDiagnosis? diagnosis, ResetParty clientParty)
     {
         RowsSelected++;
-        foreach (IFlowExporter exporter in _exporters)
+        // Indexed, not foreach: the list's enumerator is boxed, an object per row.
+        for (int i = 0; i < _exporters.Count; i++)
         {
+            IFlowExporter exporter = _exporters[i];
             exporter.Write(connection, diagnosis, clientParty);
             if (_flushEachRow)
                 exporter.Flush();

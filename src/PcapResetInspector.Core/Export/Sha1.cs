@@ -4,41 +4,40 @@ using System.Numerics;
 namespace PcapResetInspector.Core.Export;
 
 /// <summary>
-/// SHA-1 (FIPS 180-4 §6.1) for the Community ID's few dozen bytes. The platform's one-shot SHA-1 goes
-/// through OpenSSL, whose per-call set-up cost far more than hashing one block: on a scan of a million
-/// probes it was a fifth of the run. Not for security: the Community ID only needs the same digest.
+/// SHA-1 (RFC 3174) of a short input, in managed code. The Community ID hashes 40 bytes per row; the
+/// platform's one-shot SHA-1 goes to OpenSSL, whose per-call setup cost more than writing the rest of the
+/// row, and an export of a scan has a row per probe. Not for security: the Community ID only needs the
+/// digest its specification names.
 /// </summary>
 internal static class Sha1
 {
     public const int HashSizeInBytes = 20;
-    private const int BlockSize = 64;
 
-    public static void HashData(ReadOnlySpan<byte> data, Span<byte> digest)
+    public static void HashData(ReadOnlySpan<byte> source, Span<byte> destination)
     {
         Span<uint> state = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
-        int whole = data.Length - data.Length % BlockSize;
-        for (int offset = 0; offset < whole; offset += BlockSize)
-            Compress(state, data.Slice(offset, BlockSize));
+        Span<uint> w = stackalloc uint[80];
+        Span<byte> last = stackalloc byte[128];
 
-        // §5.1.1 padding: a 1 bit, zeros, and the message length in bits as a 64-bit big-endian number.
-        Span<byte> tail = stackalloc byte[2 * BlockSize];
-        tail.Clear();
-        int rest = data.Length - whole;
-        data[whole..].CopyTo(tail);
-        tail[rest] = 0x80;
-        int tailLength = rest + 1 + 8 <= BlockSize ? BlockSize : 2 * BlockSize;
-        BinaryPrimitives.WriteUInt64BigEndian(tail[(tailLength - 8)..], (ulong)data.Length * 8);
-        for (int offset = 0; offset < tailLength; offset += BlockSize)
-            Compress(state, tail.Slice(offset, BlockSize));
+        int whole = source.Length / 64 * 64;
+        for (int offset = 0; offset < whole; offset += 64)
+            Compress(state, source.Slice(offset, 64), w);
+
+        // Padding: a 1 bit, zeros, and the message length in bits as a 64-bit big-endian number.
+        int rest = source.Length - whole;
+        source[whole..].CopyTo(last);
+        last[rest] = 0x80;
+        int tail = rest + 1 + 8 <= 64 ? 64 : 128;
+        BinaryPrimitives.WriteUInt64BigEndian(last[(tail - 8)..], (ulong)source.Length * 8);
+        for (int offset = 0; offset < tail; offset += 64)
+            Compress(state, last.Slice(offset, 64), w);
 
         for (int i = 0; i < 5; i++)
-            BinaryPrimitives.WriteUInt32BigEndian(digest[(4 * i)..], state[i]);
+            BinaryPrimitives.WriteUInt32BigEndian(destination[(4 * i)..], state[i]);
     }
 
-    /// <summary>§6.1.2: one 512-bit block into the five-word state.</summary>
-    private static void Compress(Span<uint> state, ReadOnlySpan<byte> block)
+    private static void Compress(Span<uint> state, ReadOnlySpan<byte> block, Span<uint> w)
     {
-        Span<uint> w = stackalloc uint[80];
         for (int t = 0; t < 16; t++)
             w[t] = BinaryPrimitives.ReadUInt32BigEndian(block[(4 * t)..]);
         for (int t = 16; t < 80; t++)
@@ -47,13 +46,15 @@ internal static class Sha1
         uint a = state[0], b = state[1], c = state[2], d = state[3], e = state[4];
         for (int t = 0; t < 80; t++)
         {
-            (uint f, uint k) = t switch
-            {
-                < 20 => ((b & c) | (~b & d), 0x5A827999u),
-                < 40 => (b ^ c ^ d, 0x6ED9EBA1u),
-                < 60 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDCu),
-                _ => (b ^ c ^ d, 0xCA62C1D6u),
-            };
+            uint f, k;
+            if (t < 20)
+                (f, k) = ((b & c) | (~b & d), 0x5A827999);
+            else if (t < 40)
+                (f, k) = (b ^ c ^ d, 0x6ED9EBA1);
+            else if (t < 60)
+                (f, k) = ((b & c) | (b & d) | (c & d), 0x8F1BBCDC);
+            else
+                (f, k) = (b ^ c ^ d, 0xCA62C1D6);
             uint temp = BitOperations.RotateLeft(a, 5) + f + e + k + w[t];
             e = d;
             d = c;

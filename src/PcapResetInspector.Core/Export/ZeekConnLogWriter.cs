@@ -43,6 +43,8 @@ public sealed class ZeekConnLogWriter : IConnectionSink, IFlowExporter, IDisposa
 
     public long RowsWritten { get; private set; }
 
+    public void Add(in ConnectionRecord connection) => Add(connection.Summary);
+
     public void Add(ConnectionSummary c)
     {
         if (!_headerWritten)

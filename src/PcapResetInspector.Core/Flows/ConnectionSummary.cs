@@ -129,6 +129,9 @@ public sealed class ConnectionSummary
         init => _uid = value;
     }
 
+    /// <summary>Takes the uid already made for this connection, so that it is made once.</summary>
+    internal void AdoptUid(string uid) => _uid ??= uid;
+
     /// <summary>The table key the uid is derived from (with <see cref="StartTime"/> and <see cref="Ordinal"/>).</summary>
     internal FlowKey UidKey { init => _uidKey = value; }
 

@@ -3,7 +3,7 @@ using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Flows;
 
-/// <summary>A connection leaving the table: its summary, handed to the sink.</summary>
+/// <summary>A connection leaving the table: its record handed to the sink, and its summary built when the sink asks.</summary>
 public sealed partial class FlowTracker
 {
     // ---------------------------------------------------------------- output
@@ -16,14 +16,63 @@ public sealed partial class FlowTracker
         return sender.SynCount > 0 && sender.SynSeq == syn.SequenceNumber && (syn.Flags & TcpFlags.Ack) == 0;
     }
 
+    // The connection leaving the table while its record is with the sink: enough to build its summary
+    // from the slot, which stays intact until the sink returns.
+    private int _leavingSlot = NoSlot;
+    private RemovalReason _leavingReason;
+    private long _leavingTime;
+    private string _leavingHistory = "", _leavingConnState = "";
+    private PriorConnection? _leavingPrior;
+    private NextOnTuple? _leavingNext;
+    private string? _leavingUid;
+    private ConnectionSummary? _leavingSummary;
+
     private void Emit(int slot, ref Connection c, RemovalReason reason, long when, bool remember, NextOnTuple? next = null)
     {
         _priorBySlot.Remove(slot, out PriorConnection? prior);
         ref TcpEndpoint orig = ref Orig(ref c);
         ref TcpEndpoint resp = ref Resp(ref c);
         string history = _historyTexts.For(in c.History, c.HistoryLength);
-        ulong origSize = orig.Size(resp.State);
-        ulong respSize = resp.Size(orig.State);
+        string connState = ConnStateRules.Decide(orig.State, resp.State, orig.Size(resp.State), resp.Size(orig.State), history);
+        ReadOnlySpan<byte> letters = c.History;
+        var roles = new ConnectionRoles(
+            HistoryLetters.Read(letters[..c.HistoryLength]),
+            PartyCounters.Of(ref orig, c.OriginatorIsA ? c.AddressA : c.AddressB, c.OriginatorIsA ? c.PortA : c.PortB),
+            PartyCounters.Of(ref resp, c.OriginatorIsA ? c.AddressB : c.AddressA, c.OriginatorIsA ? c.PortB : c.PortA),
+            c.StartTime, c.FirstRstTime, c.FirstRstTime != 0 && c.FirstRstFromA == c.OriginatorIsA, c.IpVersion);
+        if (remember)
+            Remember(ref c, connState, reason);
+
+        (_leavingSlot, _leavingReason, _leavingTime, _leavingHistory, _leavingConnState) = (slot, reason, when, history, connState);
+        (_leavingPrior, _leavingNext) = (prior, next);
+        try
+        {
+            _sink.Add(new ConnectionRecord(this, in roles, history, connState, c.LastTime, reason, when));
+        }
+        finally
+        {
+            _leavingSlot = NoSlot;
+            (_leavingPrior, _leavingNext, _leavingUid, _leavingSummary) = (null, null, null, null);
+        }
+    }
+
+    /// <summary>The uid of the connection whose record the sink holds.</summary>
+    internal string UidOfLeaving()
+    {
+        if (_leavingSummary is not null)
+            return _leavingSummary.Uid;
+        ref Connection c = ref LeavingConnection();
+        return _leavingUid ??= ConnectionUid.Create(in c.Key, c.StartTime, c.Ordinal);
+    }
+
+    /// <summary>The full summary of the connection whose record the sink holds, built once.</summary>
+    internal ConnectionSummary SummaryOfLeaving()
+    {
+        if (_leavingSummary is not null)
+            return _leavingSummary;
+        ref Connection c = ref LeavingConnection();
+        ref TcpEndpoint orig = ref Orig(ref c);
+        ref TcpEndpoint resp = ref Resp(ref c);
         var summary = new ConnectionSummary
         {
             UidKey = c.Key,
@@ -31,29 +80,36 @@ public sealed partial class FlowTracker
             StartTime = c.StartTime,
             LastTime = c.LastTime,
             Originator = Summarize(ref orig, orig.Size(resp.State), c.OriginatorIsA ? c.AddressA : c.AddressB, c.OriginatorIsA ? c.PortA : c.PortB),
-            Responder = Summarize(ref resp, respSize, c.OriginatorIsA ? c.AddressB : c.AddressA, c.OriginatorIsA ? c.PortB : c.PortA),
-            History = history,
-            ConnState = ConnStateRules.Decide(orig.State, resp.State, origSize, respSize, history),
+            Responder = Summarize(ref resp, resp.Size(orig.State), c.OriginatorIsA ? c.AddressB : c.AddressA, c.OriginatorIsA ? c.PortB : c.PortA),
+            History = _leavingHistory,
+            ConnState = _leavingConnState,
             MissedBytes = c.MissedBytes,
             Vlan = c.Vlan,
             InnerVlan = c.InnerVlan,
             IpVersion = c.IpVersion,
-            Removal = reason,
-            RemovalTime = when,
+            Removal = _leavingReason,
+            RemovalTime = _leavingTime,
             RolesFlipped = !c.OriginatorIsA,
             FirstRstTime = c.FirstRstTime,
             LastPacketBeforeRstTime = c.LastPacketBeforeRstTime,
             LongestIdleGap = c.LongestIdleGap,
             LongestIdleGapEnd = c.LongestIdleGapEnd,
             FirstRstFromOriginator = c.FirstRstTime != 0 && c.FirstRstFromA == c.OriginatorIsA,
-            PreviousOnTuple = prior,
-            NextOnTuple = next,
+            PreviousOnTuple = _leavingPrior,
+            NextOnTuple = _leavingNext,
             Tunnel = c.TunnelKind == TunnelKind.None ? null : new TunnelRecord(c.TunnelKind, c.TunnelDepth,
                 c.OriginatorIsA ? c.OuterAddressA : c.OuterAddressB, c.OriginatorIsA ? c.OuterAddressB : c.OuterAddressA),
         };
-        if (remember)
-            Remember(ref c, summary.ConnState, reason);
-        _sink.Add(summary);
+        if (_leavingUid is not null)
+            summary.AdoptUid(_leavingUid);
+        return _leavingSummary = summary;
+    }
+
+    private ref Connection LeavingConnection()
+    {
+        if (_leavingSlot == NoSlot)
+            throw new InvalidOperationException("A connection record is valid only during the call that receives it.");
+        return ref Slot(_leavingSlot);
     }
 
     /// <summary>Keeps the first tunnel a connection was seen in; a connection that moves between tunnels keeps its first.</summary>

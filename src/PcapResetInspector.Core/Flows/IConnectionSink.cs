@@ -3,7 +3,11 @@ namespace PcapResetInspector.Core.Flows;
 /// <summary>Receives each connection as it leaves the flow table, in the order they leave.</summary>
 public interface IConnectionSink
 {
-    void Add(ConnectionSummary connection);
+    /// <summary>
+    /// The record is valid only during the call; a sink that keeps the connection keeps
+    /// <see cref="ConnectionRecord.Summary"/>, which is built when first asked for.
+    /// </summary>
+    void Add(in ConnectionRecord connection);
 
     /// <summary>
     /// A new connection took the 5-tuple of one that already left the table (<paramref name="priorUid"/>),
@@ -19,16 +23,16 @@ public sealed class ConnectionList : IConnectionSink
 {
     public List<ConnectionSummary> Connections { get; } = [];
 
-    public void Add(ConnectionSummary connection) => Connections.Add(connection);
+    public void Add(in ConnectionRecord connection) => Connections.Add(connection.Summary);
 }
 
 /// <summary>Hands each connection leaving the flow table to several sinks in turn.</summary>
 public sealed class ConnectionTee(params IConnectionSink[] sinks) : IConnectionSink
 {
-    public void Add(ConnectionSummary connection)
+    public void Add(in ConnectionRecord connection)
     {
         foreach (IConnectionSink sink in sinks)
-            sink.Add(connection);
+            sink.Add(in connection);
     }
 
     public void TupleReused(string priorUid, NextOnTuple next)

@@ -136,14 +136,14 @@ public class TwoThreadRunTests
     {
         public List<ConnectionSummary> Connections { get; } = [];
 
-        public void Add(ConnectionSummary connection) => Connections.Add(connection);
+        public void Add(in ConnectionRecord connection) => Connections.Add(connection.Summary);
     }
 
     private sealed class FailingSink(int failAt) : IConnectionSink
     {
         private int _seen;
 
-        public void Add(ConnectionSummary connection)
+        public void Add(in ConnectionRecord connection)
         {
             if (++_seen == failAt)
                 throw new InvalidOperationException("sink failed");

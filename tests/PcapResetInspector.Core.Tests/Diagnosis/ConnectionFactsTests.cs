@@ -1,5 +1,6 @@
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Diagnosis;
+using PcapResetInspector.Core.Flows;
 using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Diagnosis;
@@ -13,8 +14,23 @@ public class ConnectionFactsTests
     [InlineData("Hs^ADadFf", "hSADadFf")]
     [InlineData("^hADdR", "hADdR")]
     [InlineData("Hs^ADa^dR", "HsadAdR")]
-    public void History_IsRewrittenInTheFinalRoles(string history, string normalized) =>
-        Assert.Equal(normalized, ConnectionFacts.RoleNormalizedHistory(history));
+    public void History_IsReadInTheFinalRoles(string history, string normalized) =>
+        Assert.Equal(HistoryLetters.Read(normalized.AsSpan()), HistoryLetters.Read(history.AsSpan()));
+
+    [Fact]
+    public void History_LettersBeforeTheFirstRstAndRstLettersPerSide()
+    {
+        // "Hs^ADa^dR" in the final roles is "HsadAdR": the originator sent H, A (after a flip back) and R.
+        HistoryLetters letters = HistoryLetters.Read("Hs^ADa^dR".AsSpan());
+        Assert.True(letters.Has(true, 'H') && letters.Has(false, 'S') && letters.Has(true, 'A') && letters.Has(false, 'D'));
+        Assert.False(letters.Has(true, 'S') || letters.Has(true, 'D'));
+        Assert.True(letters.HasBeforeRst(false, 'A'));
+        Assert.Equal((1, 0), (letters.OriginatorRstLetters, letters.ResponderRstLetters));
+
+        HistoryLetters rstFirst = HistoryLetters.Read("SrA".AsSpan());
+        Assert.True(rstFirst.Has(true, 'A') && !rstFirst.HasBeforeRst(true, 'A') && rstFirst.HasBeforeRst(true, 'S'));
+        Assert.Equal((0, 1), (rstFirst.OriginatorRstLetters, rstFirst.ResponderRstLetters));
+    }
 
     [Fact]
     public void SynAckCapturedBeforeTheSyn_ClientIsStillTheSynSender()

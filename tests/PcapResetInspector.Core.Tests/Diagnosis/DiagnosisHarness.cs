@@ -87,10 +87,10 @@ internal sealed class DiagnosisPipeline
 
 internal sealed class Tee(IConnectionSink first, IConnectionSink second) : IConnectionSink
 {
-    public void Add(ConnectionSummary connection)
+    public void Add(in ConnectionRecord connection)
     {
-        first.Add(connection);
-        second.Add(connection);
+        first.Add(in connection);
+        second.Add(in connection);
     }
 
     public void TupleReused(string priorUid, NextOnTuple next)

@@ -48,10 +48,10 @@ public class SelectedFlowSinkTests
 
     private sealed class Both(IConnectionSink first, IConnectionSink second) : IConnectionSink
     {
-        public void Add(ConnectionSummary connection)
+        public void Add(in ConnectionRecord connection)
         {
-            first.Add(connection);
-            second.Add(connection);
+            first.Add(in connection);
+            second.Add(in connection);
         }
     }
 

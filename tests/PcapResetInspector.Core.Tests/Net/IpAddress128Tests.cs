@@ -53,5 +53,17 @@ public class IpAddress128Tests
         Assert.Equal(expected, buffer[..written].ToArray());
     }
 
+    [Fact]
+    public void Format_OfIPv4_IsWhatIPAddressWrites()
+    {
+        var random = new Random(11);
+        uint[] edges = [0, 1, 9, 10, 99, 100, 255, 0x0A000001, 0xFFFFFFFF, 0x00FF00FF];
+        foreach (uint value in edges.Concat(Enumerable.Range(0, 2000).Select(_ => (uint)random.NextInt64(0, 1L << 32))))
+        {
+            IpAddress128 address = IpAddress128.FromIPv4(value);
+            Assert.Equal(IpAddress128.ToIPAddress(address).ToString(), IpAddress128.Format(address));
+        }
+    }
+
     private static UInt128 Wide(IpAddress128 address) => new(address.High, address.Low);
 }
