@@ -2,14 +2,14 @@ using BenchmarkDotNet.Attributes;
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Benchmarks;
 
 /// <summary>
 /// Each stage of the pipeline over the same in-memory capture (10,000 packets, a few MB): the pcap
-/// reader alone, the decoder alone, the flow tracker alone (on pre-decoded segments), and the whole
+/// reader alone, the decoder alone, the connection tracker alone (on pre-decoded segments), and the whole
 /// CaptureAnalyzer. Times are per packet; the MB/s and packets/s columns turn them into throughput.
 /// </summary>
 [MemoryDiagnoser]
@@ -51,7 +51,7 @@ public class PipelineBenchmarks
     public long Track()
     {
         var sink = new DiscardingSink();
-        var tracker = new FlowTracker(sink);
+        var tracker = new ConnectionTracker(sink);
         byte[] bytes = _capture.FrameBytes;
         TcpSegment[] segments = _capture.Segments;
         (int Offset, int Length, long Timestamp)[] frames = _capture.Frames;

@@ -2,13 +2,13 @@ using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Fuzz;
 
 /// <summary>
 /// The fuzz target: one input through the whole analysis as `analyze --all` runs it (reader, decoder,
-/// flow tracker, race grouping and diagnosis, reset statistics, the CSV, JSON lines and Zeek writers),
+/// connection tracker, race grouping and diagnosis, reset statistics, the CSV, JSON lines and Zeek writers),
 /// the same pipeline as the mutation test's AnalysisPipeline. Nothing is caught: CaptureFile.Open and
 /// the analysis document that they never throw for a stream's content, so every exception is a finding.
 /// </summary>
@@ -19,12 +19,12 @@ internal static class AnalysisTarget
         var connections = new ConnectionList();
         var diagnoses = new DiagnosisList();
         var resets = new ResetStatistics();
-        var csv = new CsvFlowWriter(new StringWriter(), leaveOpen: true);
-        var json = new JsonLinesFlowWriter(new StringWriter(), TimeFormat.Iso, leaveOpen: true);
+        var csv = new CsvConnectionWriter(new StringWriter(), leaveOpen: true);
+        var json = new JsonLinesConnectionWriter(new StringWriter(), TimeFormat.Iso, leaveOpen: true);
         var zeek = new ZeekConnLogWriter(new StringWriter(), leaveOpen: true);
         // Every connection, diagnosed or not, reaches the CSV and JSON writers; conn.log takes them in
-        // the order they leave the flow table, as analyze writes it.
-        var selected = new SelectedFlowSink(new FlowSelection { All = true }, [csv, json]);
+        // the order they leave the connection table, as analyze writes it.
+        var selected = new SelectedConnectionSink(new ConnectionSelection { All = true }, [csv, json]);
         var grouper = new RaceGrouper(new DiagnosisTee(diagnoses, resets, selected), new DiagnosisOptions());
         var analyzer = new CaptureAnalyzer(new ConnectionTee(connections, zeek, grouper));
 
@@ -49,7 +49,7 @@ internal static class AnalysisTarget
         _ = resets.Servers.Count + resets.Clients.Count;
 
         // The invariants AnalysisPipeline checks, plus one row per connection in each export.
-        FlowTracker tracker = analyzer.Tracker;
+        ConnectionTracker tracker = analyzer.Tracker;
         int count = connections.Connections.Count;
         Check(analyzer.Statistics.Packets == packetsRead, $"{analyzer.Statistics.Packets} packets analysed, {packetsRead} read");
         Check(tracker.ActiveConnections == 0, $"{tracker.ActiveConnections} connections left in the table after the end");

@@ -40,7 +40,7 @@ public class AnalyzeMutationTests(ITestOutputHelper output)
                 Output = new OutputSettings
                 {
                     Format = format,
-                    Selection = new PcapResetInspector.Core.Export.FlowSelection { All = index % 4 < 2 },
+                    Selection = new PcapResetInspector.Core.Export.ConnectionSelection { All = index % 4 < 2 },
                     IncludeVlan = index % 3 == 1,
                 },
                 VerifyChecksums = index % 5 == 2,

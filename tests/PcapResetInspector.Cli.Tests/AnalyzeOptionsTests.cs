@@ -40,7 +40,7 @@ public sealed class AnalyzeOptionsTests : IDisposable
         CliResult r = CliRunner.Run("analyze", Sample("smb-race-139-445.pcap"), "-o", file);
         Assert.Equal(0, r.ExitCode);
         var rows = ReadCsv(File.ReadAllText(file), out string[] header);
-        Assert.Equal(CsvFlowWriter.Columns, header);
+        Assert.Equal(CsvConnectionWriter.Columns, header);
         Assert.Equal(2, rows.Count);
         Assert.All(rows, row =>
         {
@@ -61,7 +61,7 @@ public sealed class AnalyzeOptionsTests : IDisposable
     public void ReadmeDocumentsEveryCsvColumn()
     {
         string readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
-        Assert.All(CsvFlowWriter.Columns, column => Assert.Contains("`" + column + "`", readme, StringComparison.Ordinal));
+        Assert.All(CsvConnectionWriter.Columns, column => Assert.Contains("`" + column + "`", readme, StringComparison.Ordinal));
     }
 
     [Theory]

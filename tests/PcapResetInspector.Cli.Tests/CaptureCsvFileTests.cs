@@ -33,13 +33,13 @@ public sealed class CaptureCsvFileTests : IDisposable
         return new StreamReader(stream).ReadToEnd();
     }
 
-    private int Open(string path, StringWriter error, out CsvFlowWriter? exporter) => CaptureCsvFile.Open(path, error, _files, out exporter, out _);
+    private int Open(string path, StringWriter error, out CsvConnectionWriter? exporter) => CaptureCsvFile.Open(path, error, _files, out exporter, out _);
 
     [Fact]
     public void TheHeaderIsOnDisk_BeforeAnyRow_SoAKilledCaptureLeavesAValidCsv()
     {
         string path = Path.Combine(_scratch, "new.csv");
-        Assert.Equal(0, Open(path, new StringWriter(), out CsvFlowWriter? exporter));
+        Assert.Equal(0, Open(path, new StringWriter(), out CsvConnectionWriter? exporter));
         Assert.NotNull(exporter);
         Assert.Equal(Header, ReadShared(path)); // still open: nothing has been disposed or flushed by a row
         Assert.StartsWith("uid,start_time,start_epoch,", Header, StringComparison.Ordinal);
@@ -97,7 +97,7 @@ public sealed class CaptureCsvFileTests : IDisposable
         File.WriteAllText(path, content);
         var error = new StringWriter { NewLine = "\n" };
 
-        Assert.Equal(ExitCodes.UsageError, Open(path, error, out CsvFlowWriter? exporter));
+        Assert.Equal(ExitCodes.UsageError, Open(path, error, out CsvConnectionWriter? exporter));
 
         Assert.Null(exporter);
         Assert.Equal(System.Text.Encoding.UTF8.GetBytes(content), File.ReadAllBytes(path)); // bytes: ReadAllText would drop a BOM

@@ -138,7 +138,7 @@ public sealed class CaptureOptionTests
     {
         CliResult r = CliRunner.Run("analyze", Path.Combine(RepositoryPaths.Captures, "smb-race-139-445.pcap"), "--max-connections", "1");
         Assert.Equal(0, r.ExitCode);
-        Assert.Matches(@"^\d+ connection\(s\) pushed out by the flow-table cap", Report.Value(r.Output, "Evicted"));
+        Assert.Matches(@"^\d+ connection\(s\) pushed out by the connection-table cap", Report.Value(r.Output, "Evicted"));
 
         CliResult uncapped = CliRunner.Run("analyze", Path.Combine(RepositoryPaths.Captures, "smb-race-139-445.pcap"), "--max-connections", "0");
         Assert.DoesNotContain("Evicted:", uncapped.Output, StringComparison.Ordinal);

@@ -147,7 +147,7 @@ public sealed class FullDiskCaptureTests(FullDisk disk) : IClassFixture<FullDisk
                 System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
             try { client.Connect(System.Net.IPAddress.Loopback, 9); } catch (System.Net.Sockets.SocketException) { }
         }
-        Thread.Sleep(6000); // refused attempts leave the flow table after Zeek's 5 s close delay
+        Thread.Sleep(6000); // refused attempts leave the connection table after Zeek's 5 s close delay
         stop.Cancel();
         Assert.True(run.Wait(TimeSpan.FromSeconds(30)), "the capture did not stop");
 

@@ -5,7 +5,7 @@ using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Cli.Commands;
 
@@ -95,17 +95,17 @@ public sealed class AnalyzeWorker
         OutputSettings output = settings.Output;
         TextWriter mainOutput = mainFile ?? _output;
         bool isExport = output.Format != OutputFormat.Table;
-        IFlowExporter? exporter = OutputRouting.CreateExporter(output, mainOutput);
+        IConnectionExporter? exporter = OutputRouting.CreateExporter(output, mainOutput);
 
         var rows = ReportRows.For(isExport, output.Listing);
         var extractor = settings.WriteFlaggedPath is not null ? new FlaggedPacketExtractor(output.IncludeVlan) : null;
         bool findings = false;
-        // Every connection into conn.log goes in the order connections leave the flow table, as Zeek
+        // Every connection into conn.log goes in the order connections leave the connection table, as Zeek
         // writes them; the selected path would delay race losers until their race is settled.
         bool zeekInRemovalOrder = exporter is ZeekConnLogWriter && output.Selection.All && !output.Selection.HasFilter;
         var pipeline = new AnalysisPipeline(new AnalysisPipelineOptions
         {
-            Tracker = new FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums, MaxConnections = output.MaxConnections },
+            Tracker = new ConnectionTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums, MaxConnections = output.MaxConnections },
             Diagnosis = output.Diagnosis,
             Selection = output.Selection,
             Exporters = exporter is null || zeekInRemovalOrder ? [] : [exporter],

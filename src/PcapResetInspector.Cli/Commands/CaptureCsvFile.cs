@@ -12,8 +12,8 @@ namespace PcapResetInspector.Cli.Commands;
 /// </summary>
 public static class CaptureCsvFile
 {
-    /// <summary>Our header line as <see cref="CsvFlowWriter"/> writes it, without its CRLF.</summary>
-    public static string HeaderLine { get; } = string.Join(',', CsvFlowWriter.Columns);
+    /// <summary>Our header line as <see cref="CsvConnectionWriter"/> writes it, without its CRLF.</summary>
+    public static string HeaderLine { get; } = string.Join(',', CsvConnectionWriter.Columns);
 
     /// <summary>
     /// Success when <paramref name="path"/> is new, empty or starts with our header; otherwise the exit code
@@ -39,7 +39,7 @@ public static class CaptureCsvFile
     /// Opens <paramref name="path"/> for appending and returns the exporter, its header already on disk when
     /// the file was new. The writer goes into <paramref name="files"/> for disposal. Exit code as <see cref="Check"/>.
     /// </summary>
-    public static int Open(string path, TextWriter error, List<IDisposable> files, out CsvFlowWriter? exporter, out GuardedTextWriter? guarded)
+    public static int Open(string path, TextWriter error, List<IDisposable> files, out CsvConnectionWriter? exporter, out GuardedTextWriter? guarded)
     {
         exporter = null;
         guarded = null;
@@ -63,7 +63,7 @@ public static class CaptureCsvFile
             if (endsMidLine)
                 writer.Write("\r\n");
             guarded = new GuardedTextWriter(writer, stream);
-            exporter = new CsvFlowWriter(guarded, leaveOpen: true, writeHeader: isNew);
+            exporter = new CsvConnectionWriter(guarded, leaveOpen: true, writeHeader: isNew);
             guarded.Flush();
             return ExitCodes.Success;
         }

@@ -98,7 +98,7 @@ public sealed class CaptureWorker
             if (!TryCreate(settings.RawOutputPath, files, out FileStream? rawStream))
                 return ExitCodes.WriteError;
             // --csv appends, its header (for a new file) already on disk: a capture killed now leaves a valid CSV.
-            CsvFlowWriter? csvExporter = null;
+            CsvConnectionWriter? csvExporter = null;
             GuardedTextWriter? csvWriter = null;
             if (settings.CsvPath is { } csvPath && CaptureCsvFile.Open(csvPath, _error, files, out csvExporter, out csvWriter) is var csvCode && csvCode != ExitCodes.Success)
                 return csvCode;
@@ -110,7 +110,7 @@ public sealed class CaptureWorker
             LiveRawOutput? raw = rawStream is null ? null
                 : live.Raw(settings.RawOutputPath!, rawStream,
                     new PcapWriter(rawStream, capture.LinkType, settings.SnapLength, capture.HasNanosecondTimestamps, leaveOpen: true));
-            var exporters = new List<IFlowExporter>();
+            var exporters = new List<IConnectionExporter>();
             if (csvExporter is not null)
                 exporters.Add(csvExporter);
             TextWriter mainOutput = mainStream is null ? _output : TextFor(mainStream, files, output.OutputPath!, live);
@@ -124,7 +124,7 @@ public sealed class CaptureWorker
             diagnosisOptions.RaceHoldLimit ??= LiveRaceHoldLimit;
             var pipeline = new AnalysisPipeline(new AnalysisPipelineOptions
             {
-                Tracker = new Core.Flows.FlowTrackerOptions { IncludeVlanInKey = output.IncludeVlan, MaxConnections = output.MaxConnections },
+                Tracker = new Core.Connections.ConnectionTrackerOptions { IncludeVlanInKey = output.IncludeVlan, MaxConnections = output.MaxConnections },
                 Diagnosis = diagnosisOptions,
                 Selection = output.Selection,
                 Exporters = exporters,

@@ -1,6 +1,6 @@
 using PcapResetInspector.Cli.Reporting;
 using PcapResetInspector.Core.Diagnosis;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Cli.Commands;
 

@@ -8,10 +8,10 @@ namespace PcapResetInspector.Cli.Commands;
 internal static class OutputRouting
 {
     /// <summary>The exporter for an export format writing to <paramref name="writer"/>; null for the table.</summary>
-    public static IFlowExporter? CreateExporter(OutputSettings output, TextWriter writer) => output.Format switch
+    public static IConnectionExporter? CreateExporter(OutputSettings output, TextWriter writer) => output.Format switch
     {
-        OutputFormat.Csv => new CsvFlowWriter(writer, leaveOpen: true),
-        OutputFormat.Json => new JsonLinesFlowWriter(writer, output.TimeFormat ?? TimeFormat.Epoch, leaveOpen: true),
+        OutputFormat.Csv => new CsvConnectionWriter(writer, leaveOpen: true),
+        OutputFormat.Json => new JsonLinesConnectionWriter(writer, output.TimeFormat ?? TimeFormat.Epoch, leaveOpen: true),
         OutputFormat.Zeek => new ZeekConnLogWriter(writer, leaveOpen: true),
         _ => null,
     };

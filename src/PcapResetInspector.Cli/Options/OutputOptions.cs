@@ -86,7 +86,7 @@ public sealed class OutputOptions
 
     public Option<int?> MaxConnections { get; } = new("--max-connections")
     {
-        Description = "Flow-table cap: beyond it the oldest half-open attempts are evicted first (still reported, and counted). Default 100000; 0 for none.",
+        Description = "Connection-table cap: beyond it the oldest half-open attempts are evicted first (still reported, and counted). Default 100000; 0 for none.",
     };
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q")
@@ -136,7 +136,7 @@ public sealed class OutputOptions
                 Top = parse.GetValue(Top) ?? ReportListing.DefaultTop,
                 Every = parse.GetValue(List) == "all",
             },
-            Selection = new FlowSelection
+            Selection = new ConnectionSelection
             {
                 All = parse.GetValue(All),
                 Verdicts = Split(parse.GetValue(Verdict)).Select(v => Enum.Parse<Verdict>(v, ignoreCase: true)).ToHashSet(),
@@ -160,7 +160,7 @@ public sealed class OutputOptions
                 IdleGap = DurationOr(parse.GetValue(IdleGap), TimeSpan.FromSeconds(230)),
             },
             IncludeVlan = parse.GetValue(IncludeVlan),
-            MaxConnections = parse.GetValue(MaxConnections) ?? Core.Flows.FlowTrackerOptions.DefaultMaxConnections,
+            MaxConnections = parse.GetValue(MaxConnections) ?? Core.Connections.ConnectionTrackerOptions.DefaultMaxConnections,
             Quiet = parse.GetValue(Quiet),
         };
     }
@@ -204,14 +204,14 @@ public sealed class OutputSettings
 {
     public OutputFormat Format { get; init; } = OutputFormat.Table;
     public string? OutputPath { get; init; }
-    public FlowSelection Selection { get; init; } = new();
+    public ConnectionSelection Selection { get; init; } = new();
     public ReportListing Listing { get; init; } = new();
     public Verdict? FailOn { get; init; }
     /// <summary>Null: each format's own default (ISO in the table, epoch in JSON as Zeek writes it).</summary>
     public TimeFormat? TimeFormat { get; init; }
     public DiagnosisOptions Diagnosis { get; init; } = new();
     public bool IncludeVlan { get; init; }
-    public int MaxConnections { get; init; } = Core.Flows.FlowTrackerOptions.DefaultMaxConnections;
+    public int MaxConnections { get; init; } = Core.Connections.ConnectionTrackerOptions.DefaultMaxConnections;
     public bool Quiet { get; init; }
 
     /// <summary>--fail-on: whether a listed diagnosis with this verdict trips it.</summary>

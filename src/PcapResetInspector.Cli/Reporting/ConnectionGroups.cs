@@ -1,5 +1,5 @@
 using PcapResetInspector.Core.Diagnosis;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Cli.Reporting;
@@ -67,7 +67,7 @@ public sealed class ConnectionGroup
         FirstTime = Math.Min(FirstTime, time);
         LastTime = Math.Max(LastTime, time);
 
-        // Connections arrive as they leave the flow table, not quite in time order: keep the earliest few.
+        // Connections arrive as they leave the connection table, not quite in time order: keep the earliest few.
         if (_examples.Count == _maxExamples && time >= _examples[^1].Time)
             return;
         int at = _examples.Count;

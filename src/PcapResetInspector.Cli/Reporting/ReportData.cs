@@ -2,7 +2,7 @@ using PcapResetInspector.Cli.Commands;
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Cli.Reporting;
 
@@ -10,13 +10,13 @@ namespace PcapResetInspector.Cli.Reporting;
 public sealed class ReportData
 {
     public required CaptureStatistics Capture { get; init; }
-    public required FlowTracker Tracker { get; init; }
+    public required ConnectionTracker Tracker { get; init; }
     public required ConnectionCounter Connections { get; init; }
     public required ResetStatistics Resets { get; init; }
     public required ReportRows Rows { get; init; }
     public required TimeSpan Elapsed { get; init; }
     public required bool Interrupted { get; init; }
-    public required FlowSelection Selection { get; init; }
+    public required ConnectionSelection Selection { get; init; }
     public required int RaceGroups { get; init; }
 
     /// <summary>Host-level findings (floods, reflection, scans), each shown once.</summary>

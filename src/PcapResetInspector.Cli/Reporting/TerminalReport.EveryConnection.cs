@@ -1,7 +1,7 @@
 using PcapResetInspector.Cli.Commands;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using Spectre.Console;
 
 namespace PcapResetInspector.Cli.Reporting;
@@ -31,8 +31,8 @@ public sealed partial class TerminalReport
 
     private void WriteDiagnosis(ConnectionSummary c, ResetDiagnosis d)
     {
-        string client = FlowText.Endpoint(d.Client.Address, d.Client.Port);
-        string server = FlowText.Endpoint(d.Server.Address, d.Server.Port);
+        string client = ConnectionText.Endpoint(d.Client.Address, d.Client.Port);
+        string server = ConnectionText.Endpoint(d.Server.Address, d.Server.Port);
         string verdict = VerdictMarkup(d.Verdict, d.Verdict.ToKebabCase().ToUpperInvariant());
         Blank();
         MarkupLine($"  {verdict}  [bold]{Esc(d.Cause.ToKebabCase())}[/]  {c.Uid}  {Esc(client)} -> {Esc(server)}  " +
@@ -56,8 +56,8 @@ public sealed partial class TerminalReport
             .AddColumn("responder").AddColumn("state").AddColumn("history").AddColumn(new TableColumn("pkts").RightAligned());
         foreach (ConnectionSummary c in connections)
         {
-            table.AddRow(c.Uid, Time(c.StartTime), Esc(FlowText.Endpoint(c.Originator.Address, c.Originator.Port)),
-                Esc(FlowText.Endpoint(c.Responder.Address, c.Responder.Port)), Esc(c.ConnState), Esc(c.History),
+            table.AddRow(c.Uid, Time(c.StartTime), Esc(ConnectionText.Endpoint(c.Originator.Address, c.Originator.Port)),
+                Esc(ConnectionText.Endpoint(c.Responder.Address, c.Responder.Port)), Esc(c.ConnState), Esc(c.History),
                 $"{c.Originator.Packets}/{c.Responder.Packets}");
         }
         _console.Write(table);

@@ -50,11 +50,11 @@ public sealed partial class TerminalReport
         string cause = key.Cause is { } c ? $"  [bold]{Esc(c.ToKebabCase())}[/]" : "";
         string connections = Count(group.Connections, "connection", "connections");
         Blank();
-        MarkupLine($"  {verdict}{cause}  -> {Esc(FlowText.Endpoint(key.Server, key.Port))}  {connections}");
+        MarkupLine($"  {verdict}{cause}  -> {Esc(ConnectionText.Endpoint(key.Server, key.Port))}  {connections}");
         Indented($"{GroupCounts(group)}; {TimeRange(group.FirstTime, group.LastTime)}");
         foreach (ConnectionExample example in group.Examples)
         {
-            Indented($"{example.Uid}  {FlowText.Endpoint(example.ClientAddress, example.ClientPort)}  {Time(example.Time)}  {example.ConnState} {example.History}");
+            Indented($"{example.Uid}  {ConnectionText.Endpoint(example.ClientAddress, example.ClientPort)}  {Time(example.Time)}  {example.ConnState} {example.History}");
             if (example.Evidence is { } evidence)
                 Indented(ShortEvidence(evidence), 8);
         }

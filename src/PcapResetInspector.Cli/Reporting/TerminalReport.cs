@@ -4,7 +4,7 @@ using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Net;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -96,7 +96,7 @@ public sealed partial class TerminalReport
                                   $"IPv6 {N(stats.Ipv6Segments)}, VLAN-tagged {N(stats.VlanSegments)}, payload cut by snaplen {N(stats.SnaplenTruncatedSegments)})");
         if (CoverageText.NotAnalysed(stats) is { } notAnalysed)
             Row(grid, "Not analysed", notAnalysed);
-        FlowTracker tracker = data.Tracker;
+        ConnectionTracker tracker = data.Tracker;
         if (tracker.TimestampsBackwards > 0 || tracker.TimestampOutliers > 0)
             Row(grid, "Timestamps", $"{N(tracker.TimestampsBackwards)} packet(s) more than 1 s older than earlier ones, " +
                                     $"{N(tracker.TimestampOutliers)} isolated leap(s) ahead ignored; timeouts follow the newest time");
@@ -111,7 +111,7 @@ public sealed partial class TerminalReport
             Row(grid, "conn_state", string.Join(", ", states));
         }
         if (stats.EvictedConnections > 0)
-            Row(grid, "Evicted", $"{N(stats.EvictedConnections)} connection(s) pushed out by the flow-table cap ({N(stats.EvictedHalfOpen)} half-open, " +
+            Row(grid, "Evicted", $"{N(stats.EvictedConnections)} connection(s) pushed out by the connection-table cap ({N(stats.EvictedHalfOpen)} half-open, " +
                                  $"{N(stats.EvictedFinished)} finished, {N(stats.EvictedActive)} active); they are still listed, marked as evicted");
         if (data.FlaggedPackets is { } written)
             Row(grid, "Flagged packets", $"{N(written)} written (--write-flagged)");
@@ -310,7 +310,7 @@ public sealed partial class TerminalReport
 
     private static int Severity(Verdict verdict) => ConnectionGroups.Severity(verdict);
 
-    private string Time(long nanos) => FlowText.FormatTime(nanos, _timeFormat);
+    private string Time(long nanos) => ConnectionText.FormatTime(nanos, _timeFormat);
 
     private static string Esc(string text) => Markup.Escape(text);
 

@@ -1,21 +1,21 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Core.Analysis;
 
 /// <summary>What an <see cref="AnalysisPipeline"/> is built with.</summary>
 public sealed class AnalysisPipelineOptions
 {
-    public FlowTrackerOptions Tracker { get; init; } = new();
+    public ConnectionTrackerOptions Tracker { get; init; } = new();
     public DiagnosisOptions Diagnosis { get; init; } = new();
-    /// <summary>Which connections are rows: the flagged ones by default, every one with <see cref="FlowSelection.All"/>.</summary>
-    public FlowSelection Selection { get; init; } = new();
+    /// <summary>Which connections are rows: the flagged ones by default, every one with <see cref="ConnectionSelection.All"/>.</summary>
+    public ConnectionSelection Selection { get; init; } = new();
     /// <summary>Exporters of the selected rows, in the order the diagnosis settles them.</summary>
-    public IReadOnlyList<IFlowExporter> Exporters { get; init; } = [];
+    public IReadOnlyList<IConnectionExporter> Exporters { get; init; } = [];
     /// <summary>
-    /// An exporter that takes every connection in the order it leaves the flow table, as Zeek writes
+    /// An exporter that takes every connection in the order it leaves the connection table, as Zeek writes
     /// conn.log, instead of the selected rows (whose race losers wait for their race to settle).
     /// </summary>
     public ZeekConnLogWriter? RemovalOrderExporter { get; init; }
@@ -24,20 +24,20 @@ public sealed class AnalysisPipelineOptions
 }
 
 /// <summary>
-/// The one pipeline every command runs: packet source, decoder and flow tracker (<see cref="CaptureAnalyzer"/>),
+/// The one pipeline every command runs: packet source, decoder and connection tracker (<see cref="CaptureAnalyzer"/>),
 /// then the race grouping and reset diagnosis (<see cref="RaceGrouper"/>), then the counts and the exporters.
 /// It keeps one network clock for the tracker and the diagnosis (<see cref="AdvanceTime"/>) and one order of
 /// completion (<see cref="Complete"/>): the table drains, waiting connections are judged, the exporters close.
 /// </summary>
 public sealed class AnalysisPipeline
 {
-    private readonly IReadOnlyList<IFlowExporter> _exporters;
+    private readonly IReadOnlyList<IConnectionExporter> _exporters;
     private bool _inputEnded, _exportsCompleted;
 
     public AnalysisPipeline(AnalysisPipelineOptions? options = null)
     {
         options ??= new AnalysisPipelineOptions();
-        var rows = new SelectedFlowSink(options.Selection, options.Exporters, options.FlushEachRow);
+        var rows = new SelectedConnectionSink(options.Selection, options.Exporters, options.FlushEachRow);
         rows.Selected += (connection, diagnosis) => Selected?.Invoke(connection, diagnosis);
         Diagnosis = new RaceGrouper(new DiagnosisTee(Resets, rows), options.Diagnosis);
         IConnectionSink[] sinks = options.RemovalOrderExporter is { } inOrder
@@ -48,7 +48,7 @@ public sealed class AnalysisPipeline
     }
 
     public CaptureAnalyzer Analyzer { get; }
-    public FlowTracker Tracker => Analyzer.Tracker;
+    public ConnectionTracker Tracker => Analyzer.Tracker;
     public CaptureStatistics Statistics => Analyzer.Statistics;
     /// <summary>The race grouping and diagnosis stage, with its host-level findings.</summary>
     public RaceGrouper Diagnosis { get; }
@@ -75,7 +75,7 @@ public sealed class AnalysisPipeline
         Diagnosis.AdvanceTime(nowNanos);
     }
 
-    /// <summary>End of input: drains the flow table, judges every waiting connection, then completes the exporters.</summary>
+    /// <summary>End of input: drains the connection table, judges every waiting connection, then completes the exporters.</summary>
     public void Complete()
     {
         EndOfInput();
@@ -103,7 +103,7 @@ public sealed class AnalysisPipeline
         if (_exportsCompleted)
             return;
         _exportsCompleted = true;
-        foreach (IFlowExporter exporter in _exporters)
+        foreach (IConnectionExporter exporter in _exporters)
             exporter.Complete(Statistics.LastTimestamp);
     }
 }

@@ -1,6 +1,6 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Core.Analysis;
 

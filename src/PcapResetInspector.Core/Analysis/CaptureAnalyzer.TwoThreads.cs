@@ -6,7 +6,7 @@ namespace PcapResetInspector.Core.Analysis;
 
 /// <summary>
 /// Reading and decoding on a second thread. The reader thread fills batches of decoded segments; the
-/// calling thread tracks them in the same order and runs every sink, so the flow tracker, the diagnosis
+/// calling thread tracks them in the same order and runs every sink, so the connection tracker, the diagnosis
 /// and the exports stay single-threaded and their results do not depend on the split. A fixed ring of
 /// batches is handed back and forth, so the steady state allocates nothing.
 /// </summary>
@@ -16,7 +16,7 @@ public sealed partial class CaptureAnalyzer
     private const int BatchesInFlight = 8;
 
     /// <summary>
-    /// The tracker reads from the frame only the first bytes of the payload (FlowTracker keeps four), so
+    /// The tracker reads from the frame only the first bytes of the payload (ConnectionTracker keeps four), so
     /// those are copied with each segment and its payload offset is made relative to the copy.
     /// </summary>
     private const int PayloadHeadLength = 4;

@@ -1,29 +1,29 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Core.Analysis;
 
 /// <summary>
 /// The pipeline from captured frames to connections: decode each frame, count it, and feed TCP
-/// segments to the flow tracker. Files and live captures go through the same steps; <see cref="Run"/>
+/// segments to the connection tracker. Files and live captures go through the same steps; <see cref="Run"/>
 /// may read and decode on a second thread (<see cref="DecodeOnSecondThread"/>).
 /// </summary>
 public sealed partial class CaptureAnalyzer
 {
     private const int CancellationCheckInterval = 4096;
-    private readonly FlowTracker _tracker;
+    private readonly ConnectionTracker _tracker;
 
-    public CaptureAnalyzer(IConnectionSink sink, FlowTrackerOptions? options = null)
+    public CaptureAnalyzer(IConnectionSink sink, ConnectionTrackerOptions? options = null)
     {
-        _tracker = new FlowTracker(sink, options);
+        _tracker = new ConnectionTracker(sink, options);
         // Checksum verification reads the whole frame in the tracker, which the second thread does not hand over.
         DecodeOnSecondThread = Environment.ProcessorCount > 1 && options?.VerifyChecksums != true;
     }
 
     public CaptureStatistics Statistics { get; } = new();
 
-    public FlowTracker Tracker => _tracker;
+    public ConnectionTracker Tracker => _tracker;
 
     /// <summary>
     /// Whether <see cref="Run"/> reads and decodes on a thread of its own while the calling thread tracks
@@ -96,7 +96,7 @@ public sealed partial class CaptureAnalyzer
         return true;
     }
 
-    /// <summary>Feeds a decoded segment to the flow tracker; <paramref name="frame"/> is the frame it came from.</summary>
+    /// <summary>Feeds a decoded segment to the connection tracker; <paramref name="frame"/> is the frame it came from.</summary>
     private void Track(in TcpSegment segment, ReadOnlySpan<byte> frame)
     {
         _tracker.Process(in segment, frame);

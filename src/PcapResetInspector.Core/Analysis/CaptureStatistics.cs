@@ -50,7 +50,7 @@ public sealed class CaptureStatistics
     }
 
     /// <summary>
-    /// Connections the flow-table cap (<see cref="Flows.FlowTrackerOptions.MaxConnections"/>) pushed out of
+    /// Connections the connection-table cap (<see cref="Connections.ConnectionTrackerOptions.MaxConnections"/>) pushed out of
     /// the table before their time; they are still reported, marked as evicted.
     /// </summary>
     public long EvictedConnections { get; internal set; }

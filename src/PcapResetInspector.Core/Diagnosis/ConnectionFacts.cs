@@ -1,4 +1,4 @@
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Core.Diagnosis;
 
@@ -47,7 +47,7 @@ internal sealed class ConnectionFacts
     /// <summary>The roles and counters the tracker decided; what the race grouping and the scan and flood tests read.</summary>
     public ref readonly ConnectionRoles Roles => ref _roles;
 
-    /// <summary>The connection that next used this 5-tuple, if known (from the flow table, or told later by the grouping).</summary>
+    /// <summary>The connection that next used this 5-tuple, if known (from the connection table, or told later by the grouping).</summary>
     public NextOnTuple? Retry { get; set; }
 
     public bool ClientIsOriginator => _roles.ClientIsOriginator;

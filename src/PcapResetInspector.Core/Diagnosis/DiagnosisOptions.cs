@@ -49,14 +49,14 @@ public sealed class DiagnosisOptions
     public int IpIdContinuationWindow { get; set; } = 4096;
 
     /// <summary>
-    /// How long after its SYN a short-lived probe may still be leaving the flow table: Zeek's 5 s
+    /// How long after its SYN a short-lived probe may still be leaving the connection table: Zeek's 5 s
     /// close and attempt delays plus a second. Probe-shaped connections wait this long past the scan
     /// window so that the fan-out count is complete.
     /// </summary>
     public TimeSpan ProbeSettle { get; set; } = TimeSpan.FromSeconds(6);
 
     /// <summary>
-    /// How long a 139/445 race loser waits for its winner to leave the flow table, counted from its
+    /// How long a 139/445 race loser waits for its winner to leave the connection table, counted from its
     /// SYN in network time. Null (the default) waits until the winner shows up or the input ends,
     /// which is right for capture files, where an SMB session may outlive its loser by hours; set it
     /// for long live captures so that lone losers are reported sooner.
@@ -68,7 +68,7 @@ public sealed class DiagnosisOptions
 
     /// <summary>
     /// How long after its SYN a 139/445 winner is remembered for losers still to come: a graceful
-    /// loser (variant D, S2) stays in the flow table until Zeek's 300 s inactivity timeout.
+    /// loser (variant D, S2) stays in the connection table until Zeek's 300 s inactivity timeout.
     /// </summary>
     public TimeSpan SiblingRetention { get; set; } = TimeSpan.FromMinutes(6);
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Diagnosis;

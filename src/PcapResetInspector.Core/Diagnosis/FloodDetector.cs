@@ -1,13 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Diagnosis;
 
 /// <summary>
 /// Spots SYN floods (many sources, one server port, handshakes never completed) and SYN-ACK
-/// reflection (SYN-ACKs to one host that sent no SYN) as connections leave the flow table, in
+/// reflection (SYN-ACKs to one host that sent no SYN) as connections leave the connection table, in
 /// constant time per connection: each target has a counter over a tumbling window, and once a
 /// window passes the thresholds the target's finding takes every later member until a window goes
 /// by without one.

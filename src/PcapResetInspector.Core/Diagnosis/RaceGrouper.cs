@@ -1,10 +1,10 @@
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Diagnosis;
 
 /// <summary>
-/// The diagnosis stage of the pipeline: receives connections as they leave the flow table (in
+/// The diagnosis stage of the pipeline: receives connections as they leave the connection table (in
 /// removal order), groups connect races and spots scans, and hands one <see cref="ResetDiagnosis"/>
 /// per reset connection (and per race loser) to the sink.
 /// <para>
@@ -166,9 +166,9 @@ public sealed partial class RaceGrouper : IConnectionSink
     /// <summary>
     /// Moves network time on without a connection, releasing what is due. Without it the stage's
     /// clock moves only with removal times, so a hold limit or a scan window can stay open through a
-    /// quiet stretch. Call it with the capture's clock after the flow tracker has seen a packet (every
+    /// quiet stretch. Call it with the capture's clock after the connection tracker has seen a packet (every
     /// timer due by then has fired, so nothing earlier can still arrive), or once a second in a live
-    /// capture after <see cref="FlowTracker.AdvanceTime"/>.
+    /// capture after <see cref="ConnectionTracker.AdvanceTime"/>.
     /// </summary>
     public void AdvanceTime(long nowNanos)
     {
@@ -198,7 +198,7 @@ public sealed partial class RaceGrouper : IConnectionSink
 
     private static bool UsesBook(HoldKind kind) => kind is HoldKind.Smb or HoldKind.Parallel;
 
-    /// <summary>The flow tracker saw the 5-tuple of <paramref name="priorUid"/> used again: a waiting port-reuse collision has its retry.</summary>
+    /// <summary>The connection tracker saw the 5-tuple of <paramref name="priorUid"/> used again: a waiting port-reuse collision has its retry.</summary>
     public void TupleReused(string priorUid, NextOnTuple next)
     {
         if (!_awaitingRetry.Remove(priorUid, out Held? held) || held.Released)

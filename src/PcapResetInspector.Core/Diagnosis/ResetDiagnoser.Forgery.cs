@@ -1,4 +1,4 @@
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using static PcapResetInspector.Core.Diagnosis.EvidenceText;
 
 namespace PcapResetInspector.Core.Diagnosis;

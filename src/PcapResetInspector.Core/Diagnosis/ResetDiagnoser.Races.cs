@@ -1,4 +1,4 @@
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Net;
 using static PcapResetInspector.Core.Diagnosis.EvidenceText;
 

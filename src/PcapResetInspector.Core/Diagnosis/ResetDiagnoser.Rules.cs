@@ -1,4 +1,4 @@
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using static PcapResetInspector.Core.Diagnosis.EvidenceText;
 
 namespace PcapResetInspector.Core.Diagnosis;
@@ -259,7 +259,7 @@ public sealed partial class ResetDiagnoser
         PriorConnection? prior = facts.Summary.PreviousOnTuple;
         string start = prior is not null
             ? "reset " + Duration(facts.Summary.FirstRstTime - prior.LastActivityTime) + " after the last activity of connection " + prior.Uid +
-              " (" + prior.History + ", " + prior.ConnState + ", left the flow table: " + RemovalText(prior.Removal) + ")"
+              " (" + prior.History + ", " + prior.ConnState + ", left the connection table: " + RemovalText(prior.Removal) + ")"
             : "no handshake in the capture (it began mid-connection)";
         if (resetter.RstHadAck && signs.RstAtSendNext && signs.PacketsBeforeRst > 0)
         {

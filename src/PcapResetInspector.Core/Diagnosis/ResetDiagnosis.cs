@@ -1,4 +1,4 @@
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Core.Diagnosis;
 
@@ -12,7 +12,7 @@ public sealed class ResetDiagnosis
 {
     public required string Uid { get; init; }
 
-    /// <summary>The connection as the flow tracker summarised it.</summary>
+    /// <summary>The connection as the connection tracker summarised it.</summary>
     public required ConnectionSummary Connection { get; init; }
 
     /// <summary>Which endpoint sent the first RST; null when no RST was seen (a graceful or unanswered race loser).</summary>

@@ -1,4 +1,4 @@
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Core.Diagnosis;
 

@@ -1,4 +1,4 @@
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Diagnosis;
@@ -18,7 +18,7 @@ internal sealed class ScanTracker
     private readonly Dictionary<IpAddress128, Activity> _activities = new();
     private readonly Queue<(IpAddress128 Source, long CheckAt)> _expiries = new();
     // Each scanning source's latest episode, kept after its activity is forgotten: the probes that answered
-    // (open ports) stay in the flow table longest and arrive last, and must still count for their scan.
+    // (open ports) stay in the connection table longest and arrive last, and must still count for their scan.
     private readonly Dictionary<IpAddress128, HostFinding> _latestEpisode = new();
     private readonly List<HostFinding> _findings;
     private readonly Func<int> _nextNumber;
@@ -33,7 +33,7 @@ internal sealed class ScanTracker
         _window = DiagnosisOptions.Nanos(options.ScanWindow);
         // A probe counts for others whose SYNs are within a window of its own; they are checked a settle time after theirs.
         _retention = 2 * _window + DiagnosisOptions.Nanos(options.ProbeSettle);
-        // Probes leave the flow table out of SYN order by up to the settle time (an unanswered SYN waits for
+        // Probes leave the connection table out of SYN order by up to the settle time (an unanswered SYN waits for
         // its attempt timer, a refused one for the close delay): a scan goes on as one episode across such gaps.
         _episodeGap = _window + DiagnosisOptions.Nanos(options.ProbeSettle);
         _minPorts = options.ScanFanOutPorts;

@@ -1,6 +1,6 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Core.Export;
 
@@ -25,7 +25,7 @@ public sealed class FlaggedPacketExtractor
         public int More;
     }
 
-    private readonly Dictionary<FlowKey, Span> _spans = new();
+    private readonly Dictionary<ConnectionKey, Span> _spans = new();
     private readonly List<Span> _moreSpans = [];
     private readonly bool _includeVlan;
 
@@ -52,7 +52,7 @@ public sealed class FlaggedPacketExtractor
             ConnectionsNotRemembered++;
             return;
         }
-        var key = FlowKey.Create(connection.Originator.Address, connection.Originator.Port,
+        var key = ConnectionKey.Create(connection.Originator.Address, connection.Originator.Port,
             connection.Responder.Address, connection.Responder.Port, _includeVlan ? connection.Vlan : 0u, out _);
         // To the last packet of either side, not Zeek's last_time, which stops at the second FIN: the RSTs
         // and late ACKs after a close belong to the connection too.
@@ -78,7 +78,7 @@ public sealed class FlaggedPacketExtractor
     /// <summary>True when the segment belongs to a remembered connection (same tuple, inside its time span).</summary>
     public bool Wants(in TcpSegment segment)
     {
-        var key = FlowKey.Create(segment.SourceAddress, segment.SourcePort, segment.DestinationAddress, segment.DestinationPort,
+        var key = ConnectionKey.Create(segment.SourceAddress, segment.SourcePort, segment.DestinationAddress, segment.DestinationPort,
             _includeVlan ? segment.Vlan : 0u, out _);
         if (!_spans.TryGetValue(key, out Span span))
             return false;

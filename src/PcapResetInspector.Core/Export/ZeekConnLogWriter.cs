@@ -1,6 +1,6 @@
 using System.Globalization;
 using PcapResetInspector.Core.Diagnosis;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Export;
@@ -12,7 +12,7 @@ namespace PcapResetInspector.Core.Export;
 /// #types, then one line per connection and #close. Unlike Zeek, #open and #close carry the capture's
 /// network time (first connection start, last packet), so the same input gives the same bytes.
 /// </summary>
-public sealed class ZeekConnLogWriter : IConnectionSink, IFlowExporter, IDisposable
+public sealed class ZeekConnLogWriter : IConnectionSink, IConnectionExporter, IDisposable
 {
     public static readonly string[] Fields =
     [

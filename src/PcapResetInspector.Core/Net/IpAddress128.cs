@@ -6,7 +6,7 @@ using System.Runtime.CompilerServices;
 namespace PcapResetInspector.Core.Net;
 
 /// <summary>
-/// An IP address as two 64-bit halves, so that flow keys hash and compare cheaply. IPv4 addresses are
+/// An IP address as two 64-bit halves, so that connection keys hash and compare cheaply. IPv4 addresses are
 /// stored IPv4-mapped (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) so both families share one key type.
 /// It is this assembly's own type rather than System.UInt128 on purpose: ReadyToRun precompiles only
 /// code whose struct layouts belong to the assembly, so every method holding a UInt128 was left to the

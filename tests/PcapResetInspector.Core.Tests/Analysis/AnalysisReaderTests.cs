@@ -37,8 +37,8 @@ public class AnalysisReaderTests
     public void With_every_connection_selected_it_reads_each_once_the_same_as_an_exporter_writes()
     {
         var csv = new StringWriter();
-        var exporter = new CsvFlowWriter(csv);
-        var options = new AnalysisPipelineOptions { Selection = new FlowSelection { All = true }, Exporters = [exporter] };
+        var exporter = new CsvConnectionWriter(csv);
+        var options = new AnalysisPipelineOptions { Selection = new ConnectionSelection { All = true }, Exporters = [exporter] };
 
         List<AnalysedConnection> rows = ReadAll(SampleCaptures.SmbRace139And445(), options, out AnalysisPipeline pipeline);
 

@@ -1,7 +1,7 @@
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Export;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Analysis;

@@ -197,7 +197,7 @@ public class AbortAndInjectionTests
         ResetDiagnosis d = run.Diagnoses.Single(x => x.Uid == run.Connections[1].Uid);
         Assert.Equal(first, d.PriorUid);
         Assert.Equal((ResetCause.Unexplained, DiagnosisConfidence.Low, ResetStage.MidStream), (d.Cause, d.Confidence, d.Stage));
-        Assert.Equal("reset 10 s after the last activity of connection " + first + " (ShADadR, RSTO, left the flow table: closed); " +
+        Assert.Equal("reset 10 s after the last activity of connection " + first + " (ShADadR, RSTO, left the connection table: closed); " +
                      "client 10.1.0.9 sent a lone bare RST: nothing else of this connection was captured", d.Evidence);
     }
 }

@@ -1,6 +1,6 @@
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Diagnosis;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Diagnosis;
@@ -44,7 +44,7 @@ public class ConnectionFactsTests
         conv.Send(Side.Client, TcpFlags.Ack | TcpFlags.Psh, new byte[10], seq: conv.ClientIsn + 1, ack: conv.ServerIsn + 1);
         conv.Send(Side.Server, TcpFlags.Ack | TcpFlags.Psh, new byte[20], seq: conv.ServerIsn + 1, ack: conv.ClientIsn + 11);
         conv.Send(Side.Server, TcpFlags.Rst | TcpFlags.Ack, default, seq: conv.ServerIsn + 21, ack: conv.ClientIsn + 11);
-        DiagnosisRun run = DiagnosisHarness.Run(b, trackerOptions: new Core.Flows.FlowTrackerOptions { LikelyServerPorts = [] });
+        DiagnosisRun run = DiagnosisHarness.Run(b, trackerOptions: new Core.Connections.ConnectionTrackerOptions { LikelyServerPorts = [] });
 
         Assert.Equal("Hs^ADdr", run.Connections[0].History);
         ResetDiagnosis d = Assert.Single(run.Diagnoses);

@@ -1,11 +1,11 @@
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Diagnosis;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Diagnosis;
 
-/// <summary>Runs builder-made frames through the decoder, the flow tracker and the race grouping, the way the pipeline does.</summary>
+/// <summary>Runs builder-made frames through the decoder, the connection tracker and the race grouping, the way the pipeline does.</summary>
 internal sealed class DiagnosisRun
 {
     public required List<ConnectionSummary> Connections { get; init; }
@@ -33,14 +33,14 @@ internal sealed class DiagnosisRun
 /// <summary>The pipeline fed frame by frame, so a test can look at the grouping between packets.</summary>
 internal sealed class DiagnosisPipeline
 {
-    private readonly FlowTracker _tracker;
+    private readonly ConnectionTracker _tracker;
     private readonly IReadOnlyList<BuiltFrame> _frames;
     private int _next;
 
     public DiagnosisPipeline(TrafficBuilder builder, DiagnosisOptions? options = null)
     {
         Grouper = new RaceGrouper(DiagnosisList, options);
-        _tracker = new FlowTracker(new Tee(Connections, Grouper));
+        _tracker = new ConnectionTracker(new Tee(Connections, Grouper));
         _frames = builder.Frames.OrderBy(f => f.TimestampNanos).ToArray();
     }
 
@@ -102,12 +102,12 @@ internal sealed class Tee(IConnectionSink first, IConnectionSink second) : IConn
 
 internal static class DiagnosisHarness
 {
-    public static DiagnosisRun Run(TrafficBuilder builder, DiagnosisOptions? options = null, FlowTrackerOptions? trackerOptions = null)
+    public static DiagnosisRun Run(TrafficBuilder builder, DiagnosisOptions? options = null, ConnectionTrackerOptions? trackerOptions = null)
     {
         var diagnoses = new DiagnosisList();
         var grouper = new RaceGrouper(diagnoses, options);
         var connections = new ConnectionList();
-        var tracker = new FlowTracker(new Tee(connections, grouper), trackerOptions);
+        var tracker = new ConnectionTracker(new Tee(connections, grouper), trackerOptions);
         foreach (BuiltFrame frame in builder.Frames.OrderBy(f => f.TimestampNanos))
         {
             DecodeStatus status = PacketDecoder.Decode(frame.Data, frame.LinkType, frame.TimestampNanos, out TcpSegment segment);

@@ -1,11 +1,11 @@
 using PcapResetInspector.Core.Decoding;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
-using static PcapResetInspector.Core.Tests.Flows.FlowTestHarness;
+using static PcapResetInspector.Core.Tests.Connections.ConnectionTestHarness;
 
 namespace PcapResetInspector.Core.Tests.Diagnosis;
 
-/// <summary>The evidence fields the flow tracker fills for the diagnosis: the endpoint before its RST, SND.NXT, unanswered keep-alives.</summary>
+/// <summary>The evidence fields the connection tracker fills for the diagnosis: the endpoint before its RST, SND.NXT, unanswered keep-alives.</summary>
 public class EvidenceFieldTests
 {
     [Fact]

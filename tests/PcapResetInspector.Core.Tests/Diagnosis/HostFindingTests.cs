@@ -114,7 +114,7 @@ public class HostFindingTests
     }
 }
 
-/// <summary>A scan is one finding while its probes keep coming, though they leave the flow table out of order.</summary>
+/// <summary>A scan is one finding while its probes keep coming, though they leave the connection table out of order.</summary>
 public class ScanFindingTests
 {
     private static TrafficBuilder Bursts(TimeSpan pause)

@@ -1,4 +1,4 @@
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Testing.Synthesis;
 

@@ -3,13 +3,13 @@ using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Diagnosis;
 
 /// <summary>
-/// A plain connection (an unanswered SYN of a spoofed flood) goes from the flow table through the race
+/// A plain connection (an unanswered SYN of a spoofed flood) goes from the connection table through the race
 /// grouping, the scan and flood tests and the statistics to an output of flagged rows without a heap
 /// allocation once the pipeline is warm: its summary is never built.
 /// </summary>
@@ -22,9 +22,9 @@ public class PlainConnectionAllocationTests
     {
         var counter = new CountingSink();
         var statistics = new ResetStatistics();
-        var output = new SelectedFlowSink(new FlowSelection(), []);
+        var output = new SelectedConnectionSink(new ConnectionSelection(), []);
         var grouper = new RaceGrouper(new DiagnosisTee(statistics, output));
-        var tracker = new FlowTracker(new ConnectionTee(counter, grouper)) { RecentlyRemovedCapacity = 256 };
+        var tracker = new ConnectionTracker(new ConnectionTee(counter, grouper)) { RecentlyRemovedCapacity = 256 };
         BuiltFrame[] flood = SpoofedSyns(12 * Slice);
 
         int round = 0;
@@ -75,7 +75,7 @@ public class PlainConnectionAllocationTests
         }
     }
 
-    private static void Feed(FlowTracker tracker, BuiltFrame frame)
+    private static void Feed(ConnectionTracker tracker, BuiltFrame frame)
     {
         var record = new PacketRecord(frame.Data, frame.TimestampNanos, frame.Data.Length, frame.LinkType, 0);
         if (PacketDecoder.Decode(in record, out TcpSegment segment) == DecodeStatus.Tcp)

@@ -1,5 +1,5 @@
 using PcapResetInspector.Core.Diagnosis;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Net;
 using PcapResetInspector.Testing.Synthesis;
 
@@ -43,7 +43,7 @@ public class RaceGrouperBufferingTests
         (TrafficBuilder b, long loserSyn, long winnerFin) = LongWinner();
         var pipeline = new DiagnosisPipeline(b);
 
-        // Ten minutes in: the loser left the flow table long ago, its winner is still open.
+        // Ten minutes in: the loser left the connection table long ago, its winner is still open.
         pipeline.FeedUntil(loserSyn + Seconds(600));
         Assert.Single(pipeline.Connections.Connections);
         Assert.Empty(pipeline.Diagnoses);
@@ -197,7 +197,7 @@ public class RaceGrouperBufferingTests
         }
         Assert.InRange(mostHeld, 1, 2);
         Assert.InRange(mostRemembered, 1, 6);
-        // Before the input ends: a REJ leaves the flow table 5 s after its RST and is released 7 s after its SYN,
+        // Before the input ends: a REJ leaves the connection table 5 s after its RST and is released 7 s after its SYN,
         // so all but the last four (SYNs at 592-598 s) are out at 600 s.
         Assert.Equal(296, pipeline.Diagnoses.Count);
         // Once the clock passes the last probe's window, nothing is held or remembered.

@@ -1,7 +1,7 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Export;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Export;
@@ -11,7 +11,7 @@ public class FlaggedPacketExtractorTests
     private static List<ConnectionSummary> Track(byte[] capture)
     {
         var list = new ConnectionList();
-        var tracker = new FlowTracker(list);
+        var tracker = new ConnectionTracker(list);
         using CaptureFileSource source = CaptureFile.Open(new MemoryStream(capture), "memory");
         while (source.TryReadNext(out PacketRecord packet))
         {

@@ -2,7 +2,7 @@ using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 
 namespace PcapResetInspector.Core.Tests.Fuzzing;
 
@@ -10,7 +10,7 @@ namespace PcapResetInspector.Core.Tests.Fuzzing;
 internal sealed record PipelineOutcome(long Packets, long Connections, long Diagnoses, int Problems, long AllocatedBytes);
 
 /// <summary>
-/// The whole analysis as `analyze` runs it, in process: reader, decoder, flow tracker, race grouping and
+/// The whole analysis as `analyze` runs it, in process: reader, decoder, connection tracker, race grouping and
 /// reset diagnosis, reset statistics, the Zeek conn.log writer, and the text of every diagnosis. Checks
 /// the invariants any input must keep: every connection leaves the table and is written exactly once,
 /// every packet read is counted.
@@ -18,7 +18,7 @@ internal sealed record PipelineOutcome(long Packets, long Connections, long Diag
 internal static class AnalysisPipeline
 {
     /// <param name="options">Tracker options; null for the defaults.</param>
-    public static PipelineOutcome Run(byte[] capture, string name, FlowTrackerOptions? options = null)
+    public static PipelineOutcome Run(byte[] capture, string name, ConnectionTrackerOptions? options = null)
     {
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var log = new StringWriter();
@@ -46,7 +46,7 @@ internal static class AnalysisPipeline
             _ = diagnosis.ToString() + diagnosis.LogHint;
         _ = resets.Servers.Count + resets.Clients.Count;
 
-        FlowTracker tracker = analyzer.Tracker;
+        ConnectionTracker tracker = analyzer.Tracker;
         Check(analyzer.Statistics.Packets == packetsRead, $"{analyzer.Statistics.Packets} packets analysed, {packetsRead} read");
         Check(tracker.ActiveConnections == 0, $"{tracker.ActiveConnections} connections left in the table after the end");
         Check(connections.Connections.Count == tracker.ConnectionsSeen,

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Tests.Capture;
 using Xunit.Abstractions;
 
@@ -33,7 +33,7 @@ public class MutationTests(ITestOutputHelper output)
 
     /// <summary>
     /// Allocation allowed per variant: the pipeline's fixed costs (the 1 MiB read buffer, the first chunk of
-    /// the flow table, the race grouper) plus a generous multiple of the input. A reader that believed a
+    /// the connection table, the race grouper) plus a generous multiple of the input. A reader that believed a
     /// corrupt length would allocate far more.
     /// </summary>
     private static long AllocationBound(int inputLength) => 48L * 1024 * 1024 + 64L * inputLength;
@@ -65,7 +65,7 @@ public class MutationTests(ITestOutputHelper output)
                 failures.Add($"seed {seed}, variant {index}: the mutator itself threw {e}");
                 continue;
             }
-            (FlowTrackerOptions? options, string optionsText) = OptionsFor(index);
+            (ConnectionTrackerOptions? options, string optionsText) = OptionsFor(index);
             string where = $"seed {seed}, variant {index} (replay: MUTATION_SEED={seed} MUTATION_FIRST={index} MUTATION_COUNT=1), " +
                 $"source {variant.Source}, mutation: {variant.Mutation}; tracker options: {optionsText}";
             run++;
@@ -131,7 +131,7 @@ public class MutationTests(ITestOutputHelper output)
         byte[] data = File.ReadAllBytes(Path.Combine(Corpus.Directory!, file));
         for (int index = 0; index < 3; index++)
         {
-            (FlowTrackerOptions? options, string optionsText) = OptionsFor(index);
+            (ConnectionTrackerOptions? options, string optionsText) = OptionsFor(index);
             var variant = new CaptureVariant(index, file, data, "none");
             (bool finished, PipelineOutcome? outcome, Exception? error) = RunWithWatchdog(variant, options);
             Assert.True(finished, $"{file} ({optionsText}) did not finish within {VariantTimeout.TotalSeconds} s");
@@ -141,15 +141,15 @@ public class MutationTests(ITestOutputHelper output)
     }
 
     /// <summary>Variants cycle through the defaults, a tiny table cap with checksum verification, and VLANs in the key without server ports.</summary>
-    private static (FlowTrackerOptions? Options, string Text) OptionsFor(int index) => (index % 3) switch
+    private static (ConnectionTrackerOptions? Options, string Text) OptionsFor(int index) => (index % 3) switch
     {
         0 => (null, "defaults"),
-        1 => (new FlowTrackerOptions { MaxConnections = 4, VerifyChecksums = true }, "MaxConnections 4, VerifyChecksums"),
-        _ => (new FlowTrackerOptions { IncludeVlanInKey = true, LikelyServerPorts = [] }, "IncludeVlanInKey, no likely server ports"),
+        1 => (new ConnectionTrackerOptions { MaxConnections = 4, VerifyChecksums = true }, "MaxConnections 4, VerifyChecksums"),
+        _ => (new ConnectionTrackerOptions { IncludeVlanInKey = true, LikelyServerPorts = [] }, "IncludeVlanInKey, no likely server ports"),
     };
 
     /// <summary>Runs one variant on its own thread and waits at most <see cref="VariantTimeout"/> for it.</summary>
-    private static (bool Finished, PipelineOutcome? Outcome, Exception? Error) RunWithWatchdog(CaptureVariant variant, FlowTrackerOptions? options)
+    private static (bool Finished, PipelineOutcome? Outcome, Exception? Error) RunWithWatchdog(CaptureVariant variant, ConnectionTrackerOptions? options)
     {
         PipelineOutcome? outcome = null;
         Exception? error = null;

@@ -1,6 +1,6 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Synthesis;
@@ -198,7 +198,7 @@ public class CaptureGeneratorTests
             List<(long Timestamp, byte[] Data)> frames = ReadAll(stream.ToArray());
 
             var sink = new ConnectionList();
-            var tracker = new FlowTracker(sink, new FlowTrackerOptions { VerifyChecksums = true });
+            var tracker = new ConnectionTracker(sink, new ConnectionTrackerOptions { VerifyChecksums = true });
             var statuses = new List<DecodeStatus>(frames.Count);
             long ipv6 = 0, vlan = 0;
             foreach ((long timestamp, byte[] data) in frames)

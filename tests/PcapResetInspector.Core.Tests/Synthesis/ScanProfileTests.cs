@@ -1,11 +1,11 @@
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
-using PcapResetInspector.Core.Flows;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
 
 namespace PcapResetInspector.Core.Tests.Synthesis;
 
-/// <summary>The Scan profile, read back through the decoder and the flow tracker (Zeek's conn_state).</summary>
+/// <summary>The Scan profile, read back through the decoder and the connection tracker (Zeek's conn_state).</summary>
 public class ScanProfileTests
 {
     private const int Connections = 5_000;
@@ -87,7 +87,7 @@ public class ScanProfileTests
             CaptureGenerationSummary summary = CaptureGenerator.Write(stream, options);
             stream.Position = 0;
             var sink = new ConnectionList();
-            var tracker = new FlowTracker(sink, new FlowTrackerOptions { VerifyChecksums = true });
+            var tracker = new ConnectionTracker(sink, new ConnectionTrackerOptions { VerifyChecksums = true });
             using (CaptureFileSource source = CaptureFile.Open(stream, "scan"))
             {
                 while (source.TryReadNext(out PacketRecord packet))

@@ -1,0 +1,167 @@
+using System.Globalization;
+using PcapResetInspector.Core.Diagnosis;
+using PcapResetInspector.Core.Connections;
+using PcapResetInspector.Core.Net;
+
+namespace PcapResetInspector.Core.Export;
+
+/// <summary>
+/// Flagged (or all) connections as CSV: RFC 4180 (comma separated, CRLF line ends, fields with a
+/// comma, quote or line break quoted, quotes doubled), one header row, invariant culture. The
+/// columns are a stable interface documented in the README: add new ones at the end only.
+/// A text field that a spreadsheet would take for a formula (leading = + - @ tab or CR) gets a
+/// leading apostrophe, as OWASP's CSV injection advice says; numbers are left alone.
+/// </summary>
+public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
+{
+    public static readonly string[] Columns =
+    [
+        "uid", "start_time", "start_epoch", "duration",
+        "client_addr", "client_port", "server_addr", "server_port",
+        "orig_addr", "orig_port", "resp_addr", "resp_port",
+        "conn_state", "history",
+        "orig_pkts", "orig_bytes", "orig_ip_bytes", "resp_pkts", "resp_bytes", "resp_ip_bytes", "missed_bytes",
+        "reset_by", "reset_by_role", "reset_time", "reset_stage",
+        "cause", "verdict", "confidence", "evidence", "log_hint",
+        "race_group", "race_kind", "race_variant", "race_sibling_uid", "prior_uid", "finding",
+        "community_id", "wireshark_filter",
+        "tunnel", "tunnel_uid", "outer_orig_addr", "outer_resp_addr",
+    ];
+
+    private readonly TextWriter _writer;
+    private readonly bool _leaveOpen;
+    private int _fieldsInRecord;
+
+    /// <param name="writeHeader">False when appending to a file that already has the header.</param>
+    public CsvConnectionWriter(TextWriter writer, bool leaveOpen = false, bool writeHeader = true)
+    {
+        _writer = writer;
+        _leaveOpen = leaveOpen;
+        if (writeHeader)
+            WriteRecord(Columns);
+    }
+
+    public long RowsWritten { get; private set; }
+
+    public void Write(ConnectionSummary c, ResetDiagnosis? d, ResetParty clientParty)
+    {
+        EndpointSummary client = clientParty == ResetParty.Originator ? c.Originator : c.Responder;
+        EndpointSummary server = clientParty == ResetParty.Originator ? c.Responder : c.Originator;
+        TextField(c.Uid);
+        TextField(ConnectionText.FormatIso(c.StartTime));
+        TextField(ZeekConnLogWriter.FormatTime(c.StartTime));
+        TextField(ZeekConnLogWriter.FormatInterval(c.DurationNanos));
+        TextField(IpAddress128.Format(client.Address));
+        NumberField(client.Port);
+        TextField(IpAddress128.Format(server.Address));
+        NumberField(server.Port);
+        TextField(IpAddress128.Format(c.Originator.Address));
+        NumberField(c.Originator.Port);
+        TextField(IpAddress128.Format(c.Responder.Address));
+        NumberField(c.Responder.Port);
+        TextField(c.ConnState);
+        TextField(c.History);
+        NumberField(c.Originator.Packets);
+        NumberField(c.Originator.Size);
+        NumberField(c.Originator.IpBytes);
+        NumberField(c.Responder.Packets);
+        NumberField(c.Responder.Size);
+        NumberField(c.Responder.IpBytes);
+        NumberField(c.MissedBytes);
+        TextField(d?.ResetBy?.ToKebabCase() ?? "");
+        TextField(d?.ResetByRole?.ToKebabCase() ?? "");
+        TextField(d is not null && d.ResetTime != 0 ? ConnectionText.FormatIso(d.ResetTime) : "");
+        TextField(d?.Stage?.ToKebabCase() ?? "");
+        TextField(d?.Cause.ToKebabCase() ?? "");
+        TextField(d?.Verdict.ToKebabCase() ?? "");
+        TextField(d?.Confidence.ToKebabCase() ?? "");
+        TextField(d?.Evidence ?? "");
+        TextField(d?.LogHint ?? "");
+        if (d?.RaceGroupId is { } group)
+            NumberField((ulong)group);
+        else
+            TextField("");
+        TextField(d?.RaceKind?.ToKebabCase() ?? "");
+        TextField(d?.RaceVariant is { } variant ? variant.ToString() : "");
+        TextField(d?.SiblingUid ?? "");
+        TextField(d?.PriorUid ?? "");
+        TextField(d?.FindingId ?? "");
+        TextField(ConnectionText.CommunityIdOf(c));
+        TextField(ConnectionText.WiresharkFilter(c));
+        TunnelRecord? tunnel = c.Tunnel;
+        TextField(tunnel?.KindName ?? "");
+        TextField(tunnel?.Uid ?? "");
+        TextField(tunnel is null ? "" : IpAddress128.Format(tunnel.OuterOriginator));
+        TextField(tunnel is null ? "" : IpAddress128.Format(tunnel.OuterResponder));
+        EndRecord();
+        RowsWritten++;
+    }
+
+    public void Flush() => _writer.Flush();
+
+    public void Complete(long closeTime) => _writer.Flush();
+
+    public void Dispose()
+    {
+        if (!_leaveOpen)
+            _writer.Dispose();
+    }
+
+    private void WriteRecord(string[] fields)
+    {
+        foreach (string field in fields)
+            TextField(field);
+        EndRecord();
+    }
+
+    // Fields go straight to the writer: a row's numbers are formatted into a stack buffer, not into
+    // strings (a scan's CSV has hundreds of thousands of rows).
+    private void Separate()
+    {
+        if (_fieldsInRecord++ > 0)
+            _writer.Write(',');
+    }
+
+    private void TextField(string value)
+    {
+        Separate();
+        WriteField(value);
+    }
+
+    /// <summary>A count never needs quoting nor neutralising.</summary>
+    private void NumberField(ulong value)
+    {
+        Separate();
+        Span<char> digits = stackalloc char[20];
+        value.TryFormat(digits, out int length, default, CultureInfo.InvariantCulture);
+        _writer.Write(digits[..length]);
+    }
+
+    private void EndRecord()
+    {
+        _writer.Write("\r\n");
+        _fieldsInRecord = 0;
+    }
+
+    private void WriteField(string value)
+    {
+        if (NeedsNeutralising(value))
+            value = "'" + value;
+        if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
+        {
+            _writer.Write(value);
+            return;
+        }
+        _writer.Write('"');
+        _writer.Write(value.Replace("\"", "\"\"", StringComparison.Ordinal));
+        _writer.Write('"');
+    }
+
+    /// <summary>True for text a spreadsheet would evaluate as a formula; plain numbers (e.g. -1) are left as they are.</summary>
+    internal static bool NeedsNeutralising(string value)
+    {
+        if (value.Length == 0 || value[0] is not ('=' or '+' or '-' or '@' or '\t' or '\r'))
+            return false;
+        return !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+    }
+}
