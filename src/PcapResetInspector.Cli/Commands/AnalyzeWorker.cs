@@ -108,12 +108,11 @@ public sealed class AnalyzeWorker
             Tracker = new ConnectionTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums, MaxConnections = output.MaxConnections },
             Diagnosis = output.Diagnosis,
             Selection = output.Selection,
-            Exporters = exporter is null || zeekInRemovalOrder ? [] : [exporter],
+            Exporters = exporter is null || zeekInRemovalOrder ? [rows] : [exporter, rows],
             RemovalOrderExporter = zeekInRemovalOrder ? (ZeekConnLogWriter)exporter! : null,
         });
         pipeline.Selected += (connection, diagnosis) =>
         {
-            rows.Add(connection, diagnosis);
             extractor?.Remember(connection);
             if (diagnosis is not null && output.Trips(diagnosis.Verdict))
                 findings = true;

@@ -127,12 +127,11 @@ public sealed class CaptureWorker
                 Tracker = new Core.Connections.ConnectionTrackerOptions { IncludeVlanInKey = output.IncludeVlan, MaxConnections = output.MaxConnections },
                 Diagnosis = diagnosisOptions,
                 Selection = output.Selection,
-                Exporters = exporters,
+                Exporters = [.. exporters, rows],
                 FlushEachRow = true,
             });
             pipeline.Selected += (connection, diagnosis) =>
             {
-                rows.Add(connection, diagnosis);
                 if (diagnosis is not null && output.Trips(diagnosis.Verdict))
                     findings = true;
             };

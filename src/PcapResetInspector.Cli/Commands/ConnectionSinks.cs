@@ -1,6 +1,7 @@
 using PcapResetInspector.Cli.Reporting;
-using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Connections;
+using PcapResetInspector.Core.Diagnosis;
+using PcapResetInspector.Core.Export;
 
 namespace PcapResetInspector.Cli.Commands;
 
@@ -8,7 +9,7 @@ namespace PcapResetInspector.Cli.Commands;
 /// The listed rows as the report needs them: kept one by one (up to a cap, so that memory stays
 /// bounded on huge captures) for --list all, or counted into groups.
 /// </summary>
-public sealed class ReportRows
+public sealed class ReportRows : IConnectionExporter
 {
     public const int MaxKept = 10_000;
     private readonly int _maxKept;
@@ -43,6 +44,17 @@ public sealed class ReportRows
 
     /// <summary>Selected connections that belong to a host-level finding: the report shows the finding, not them.</summary>
     public long FindingMembers { get; private set; }
+
+    /// <summary>The report is one more exporter of the pipeline's rows: it keeps or groups them rather than writing them.</summary>
+    void IConnectionExporter.Write(ConnectionSummary connection, ResetDiagnosis? diagnosis, ResetParty clientParty) => Add(connection, diagnosis);
+
+    void IConnectionExporter.Flush()
+    {
+    }
+
+    void IConnectionExporter.Complete(long closeTime)
+    {
+    }
 
     public void Add(ConnectionSummary connection, ResetDiagnosis? diagnosis)
     {
