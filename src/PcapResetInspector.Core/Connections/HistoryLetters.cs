@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace PcapResetInspector.Core.Connections;
 
 /// <summary>
@@ -33,31 +35,23 @@ public readonly record struct HistoryLetters
     /// Zeek appends a letter in the roles of the moment; each '^' swaps the roles for the letters after it,
     /// so a letter followed by an odd number of '^' belongs to the other side in the final roles.
     /// </summary>
-    public static HistoryLetters Read(ReadOnlySpan<byte> letters)
-    {
-        int flipsAfter = letters.Count((byte)'^');
-        var reader = new Reader();
-        foreach (byte letter in letters)
-        {
-            if (letter == '^')
-                flipsAfter--;
-            else
-                reader.Add((char)letter, flipsAfter % 2 == 1);
-        }
-        return reader.Result();
-    }
+    public static HistoryLetters Read(ReadOnlySpan<byte> letters) => Read<byte>(letters);
 
     /// <inheritdoc cref="Read(ReadOnlySpan{byte})"/>
-    public static HistoryLetters Read(ReadOnlySpan<char> letters)
+    public static HistoryLetters Read(ReadOnlySpan<char> letters) => Read<char>(letters);
+
+    // The tracker keeps its letters as bytes, a summary as a string: one walk for both.
+    private static HistoryLetters Read<T>(ReadOnlySpan<T> letters) where T : unmanaged, IBinaryInteger<T>
     {
-        int flipsAfter = letters.Count('^');
+        T flip = T.CreateTruncating('^');
+        int flipsAfter = letters.Count(flip);
         var reader = new Reader();
-        foreach (char letter in letters)
+        foreach (T letter in letters)
         {
-            if (letter == '^')
+            if (letter == flip)
                 flipsAfter--;
             else
-                reader.Add(letter, flipsAfter % 2 == 1);
+                reader.Add((char)ushort.CreateTruncating(letter), flipsAfter % 2 == 1);
         }
         return reader.Result();
     }
