@@ -54,7 +54,7 @@ public static partial class PacketDecoder
         {
             IpProtocols.IPv4Encapsulation => DecodeIpInIp(packet, offset, NetworkLayer.IPv4, ref segment),
             IpProtocols.IPv6Encapsulation => DecodeIpInIp(packet, offset, NetworkLayer.IPv6, ref segment),
-            IpProtocols.Gre => DecodeGre(packet, offset, ref segment),
+            IpProtocols.Gre => EnterTunnel(TunnelKind.Gre, ref segment) ? DecodeGre(packet, offset, ref segment) : DecodeStatus.TunnelNotFollowed,
             IpProtocols.Udp => DecodeUdp(packet, offset, ref segment),
             _ => DecodeStatus.NotTcp,
         };
@@ -109,12 +109,9 @@ public static partial class PacketDecoder
     /// PPTP). The protocol type is an EtherType (RFC 2784 §2.4), with ERSPAN and Aruba's types as Zeek's gre
     /// analyzer reads them.
     /// </summary>
+    /// <remarks>The caller has entered the tunnel (<see cref="EnterTunnel"/>): GRE comes over IP or over UDP.</remarks>
     private static DecodeStatus DecodeGre(ReadOnlySpan<byte> packet, int offset, ref TcpSegment segment)
     {
-        if (!EnterTunnel(TunnelKind.Gre, ref segment))
-        {
-            return DecodeStatus.TunnelNotFollowed;
-        }
         if (packet.Length - offset < GreBaseHeaderLength)
         {
             return DecodeStatus.Truncated;

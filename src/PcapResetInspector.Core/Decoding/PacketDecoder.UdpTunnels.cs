@@ -84,8 +84,7 @@ public static partial class PacketDecoder
         {
             packet = packet[..(offset + udpLength)];
         }
-        // The GRE decoder enters its tunnel itself.
-        if (kind != TunnelKind.Gre && !EnterTunnel(kind, ref segment))
+        if (!EnterTunnel(kind, ref segment))
         {
             return DecodeStatus.TunnelNotFollowed;
         }
