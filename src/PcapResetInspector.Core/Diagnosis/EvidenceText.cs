@@ -10,15 +10,25 @@ internal static class EvidenceText
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     /// <summary>"0.342 ms", "38.5 ms", "2.5 s", "700 s".</summary>
-    public static string Duration(long nanos)
+    public static string Duration(long nanos) => new DurationText(nanos).ToString();
+
+    /// <summary>A duration as <see cref="Duration"/> writes it, formatted in place inside an interpolated string.</summary>
+    public readonly struct DurationText(long nanos) : ISpanFormattable
     {
-        if (nanos < 0)
-            nanos = 0;
-        if (nanos < 1_000_000)
-            return (nanos / 1e6).ToString("0.###", Invariant) + " ms";
-        if (nanos < 1_000_000_000)
-            return (nanos / 1e6).ToString("0.#", Invariant) + " ms";
-        return (nanos / 1e9).ToString("0.#", Invariant) + " s";
+        private long Nanos { get; } = Math.Max(nanos, 0);
+
+        public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider) =>
+            Nanos < 1_000_000 ? destination.TryWrite(Invariant, $"{Nanos / 1e6:0.###} ms", out charsWritten)
+            : Nanos < 1_000_000_000 ? destination.TryWrite(Invariant, $"{Nanos / 1e6:0.#} ms", out charsWritten)
+            : destination.TryWrite(Invariant, $"{Nanos / 1e9:0.#} s", out charsWritten);
+
+        public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+        public override string ToString()
+        {
+            Span<char> text = stackalloc char[32];
+            return TryFormat(text, out int length, default, Invariant) ? new string(text[..length]) : string.Create(Invariant, $"{Nanos / 1e9:0.#} s");
+        }
     }
 
     public static double Milliseconds(long nanos) => Math.Round(nanos / 1e6, 6);

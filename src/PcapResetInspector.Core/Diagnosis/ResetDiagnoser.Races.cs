@@ -1,3 +1,4 @@
+using System.Globalization;
 using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Net;
 using static PcapResetInspector.Core.Diagnosis.EvidenceText;
@@ -87,13 +88,14 @@ public sealed partial class ResetDiagnoser
             hint = null;
         }
         bool wide = scan.DistinctPorts >= 2 * _options.ScanFanOutPorts || scan.DistinctHosts >= 2 * _options.ScanFanOutHosts;
-        string evidence = "one of " + Count(scan.Probes, "probe", "probes") + " from " + Address(client) + " within " +
-                          Duration(scan.LastSynTime - scan.FirstSynTime) + " to " + Count(scan.DistinctPorts, "port", "ports") + " on " +
-                          Count(scan.DistinctHosts, "host", "hosts") + " (scan thresholds: " + Number(_options.ScanFanOutPorts) + " ports or " +
-                          Number(_options.ScanFanOutHosts) + " hosts in " + Duration(DiagnosisOptions.Nanos(_options.ScanWindow)) +
-                          "), no client data; this probe to port " + Number(facts.Server.Port) + ": " + shape;
-        if (scan.Finding is { } episode)
-            evidence += "; finding " + episode.Id;
+        // One string per probe, formatted in place: a scan's probes are most of its rows.
+        var window = new EvidenceText.DurationText(DiagnosisOptions.Nanos(_options.ScanWindow));
+        string evidence = string.Create(CultureInfo.InvariantCulture, stackalloc char[512],
+            $"one of {scan.Probes} {Plural(scan.Probes, "probe", "probes")} from {facts.Client.Address} within " +
+            $"{new EvidenceText.DurationText(scan.LastSynTime - scan.FirstSynTime)} to {scan.DistinctPorts} {Plural(scan.DistinctPorts, "port", "ports")} " +
+            $"on {scan.DistinctHosts} {Plural(scan.DistinctHosts, "host", "hosts")} (scan thresholds: {_options.ScanFanOutPorts} ports or " +
+            $"{_options.ScanFanOutHosts} hosts in {window}), no client data; this probe to port {facts.Server.Port}: {shape}" +
+            $"{(scan.Finding is null ? "" : "; finding ")}{scan.Finding?.Id}");
         var finding = new Finding(ResetCause.ScanProbe, wide ? DiagnosisConfidence.High : DiagnosisConfidence.Medium, evidence, hint);
         return Build(facts, finding, Stage(facts, new ResetSigns(facts, _options)), hostFinding: scan.Finding);
     }
@@ -127,6 +129,8 @@ public sealed partial class ResetDiagnoser
         }
         return Build(facts, finding, Stage(facts, new ResetSigns(facts, _options)), hostFinding: member);
     }
+
+    private static string Plural(long count, string singular, string plural) => count == 1 ? singular : plural;
 
     private static string FirstByte(int value) => value < 0 ? "none" : "0x" + value.ToString("X2", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -130,11 +130,10 @@ public sealed class HostResetStatistics
     private Verdict _firstVerdict;
     private CauseVerdictCounts? _counts;
     // Resets per second. Most hosts of a scan or a flood reset within one second only: that second is
-    // counted here, and the dictionary is made when a host's resets reach a second one.
+    // counted here, and the per-second counts are made when a host's resets reach a second one.
     private long _firstSecond;
     private int _firstSecondCount;
-    private Dictionary<long, int>? _perSecond;
-    private long _latestSecond = long.MinValue;
+    private RecentSecondCounts? _perSecond;
 
     internal HostResetStatistics(IpAddress128 address, HostRole role)
     {
@@ -204,26 +203,15 @@ public sealed class HostResetStatistics
             LastResetTime = time;
 
         long second = time / NanosPerSecond;
-        if (_latestSecond != long.MinValue && second <= _latestSecond - SecondsKept)
-            return; // too late to count against its second
         int count = CountInSecond(second);
-        if (count > PeakResetsPerSecond || (count == PeakResetsPerSecond && second * NanosPerSecond < PeakSecondStart))
+        if (count > PeakResetsPerSecond || (count == PeakResetsPerSecond && count > 0 && second * NanosPerSecond < PeakSecondStart))
         {
             PeakResetsPerSecond = count;
             PeakSecondStart = second * NanosPerSecond;
         }
-        if (second > _latestSecond)
-        {
-            _latestSecond = second;
-            if (_perSecond is not null && _perSecond.Count > 2 * SecondsKept)
-            {
-                foreach (long old in _perSecond.Keys.Where(s => s <= _latestSecond - SecondsKept).ToArray())
-                    _perSecond.Remove(old);
-            }
-        }
     }
 
-    /// <summary>Counts one more reset in <paramref name="second"/> and returns that second's count.</summary>
+    /// <summary>Counts one more reset in <paramref name="second"/> and returns that second's count (0: too late to count against its second).</summary>
     private int CountInSecond(long second)
     {
         if (_perSecond is null)
@@ -233,11 +221,9 @@ public sealed class HostResetStatistics
                 _firstSecond = second;
                 return ++_firstSecondCount;
             }
-            _perSecond = new Dictionary<long, int> { [_firstSecond] = _firstSecondCount };
+            _perSecond = new RecentSecondCounts(SecondsKept, _firstSecond, _firstSecondCount);
         }
-        int count = _perSecond.TryGetValue(second, out int seen) ? seen + 1 : 1;
-        _perSecond[second] = count;
-        return count;
+        return _perSecond.Add(second);
     }
 }
 

@@ -14,7 +14,18 @@ public static class CommunityId
 {
     public const byte ProtocolTcp = 6;
 
+    /// <summary>Length of the text: "1:" and the base64 of a 20-byte digest.</summary>
+    public const int TextLength = 2 + 28;
+
     public static string Compute(IpAddress128 addressA, ushort portA, IpAddress128 addressB, ushort portB, byte protocol = ProtocolTcp, ushort seed = 0)
+    {
+        Span<char> text = stackalloc char[TextLength];
+        TryCompute(addressA, portA, addressB, portB, text, out int length, protocol, seed);
+        return new string(text[..length]);
+    }
+
+    public static bool TryCompute(IpAddress128 addressA, ushort portA, IpAddress128 addressB, ushort portB, Span<char> destination, out int charsWritten,
+        byte protocol = ProtocolTcp, ushort seed = 0)
     {
         // The lower endpoint goes first: by address, then by port (the spec's flow-tuple ordering).
         if (addressA > addressB || (addressA == addressB && portA > portB))
@@ -38,6 +49,12 @@ public static class CommunityId
 
         Span<byte> digest = stackalloc byte[Sha1.HashSizeInBytes];
         Sha1.HashData(input[..offset], digest);
-        return "1:" + Convert.ToBase64String(digest);
+        charsWritten = 0;
+        if (destination.Length < TextLength || !Convert.TryToBase64Chars(digest, destination[2..], out int written))
+            return false;
+        destination[0] = '1';
+        destination[1] = ':';
+        charsWritten = 2 + written;
+        return true;
     }
 }

@@ -48,16 +48,16 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
         EndpointSummary client = clientParty == ResetParty.Originator ? c.Originator : c.Responder;
         EndpointSummary server = clientParty == ResetParty.Originator ? c.Responder : c.Originator;
         TextField(c.Uid);
-        TextField(ConnectionText.FormatIso(c.StartTime));
-        TextField(ZeekConnLogWriter.FormatTime(c.StartTime));
-        TextField(ZeekConnLogWriter.FormatInterval(c.DurationNanos));
-        TextField(IpAddress128.Format(client.Address));
+        IsoTimeField(c.StartTime);
+        EpochField(c.StartTime);
+        EpochField(c.DurationNanos);
+        AddressField(client.Address);
         NumberField(client.Port);
-        TextField(IpAddress128.Format(server.Address));
+        AddressField(server.Address);
         NumberField(server.Port);
-        TextField(IpAddress128.Format(c.Originator.Address));
+        AddressField(c.Originator.Address);
         NumberField(c.Originator.Port);
-        TextField(IpAddress128.Format(c.Responder.Address));
+        AddressField(c.Responder.Address);
         NumberField(c.Responder.Port);
         TextField(c.ConnState);
         TextField(c.History);
@@ -70,7 +70,10 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
         NumberField(c.MissedBytes);
         TextField(d?.ResetBy?.ToKebabCase() ?? "");
         TextField(d?.ResetByRole?.ToKebabCase() ?? "");
-        TextField(d is not null && d.ResetTime != 0 ? ConnectionText.FormatIso(d.ResetTime) : "");
+        if (d is not null && d.ResetTime != 0)
+            IsoTimeField(d.ResetTime);
+        else
+            TextField("");
         TextField(d?.Stage?.ToKebabCase() ?? "");
         TextField(d?.Cause.ToKebabCase() ?? "");
         TextField(d?.Verdict.ToKebabCase() ?? "");
@@ -86,13 +89,24 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
         TextField(d?.SiblingUid ?? "");
         TextField(d?.PriorUid ?? "");
         TextField(d?.FindingId ?? "");
-        TextField(ConnectionText.CommunityIdOf(c));
-        TextField(ConnectionText.WiresharkFilter(c));
+        Span<char> text = stackalloc char[ConnectionText.MaxWiresharkFilterLength];
+        ConnectionText.TryWriteCommunityId(c, text, out int length);
+        PlainField(text[..length]);
+        ConnectionText.TryWriteWiresharkFilter(c, text, out length);
+        PlainField(text[..length]);
         TunnelRecord? tunnel = c.Tunnel;
         TextField(tunnel?.KindName ?? "");
         TextField(tunnel?.Uid ?? "");
-        TextField(tunnel is null ? "" : IpAddress128.Format(tunnel.OuterOriginator));
-        TextField(tunnel is null ? "" : IpAddress128.Format(tunnel.OuterResponder));
+        if (tunnel is null)
+        {
+            TextField("");
+            TextField("");
+        }
+        else
+        {
+            AddressField(tunnel.OuterOriginator);
+            AddressField(tunnel.OuterResponder);
+        }
         EndRecord();
         RowsWritten++;
     }
@@ -135,6 +149,35 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
         Span<char> digits = stackalloc char[20];
         value.TryFormat(digits, out int length, default, CultureInfo.InvariantCulture);
         _writer.Write(digits[..length]);
+    }
+
+    private void AddressField(IpAddress128 address)
+    {
+        Span<char> text = stackalloc char[IpAddress128.MaxTextLength];
+        address.TryFormat(text, out int length);
+        PlainField(text[..length]);
+    }
+
+    private void IsoTimeField(long nanos)
+    {
+        Span<char> text = stackalloc char[ConnectionText.IsoLength];
+        ConnectionText.TryFormatIso(nanos, text, out int length);
+        PlainField(text[..length]);
+    }
+
+    /// <summary>Epoch seconds or an interval with six decimals, as in Zeek's logs.</summary>
+    private void EpochField(long nanos)
+    {
+        Span<char> text = stackalloc char[ZeekConnLogWriter.MaxTimeLength];
+        ZeekConnLogWriter.TryFormatTime(nanos, text, out int length);
+        PlainField(text[..length]);
+    }
+
+    /// <summary>Text this writer formatted itself (addresses, times, hashes, filters): nothing to quote or neutralise.</summary>
+    private void PlainField(ReadOnlySpan<char> value)
+    {
+        Separate();
+        _writer.Write(value);
     }
 
     private void EndRecord()

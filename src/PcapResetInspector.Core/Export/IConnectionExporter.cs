@@ -38,9 +38,19 @@ public static class ConnectionText
         format == TimeFormat.Iso ? FormatIso(nanos) : ZeekConnLogWriter.FormatTime(nanos);
 
     /// <summary>ISO 8601, UTC, microseconds (what libpcap timestamps usually carry).</summary>
-    public static string FormatIso(long nanos) =>
+    public static string FormatIso(long nanos)
+    {
+        Span<char> text = stackalloc char[IsoLength];
+        TryFormatIso(nanos, text, out int length);
+        return new string(text[..length]);
+    }
+
+    /// <summary>Length of <see cref="FormatIso"/>'s text for years 0001-9999.</summary>
+    public const int IsoLength = 27;
+
+    public static bool TryFormatIso(long nanos, Span<char> destination, out int charsWritten) =>
         DateTimeOffset.UnixEpoch.AddTicks(FloorDiv(nanos, 1000) * 10)
-            .ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+            .TryFormat(destination, out charsWritten, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>An address and port as Wireshark writes them: a.b.c.d:p, or [v6]:p.</summary>
     public static string Endpoint(IpAddress128 address, ushort port) =>
@@ -48,21 +58,34 @@ public static class ConnectionText
             ? IpAddress128.Format(address) + ":" + port.ToString(CultureInfo.InvariantCulture)
             : "[" + IpAddress128.Format(address) + "]:" + port.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Room for any <see cref="TryWriteWiresharkFilter"/> text.</summary>
+    public const int MaxWiresharkFilterLength = 2 * (9 + IpAddress128.MaxTextLength + 18);
+
     /// <summary>
     /// A Wireshark display filter for the connection's packets, in the shape of Wireshark's own
     /// "Conversation Filter" (both addresses and both ports, either direction).
     /// </summary>
     public static string WiresharkFilter(ConnectionSummary connection)
     {
+        Span<char> text = stackalloc char[MaxWiresharkFilterLength];
+        TryWriteWiresharkFilter(connection, text, out int length);
+        return new string(text[..length]);
+    }
+
+    public static bool TryWriteWiresharkFilter(ConnectionSummary connection, Span<char> destination, out int charsWritten)
+    {
         string field = IpAddress128.IsIPv4(connection.Originator.Address) ? "ip.addr" : "ipv6.addr";
-        return field + "==" + IpAddress128.Format(connection.Originator.Address) +
-               " && tcp.port==" + connection.Originator.Port.ToString(CultureInfo.InvariantCulture) +
-               " && " + field + "==" + IpAddress128.Format(connection.Responder.Address) +
-               " && tcp.port==" + connection.Responder.Port.ToString(CultureInfo.InvariantCulture);
+        EndpointSummary a = connection.Originator, b = connection.Responder;
+        return destination.TryWrite(CultureInfo.InvariantCulture,
+            $"{field}=={a.Address} && tcp.port=={a.Port} && {field}=={b.Address} && tcp.port=={b.Port}", out charsWritten);
     }
 
     public static string CommunityIdOf(ConnectionSummary connection) =>
         CommunityId.Compute(connection.Originator.Address, connection.Originator.Port, connection.Responder.Address, connection.Responder.Port);
+
+    public static bool TryWriteCommunityId(ConnectionSummary connection, Span<char> destination, out int charsWritten) =>
+        CommunityId.TryCompute(connection.Originator.Address, connection.Originator.Port, connection.Responder.Address, connection.Responder.Port,
+            destination, out charsWritten);
 
     private static long FloorDiv(long value, long divisor)
     {

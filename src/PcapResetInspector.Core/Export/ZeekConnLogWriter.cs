@@ -121,12 +121,23 @@ public sealed class ZeekConnLogWriter : IConnectionSink, IConnectionExporter, ID
     /// <summary>Zeek's time values: epoch seconds with six decimals (printf "%.6f", microseconds as libpcap gives them).</summary>
     public static string FormatTime(long nanos)
     {
+        Span<char> text = stackalloc char[MaxTimeLength];
+        TryFormatTime(nanos, text, out int length);
+        return new string(text[..length]);
+    }
+
+    /// <summary>Room for any <see cref="TryFormatTime"/> text: a sign, up to 20 digits, a point and 6 decimals.</summary>
+    public const int MaxTimeLength = 1 + 20 + 1 + 6;
+
+    public static bool TryFormatTime(long nanos, Span<char> destination, out int charsWritten)
+    {
         bool negative = nanos < 0;
         ulong magnitude = negative ? (ulong)(-(nanos + 1)) + 1 : (ulong)nanos;
         ulong micros = magnitude / 1000;
-        string text = (micros / 1_000_000).ToString(CultureInfo.InvariantCulture) + "." +
-                      (micros % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
-        return negative && micros != 0 ? "-" + text : text;
+        ulong seconds = micros / 1_000_000, fraction = micros % 1_000_000;
+        return negative && micros != 0
+            ? destination.TryWrite(CultureInfo.InvariantCulture, $"-{seconds}.{fraction:D6}", out charsWritten)
+            : destination.TryWrite(CultureInfo.InvariantCulture, $"{seconds}.{fraction:D6}", out charsWritten);
     }
 
     /// <summary>Zeek's interval values: seconds with six decimals.</summary>

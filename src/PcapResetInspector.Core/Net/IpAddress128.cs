@@ -12,7 +12,7 @@ namespace PcapResetInspector.Core.Net;
 /// code whose struct layouts belong to the assembly, so every method holding a UInt128 was left to the
 /// JIT and ran unoptimised through the first part of every run.
 /// </summary>
-public readonly struct IpAddress128 : IEquatable<IpAddress128>, IComparable<IpAddress128>
+public readonly struct IpAddress128 : IEquatable<IpAddress128>, IComparable<IpAddress128>, ISpanFormattable
 {
     private const ulong MappedPrefixLow = 0x0000_FFFF_0000_0000UL;
     private const ulong MappedMaskLow = 0xFFFF_FFFF_0000_0000UL;
@@ -75,22 +75,44 @@ public readonly struct IpAddress128 : IEquatable<IpAddress128>, IComparable<IpAd
     /// <summary>Dotted quad for IPv4, RFC 5952 text for IPv6.</summary>
     public static string Format(IpAddress128 address)
     {
-        if (!address.IsMappedIPv4)
-            return ToIPAddress(address).ToString();
-        // The dotted quad written directly: an export of a flood or a scan formats millions of addresses,
-        // and an IPAddress object for each was a tenth of what it allocated.
-        Span<char> text = stackalloc char[15];
-        uint value = (uint)address.Low;
-        int length = 0;
+        Span<char> text = stackalloc char[MaxTextLength];
+        address.TryFormat(text, out int length);
+        return new string(text[..length]);
+    }
+
+    /// <summary>The longest text form: an IPv6 address with an embedded IPv4 one (RFC 4291 §2.2).</summary>
+    public const int MaxTextLength = 45;
+
+    /// <summary>
+    /// Writes the text form into <paramref name="destination"/>. The dotted quad is written directly:
+    /// exports of floods and scans format millions of addresses, and a string or an IPAddress for
+    /// each was a tenth of what they allocated.
+    /// </summary>
+    public bool TryFormat(Span<char> destination, out int charsWritten)
+    {
+        if (!IsMappedIPv4)
+            return ToIPAddress(this).TryFormat(destination, out charsWritten);
+        uint value = (uint)Low;
+        charsWritten = 0;
         for (int shift = 24; shift >= 0; shift -= 8)
         {
             if (shift != 24)
-                text[length++] = '.';
-            ((byte)(value >> shift)).TryFormat(text[length..], out int written, default, CultureInfo.InvariantCulture);
-            length += written;
+            {
+                if (charsWritten >= destination.Length)
+                    return false;
+                destination[charsWritten++] = '.';
+            }
+            if (!((byte)(value >> shift)).TryFormat(destination[charsWritten..], out int written, default, CultureInfo.InvariantCulture))
+                return false;
+            charsWritten += written;
         }
-        return new string(text[..length]);
+        return true;
     }
+
+    bool ISpanFormattable.TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider) =>
+        TryFormat(destination, out charsWritten);
+
+    string IFormattable.ToString(string? format, IFormatProvider? formatProvider) => Format(this);
 
     public override string ToString() => Format(this);
 

@@ -14,6 +14,10 @@ public class CommunityIdTests
         IpAddress128 a = IpAddress128.Parse(source), b = IpAddress128.Parse(destination);
         Assert.Equal(expected, CommunityId.Compute(a, (ushort)sourcePort, b, (ushort)destinationPort));
         Assert.Equal(expected, CommunityId.Compute(b, (ushort)destinationPort, a, (ushort)sourcePort));
+        Span<char> text = stackalloc char[CommunityId.TextLength];
+        Assert.True(CommunityId.TryCompute(a, (ushort)sourcePort, b, (ushort)destinationPort, text, out int written));
+        Assert.Equal(expected, text[..written].ToString());
+        Assert.False(CommunityId.TryCompute(a, (ushort)sourcePort, b, (ushort)destinationPort, text[..^1], out _));
     }
 
     [Fact]

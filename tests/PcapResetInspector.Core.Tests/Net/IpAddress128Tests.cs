@@ -15,6 +15,22 @@ public class IpAddress128Tests
         Assert.Equal(expected, IpAddress128.Format(IpAddress128.Parse(text)));
     }
 
+    [Theory]
+    [InlineData("255.255.255.255")]
+    [InlineData("0.0.0.0")]
+    [InlineData("2001:db8:85a3::8a2e:370:7334")]
+    [InlineData("::ffff:0:10.0.0.1")] // IPv4-translated (RFC 2765): the longest text forms embed a dotted quad
+    public void Formats_in_place_and_refuses_a_buffer_one_char_short(string text)
+    {
+        IpAddress128 address = IpAddress128.Parse(text);
+        string expected = IPAddress.Parse(text) is var ip && ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4().ToString() : IPAddress.Parse(text).ToString();
+        Span<char> buffer = stackalloc char[IpAddress128.MaxTextLength];
+        Assert.True(address.TryFormat(buffer, out int written));
+        Assert.Equal(expected, buffer[..written].ToString());
+        Assert.False(address.TryFormat(buffer[..(written - 1)], out _));
+        Assert.Equal(expected, $"{address}"); // interpolation goes through ISpanFormattable
+    }
+
     [Fact]
     public void IPv4_and_its_mapped_form_are_equal_and_hash_alike()
     {
