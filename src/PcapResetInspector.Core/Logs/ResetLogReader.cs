@@ -121,7 +121,7 @@ public static class ResetLogReader
 
         private void AppendMessage(ReadOnlySpan<char> text)
         {
-            if (_sambaMessage.Length >= MaxMessageLength)
+            if (text.IsEmpty || _sambaMessage.Length >= MaxMessageLength)
             {
                 return;
             }

@@ -14,8 +14,9 @@ internal static partial class WebServerMessages
     [GeneratedRegex(@"^(?<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) \[(?<lvl>\w+)\] \d+#\d+: (?:\*\d+ )?(?<msg>.*)$", RegexOptions.CultureInvariant)]
     public static partial Regex NginxHeader();
 
-    // ngx_connection_error / ngx_ssl_connection_error: "<call>() failed (%d: strerror)" (ngx_log_errno).
-    [GeneratedRegex(@"\b(?<call>\w+)\(\) failed \((?<code>\d+): (?<text>[^)]*)\)", RegexOptions.CultureInvariant)]
+    // ngx_connection_error / ngx_ssl_connection_error: "<call>() failed (%d: strerror)" (ngx_log_errno);
+    // ngx_ssl_error puts OpenSSL's queue " (SSL: ...)" between the call and the errno.
+    [GeneratedRegex(@"\b(?<call>\w+)\(\) failed (?:\(SSL:.*?\) )?\((?<code>\d+): (?<text>[^)]*)\)", RegexOptions.CultureInvariant)]
     private static partial Regex NginxCallFailed();
 
     // src/event/ngx_event_openssl.c ngx_ssl_handshake: "peer closed connection in SSL handshake", with an
