@@ -37,7 +37,7 @@ internal sealed class LogLineSource
             {
                 int lineStart = _start;
                 _start += newline + 1;
-                if (skipping)
+                if (skipping || newline > MaxLineLength)
                 {
                     line = default;
                     overlong = true;
@@ -49,15 +49,17 @@ internal sealed class LogLineSource
             }
             if (_eof)
             {
-                overlong = skipping;
-                if (!skipping && _start < _end)
+                overlong = skipping || _end - _start > MaxLineLength;
+                if (!overlong && _start < _end)
                 {
                     line = TrimCarriageReturn(_buffer.AsSpan(_start, _end - _start));
                     _start = _end;
                     return true;
                 }
                 line = default;
-                return skipping;
+                bool any = overlong;
+                _start = _end;
+                return any;
             }
             if (_end - _start > MaxLineLength)
             {

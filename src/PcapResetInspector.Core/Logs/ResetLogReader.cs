@@ -108,7 +108,9 @@ public static class ResetLogReader
             }
             if (source.BinaryAt is long late)
             {
+                // Judged only at the end of a short input: nothing in it was a log line after all.
                 Problem = $"binary data at offset {late}, not a text log";
+                _resets.Clear();
                 _sambaLines = 0;
                 return;
             }
