@@ -13,6 +13,7 @@ public static class CliApplication
             "at which stage and why, and tells the benign (such as Windows' SMB 139/445 race) from the ones to act on.");
         root.Subcommands.Add(AnalyzeCommand.Create(output, error, terminal));
         root.Subcommands.Add(CaptureCommand.Create(output, error, terminal));
+        root.Subcommands.Add(ExplainCommand.Create(output, error, terminal));
         root.Subcommands.Add(InterfacesCommand.Create(output, error));
         return root;
     }

@@ -33,6 +33,8 @@ public static class ExitCodes
     /// no verdict to give (EX_DATAERR in sysexits.h).
     /// </summary>
     public const int NothingAnalysed = 65;
+    /// <summary>explain: a log could not be used (binary data, no timestamps, unreadable); the rest was still analysed and reported (EX_DATAERR).</summary>
+    public const int LogUnusable = 65;
     /// <summary>Invalid command-line usage (EX_USAGE).</summary>
     public const int UsageError = 64;
     /// <summary>A bug in this tool (EX_SOFTWARE); reported in one line, never as a stack trace.</summary>

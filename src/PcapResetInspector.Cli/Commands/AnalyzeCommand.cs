@@ -94,6 +94,21 @@ public sealed class AnalyzeSettings
     public string? WriteFlaggedPath { get; init; }
     public bool VerifyChecksums { get; init; }
     public bool ShowProgress { get; init; } = true;
+    /// <summary>A command built on `analyze` (explain): it picks the rows, watches the pipeline and writes the report instead.</summary>
+    internal IAnalysisExtension? Extension { get; init; }
+}
+
+/// <summary>What a command built on `analyze` adds to its run.</summary>
+internal interface IAnalysisExtension
+{
+    /// <summary>Which connections reach <see cref="Attach"/>'s listeners.</summary>
+    Core.Export.ConnectionSelection Selection { get; }
+
+    /// <summary>Called once the pipeline is built, before anything is read.</summary>
+    void Attach(Core.Analysis.AnalysisPipeline pipeline);
+
+    /// <summary>Writes the command's report and outputs in place of analyze's; returns the exit code it adds.</summary>
+    int Report(Reporting.ReportData analysis, TextWriter mainOutput, bool mainIsFile);
 }
 
 /// <summary>Ctrl+C (and SIGTERM) as a cancellation token: the first one stops reading, what was analysed is still written.</summary>

@@ -95,7 +95,8 @@ public sealed class AnalyzeWorker
         OutputSettings output = settings.Output;
         TextWriter mainOutput = mainFile ?? _output;
         bool isExport = output.Format != OutputFormat.Table;
-        IConnectionExporter? exporter = OutputRouting.CreateExporter(output, mainOutput);
+        IAnalysisExtension? extension = settings.Extension;
+        IConnectionExporter? exporter = extension is null ? OutputRouting.CreateExporter(output, mainOutput) : null;
 
         var rows = ReportRows.For(isExport, output.Listing);
         var extractor = settings.WriteFlaggedPath is not null ? new FlaggedPacketExtractor(output.IncludeVlan) : null;
@@ -107,10 +108,11 @@ public sealed class AnalyzeWorker
         {
             Tracker = new ConnectionTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums, MaxConnections = output.MaxConnections },
             Diagnosis = output.Diagnosis,
-            Selection = output.Selection,
-            Exporters = exporter is null || zeekInRemovalOrder ? [rows] : [exporter, rows],
+            Selection = extension?.Selection ?? output.Selection,
+            Exporters = extension is not null ? [] : exporter is null || zeekInRemovalOrder ? [rows] : [exporter, rows],
             RemovalOrderExporter = zeekInRemovalOrder ? (ZeekConnLogWriter)exporter! : null,
         });
+        extension?.Attach(pipeline);
         pipeline.Selected += (connection, diagnosis) =>
         {
             extractor?.Remember(connection);
@@ -163,7 +165,7 @@ public sealed class AnalyzeWorker
                     extractor = null; // and the report does not count packets of an extract that is not kept
                 }
             }
-            OutputRouting.CreateReport(output, mainOutput, mainFile is not null, _output, _error, _terminal)?.Write(new ReportData
+            var report = new ReportData
             {
                 Capture = pipeline.Statistics,
                 Tracker = pipeline.Tracker,
@@ -179,7 +181,11 @@ public sealed class AnalyzeWorker
                 Listing = output.Listing,
                 FlaggedPackets = extractor?.PacketsWritten,
                 Filter = filterCounts,
-            });
+            };
+            if (extension is not null)
+                exitCode = MoreSevere(exitCode, extension.Report(report, mainOutput, mainFile is not null));
+            else
+                OutputRouting.CreateReport(output, mainOutput, mainFile is not null, _output, _error, _terminal)?.Write(report);
             mainOutput.Flush();
             if (outputs.ReportFailures())
                 exitCode = MoreSevere(exitCode, ExitCodes.WriteError);

@@ -146,6 +146,7 @@ public sealed partial class CaptureAnalyzer
             ref TcpSegment segment = ref batch.Segments[index];
             if (Decode(in packet, out segment))
             {
+                SegmentObserver?.Observe(in segment, packet.Data);
                 CopyPayloadHead(ref segment, packet.Data, batch, index);
                 if (++batch.Count == SegmentsPerBatch)
                 {

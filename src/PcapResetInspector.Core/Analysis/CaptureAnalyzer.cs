@@ -32,6 +32,13 @@ public sealed partial class CaptureAnalyzer
     /// </summary>
     public bool DecodeOnSecondThread { get; set; }
 
+    /// <summary>
+    /// Sees every decoded TCP segment with its whole frame, on the thread that decodes (the second one
+    /// when <see cref="DecodeOnSecondThread"/>): for what needs more payload than the tracker keeps.
+    /// Read what it gathered only after <see cref="Run"/> returns.
+    /// </summary>
+    public ISegmentObserver? SegmentObserver { get; set; }
+
     /// <summary>Reads a source to its end (or until cancelled). Several sources read in turn form one timeline.</summary>
     /// <returns>False if cancellation stopped the read.</returns>
     public bool Run(IPacketSource source, CancellationToken cancellation = default)
@@ -58,7 +65,10 @@ public sealed partial class CaptureAnalyzer
     public void Process(in PacketRecord packet)
     {
         if (Decode(in packet, out TcpSegment segment))
+        {
+            SegmentObserver?.Observe(in segment, packet.Data);
             Track(in segment, packet.Data);
+        }
     }
 
     /// <summary>Counts and decodes a frame; true if it holds a TCP segment.</summary>

@@ -1,5 +1,6 @@
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Connections;
+using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Export;
 
@@ -18,7 +19,17 @@ public sealed class ConnectionSelection
     /// <summary>Causes to keep; empty keeps every cause.</summary>
     public IReadOnlySet<ResetCause> Causes { get; init; } = new HashSet<ResetCause>();
 
+    /// <summary>
+    /// Addresses whose undiagnosed connections are selected as well (either end), without <see cref="All"/>:
+    /// the peers a log names, whose connections that were not reset still tell where a line belongs.
+    /// </summary>
+    public IReadOnlySet<IpAddress128>? AlsoUndiagnosedOf { get; init; }
+
     public bool HasFilter => Verdicts.Count > 0 || Causes.Count > 0;
+
+    /// <summary>Whether an undiagnosed connection is a row.</summary>
+    public bool SelectsUndiagnosed(in ConnectionRoles roles) =>
+        Selects(null) || (AlsoUndiagnosedOf is { } peers && (peers.Contains(roles.Originator.Address) || peers.Contains(roles.Responder.Address)));
 
     public bool Selects(ResetDiagnosis? diagnosis)
     {
@@ -60,7 +71,7 @@ public sealed class SelectedConnectionSink : IDiagnosisSink
 
     public void AddUndiagnosed(in ConnectionRecord connection, ResetParty clientParty)
     {
-        if (_selection.Selects(null))
+        if (_selection.SelectsUndiagnosed(in connection.Roles))
             Emit(connection.Summary, null, clientParty);
     }
 

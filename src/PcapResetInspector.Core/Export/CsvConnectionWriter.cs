@@ -33,12 +33,29 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
     private int _fieldsInRecord;
 
     /// <param name="writeHeader">False when appending to a file that already has the header.</param>
-    public CsvConnectionWriter(TextWriter writer, bool leaveOpen = false, bool writeHeader = true)
+    /// <param name="leadingColumns">Columns of the caller's before the connection's (explain's log_* columns).</param>
+    public CsvConnectionWriter(TextWriter writer, bool leaveOpen = false, bool writeHeader = true, IReadOnlyList<string>? leadingColumns = null)
     {
         _writer = writer;
         _leaveOpen = leaveOpen;
         if (writeHeader)
-            WriteRecord(Columns);
+            WriteRecord([.. leadingColumns ?? [], .. Columns]);
+    }
+
+    /// <summary>A row of leading fields (see the constructor), then the connection's, empty when there is none to show.</summary>
+    public void Write(IReadOnlyList<string> leading, ConnectionSummary? c, ResetDiagnosis? d, ResetParty clientParty)
+    {
+        foreach (string field in leading)
+            TextField(field);
+        if (c is not null)
+        {
+            Write(c, d, clientParty);
+            return;
+        }
+        foreach (string _ in Columns)
+            TextField("");
+        EndRecord();
+        RowsWritten++;
     }
 
     public long RowsWritten { get; private set; }
@@ -121,7 +138,7 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
             _writer.Dispose();
     }
 
-    private void WriteRecord(string[] fields)
+    private void WriteRecord(IEnumerable<string> fields)
     {
         foreach (string field in fields)
             TextField(field);

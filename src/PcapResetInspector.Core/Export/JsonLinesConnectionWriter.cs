@@ -41,12 +41,44 @@ public sealed class JsonLinesConnectionWriter : IConnectionExporter, IDisposable
 
     public long RowsWritten { get; private set; }
 
-    public void Write(ConnectionSummary c, ResetDiagnosis? d, ResetParty clientParty)
+    public void Write(ConnectionSummary c, ResetDiagnosis? d, ResetParty clientParty) => Write(null, c, d, clientParty);
+
+    /// <summary>
+    /// A row that starts with fields of the caller's (explain's <c>log.*</c> keys), followed by the
+    /// connection's fields when there is one connection to show.
+    /// </summary>
+    public void Write(Action<Utf8JsonWriter>? leading, ConnectionSummary? c, ResetDiagnosis? d, ResetParty clientParty)
     {
         _buffer.ResetWrittenCount();
         _json.Reset(_buffer);
         Utf8JsonWriter j = _json;
         j.WriteStartObject();
+        leading?.Invoke(j);
+        if (c is not null)
+            WriteConnection(c, d, clientParty);
+        j.WriteEndObject();
+        j.Flush();
+
+        _writer.Write(Encoding.UTF8.GetString(_buffer.WrittenSpan));
+        _writer.Write('\n');
+        RowsWritten++;
+    }
+
+    /// <summary>Writes <paramref name="nanos"/> under <paramref name="name"/> in this writer's time format.</summary>
+    public void WriteTime(Utf8JsonWriter j, string name, long nanos)
+    {
+        if (_timeFormat == TimeFormat.Iso)
+        {
+            j.WriteString(name, ConnectionText.FormatIso(nanos));
+            return;
+        }
+        j.WritePropertyName(name);
+        j.WriteRawValue(ZeekConnLogWriter.FormatTime(nanos), skipInputValidation: true);
+    }
+
+    private void WriteConnection(ConnectionSummary c, ResetDiagnosis? d, ResetParty clientParty)
+    {
+        Utf8JsonWriter j = _json;
         WriteTime("ts", c.StartTime);
         j.WriteString("uid", c.Uid);
         j.WriteString("id.orig_h", IpAddress128.Format(c.Originator.Address));
@@ -78,12 +110,6 @@ public sealed class JsonLinesConnectionWriter : IConnectionExporter, IDisposable
         if (d is not null)
             WriteDiagnosis(d);
         j.WriteString("wireshark.filter", ConnectionText.WiresharkFilter(c));
-        j.WriteEndObject();
-        j.Flush();
-
-        _writer.Write(Encoding.UTF8.GetString(_buffer.WrittenSpan));
-        _writer.Write('\n');
-        RowsWritten++;
     }
 
     /// <summary>Zeek's tunnel_parents (a set of uids: an array in Zeek's JSON), then the outer addresses.</summary>
@@ -136,16 +162,7 @@ public sealed class JsonLinesConnectionWriter : IConnectionExporter, IDisposable
         }
     }
 
-    private void WriteTime(string name, long nanos)
-    {
-        if (_timeFormat == TimeFormat.Iso)
-        {
-            _json.WriteString(name, ConnectionText.FormatIso(nanos));
-            return;
-        }
-        _json.WritePropertyName(name);
-        _json.WriteRawValue(ZeekConnLogWriter.FormatTime(nanos), skipInputValidation: true);
-    }
+    private void WriteTime(string name, long nanos) => WriteTime(_json, name, nanos);
 
     public void Flush() => _writer.Flush();
 

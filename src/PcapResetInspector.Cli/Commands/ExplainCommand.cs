@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Globalization;
+using PcapResetInspector.Cli.Options;
+
+namespace PcapResetInspector.Cli.Commands;
+
+/// <summary>Options of `explain` and how they map to <see cref="ExplainSettings"/>.</summary>
+public static class ExplainCommand
+{
+    private const string Examples = """
+
+        Examples:
+          pcap-reset-inspector explain --log /var/log/samba/log.smbd server.pcap
+          pcap-reset-inspector explain --log log.10.0.0.7 --log log.10.0.0.8 rot-*.pcap
+          pcap-reset-inspector explain --log error.log --log-utc-offset +01:00 web.pcap --format json -o lines.json
+        """;
+
+    public static Command Create(TextWriter output, TextWriter error, Reporting.TerminalInfo? terminal = null)
+    {
+        var files = new Argument<string[]>("FILE")
+        {
+            Description = "Capture files as `analyze` takes them, read in order as one timeline; '-' reads standard input.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        files.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.Length > 1 && token.Value[0] == '-')
+                    result.AddError($"Unrecognized command or argument '{token.Value}'.");
+            }
+        });
+        var read = new Option<string[]>("--read", "-r") { Description = "A capture file to read (may be repeated)." };
+        var logs = new Option<string[]>("--log", "-l")
+        {
+            Description = "A log with \"Connection reset by peer\" lines: Samba (log.smbd, log.%I, log.%m), nginx, Apache httpd, sshd, PostgreSQL, Java, syslog or journal text (may be repeated).",
+            Required = true,
+        };
+        var offset = new Option<string?>("--log-utc-offset")
+        {
+            Description = "The logs' local time offset from UTC, e.g. +01:00 or -05:30 (default: inferred from the lines that name a client).",
+        };
+        var skew = new Option<string?>("--log-skew")
+        {
+            Description = "How far the logging host's clock may be from the capture's, e.g. 2s or 500ms (default 2s).",
+        };
+        var format = new Option<string?>("--format") { Description = "table (default), json (JSON lines) or csv: one row per reset log line." };
+        var path = new Option<string?>("--output", "-o") { Description = "Write the rows to FILE (the summary still goes to the terminal)." };
+        var filter = new Option<string?>("--filter", "-f") { Description = "Analyse only packets matching this BPF (tcpdump) filter." };
+        var progress = new Option<bool>("--no-progress") { Description = "No progress bar." };
+
+        var command = new Command("explain", "Find the connection each \"Connection reset by peer\" log line is about, and say who reset it, why, and whether the line needs action." + Examples)
+        {
+            files, read, logs, offset, skew, format, path, filter, progress,
+        };
+        command.SetAction(parse =>
+        {
+            string? offsetText = parse.GetValue(offset);
+            TimeSpan? utcOffset = null;
+            if (offsetText is not null)
+            {
+                if (!TryParseOffset(offsetText, out TimeSpan parsed))
+                {
+                    error.WriteLine($"pcap-reset-inspector: --log-utc-offset '{Reporting.SafeText.Escape(offsetText)}' is not an offset like +01:00, -05:30 or Z");
+                    return ExitCodes.UsageError;
+                }
+                utcOffset = parsed;
+            }
+            TimeSpan skewValue = TimeSpan.FromSeconds(2);
+            if (parse.GetValue(skew) is { } skewText && (!DurationText.TryParse(skewText, out skewValue) || skewValue < TimeSpan.Zero))
+            {
+                error.WriteLine($"pcap-reset-inspector: --log-skew '{Reporting.SafeText.Escape(skewText)}' is not a duration like 2s or 500ms");
+                return ExitCodes.UsageError;
+            }
+            ExplainFormat? rowFormat = parse.GetValue(format) switch
+            {
+                null or "table" => ExplainFormat.Table,
+                "json" => ExplainFormat.Json,
+                "csv" => ExplainFormat.Csv,
+                _ => null,
+            };
+            if (rowFormat is null)
+            {
+                error.WriteLine($"pcap-reset-inspector: --format '{Reporting.SafeText.Escape(parse.GetValue(format)!)}' is not one of table, json, csv");
+                return ExitCodes.UsageError;
+            }
+            var inputs = new List<string>();
+            inputs.AddRange(parse.GetValue(read) ?? []);
+            inputs.AddRange(parse.GetValue(files) ?? []);
+            var settings = new ExplainSettings
+            {
+                Inputs = inputs,
+                Logs = parse.GetValue(logs) ?? [],
+                UtcOffset = utcOffset,
+                Skew = skewValue,
+                Format = rowFormat.Value,
+                OutputPath = parse.GetValue(path),
+                Filter = parse.GetValue(filter),
+                ShowProgress = !parse.GetValue(progress),
+            };
+            using var interrupt = new InterruptSignal();
+            return new ExplainWorker(output, error, terminal: terminal).Run(settings, interrupt.Token);
+        });
+        return command;
+    }
+
+    /// <summary>"+01:00", "-0530", "+1", "Z" or "UTC".</summary>
+    internal static bool TryParseOffset(string text, out TimeSpan offset)
+    {
+        offset = TimeSpan.Zero;
+        text = text.Trim();
+        if (text is "Z" or "z" or "UTC" or "utc" or "0")
+            return true;
+        if (text.Length < 2 || text[0] is not ('+' or '-'))
+            return false;
+        string body = text[1..].Replace(":", "", StringComparison.Ordinal);
+        if (body.Length is not (1 or 2 or 4) || !body.All(char.IsAsciiDigit))
+            return false;
+        int hours = int.Parse(body.Length == 4 ? body[..2] : body, CultureInfo.InvariantCulture);
+        int minutes = body.Length == 4 ? int.Parse(body[2..], CultureInfo.InvariantCulture) : 0;
+        if (hours > 14 || minutes > 59 || hours * 60 + minutes > 14 * 60)
+            return false;
+        offset = new TimeSpan(hours, minutes, 0) * (text[0] == '-' ? -1 : 1);
+        return true;
+    }
+}
+
+public enum ExplainFormat { Table, Json, Csv }
+
+/// <summary>What `explain` was asked to do.</summary>
+public sealed class ExplainSettings
+{
+    public required IReadOnlyList<string> Inputs { get; init; }
+    public required IReadOnlyList<string> Logs { get; init; }
+    public TimeSpan? UtcOffset { get; init; }
+    public TimeSpan Skew { get; init; } = TimeSpan.FromSeconds(2);
+    public ExplainFormat Format { get; init; }
+    public string? OutputPath { get; init; }
+    public string? Filter { get; init; }
+    public bool ShowProgress { get; init; } = true;
+}
