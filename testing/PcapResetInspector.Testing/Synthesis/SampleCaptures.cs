@@ -20,6 +20,12 @@ public static class SampleCaptures
         new("normal-session.pcap", "Clean HTTP sessions over IPv4 and IPv6 closed with FIN/FIN/ACK", NormalSession),
     ];
 
+    /// <summary>The explain sample, captures/smb-office.pcap and the log.smbd its server wrote (smb-office.log.smbd), one hour ahead of UTC.</summary>
+    public const string OfficeCaptureFile = "smb-office.pcap", OfficeLogFile = "smb-office.log.smbd";
+
+    /// <summary>Thirty Windows clients of a Samba server (see <see cref="SambaOfficeDay"/>); call Build, then read Log.</summary>
+    public static SambaOfficeDay SmbOffice() => new(clients: 30, TimeSpan.FromHours(1), seed: 11);
+
     /// <summary>
     /// Two Windows clients (TTL 128, no TCP timestamps, window scale 8, as Windows 10/11 connect)
     /// open 445 and 139 to a Samba server (TTL 64) at nearly the same instant; see the race

@@ -35,6 +35,24 @@ public class SampleCaptureTests
     }
 
     [Fact]
+    public void ExplainSample_MatchesItsScript()
+    {
+        SambaOfficeDay office = SampleCaptures.SmbOffice();
+        byte[] capture = office.Build().ToPcapBytes();
+        byte[] log = System.Text.Encoding.UTF8.GetBytes(office.Log);
+        string folder = Path.Combine(RepositoryRoot(), "captures");
+        foreach ((string name, byte[] built) in new[] { (SampleCaptures.OfficeCaptureFile, capture), (SampleCaptures.OfficeLogFile, log) })
+        {
+            string path = Path.Combine(folder, name);
+            if (Environment.GetEnvironmentVariable("REGENERATE_SAMPLES") == "1")
+                File.WriteAllBytes(path, built);
+            Assert.True(File.Exists(path), path + " is missing: run REGENERATE_SAMPLES=1 dotnet test tests/PcapResetInspector.Core.Tests");
+            Assert.True(built.AsSpan().SequenceEqual(File.ReadAllBytes(path)), name + " differs from what SampleCaptures.SmbOffice writes");
+        }
+        Assert.InRange(capture.Length, 10_000, 64 * 1024);
+    }
+
+    [Fact]
     public void Samples_AreSmall()
     {
         foreach (SampleCapture sample in SampleCaptures.All)
