@@ -55,11 +55,19 @@ public static class AnalyzeCommand
         {
             Description = "No progress bar (it is shown on standard error only when that is a terminal and reading takes over a second).",
         };
+        var start = new Option<string?>("--start")
+        {
+            Description = "Analyse only packets from this time on: 2024-03-11T09:00:00+01:00, a time without a zone (read in --time-zone), epoch seconds, or +90s from the first packet.",
+        };
+        var end = new Option<string?>("--end")
+        {
+            Description = "Analyse only packets up to this time (the same forms as --start; +10m is ten minutes after the first packet).",
+        };
         var shared = new OutputOptions();
 
         var command = new Command("analyze", "Analyse capture files: rebuild every TCP connection, diagnose each reset (who, when, why, verdict) and report or export the flagged ones." + Examples)
         {
-            files, read, filter, writeFlagged, verifyChecksums, progress,
+            files, read, filter, writeFlagged, verifyChecksums, progress, start, end,
         };
         foreach (Option option in shared.Each)
             command.Options.Add(option);
@@ -69,10 +77,14 @@ public static class AnalyzeCommand
             var inputs = new List<string>();
             inputs.AddRange(parse.GetValue(read) ?? []);
             inputs.AddRange(parse.GetValue(files) ?? []);
+            OutputSettings outputSettings = shared.Read(parse);
+            if (!TryReadWindow(parse.GetValue(start), parse.GetValue(end), outputSettings.TimeZone, error, out Core.Capture.PacketTimeWindow? window))
+                return ExitCodes.UsageError;
             var settings = new AnalyzeSettings
             {
                 Inputs = inputs,
-                Output = shared.Read(parse),
+                Output = outputSettings,
+                Window = window,
                 Filter = parse.GetValue(filter),
                 WriteFlaggedPath = parse.GetValue(writeFlagged),
                 VerifyChecksums = parse.GetValue(verifyChecksums),
@@ -82,6 +94,36 @@ public static class AnalyzeCommand
             return new AnalyzeWorker(output, error, terminal: terminal).Run(settings, interrupt.Token);
         });
         return command;
+    }
+
+    private static bool TryReadWindow(string? start, string? end, TimeZoneInfo? zone, TextWriter error, out Core.Capture.PacketTimeWindow? window)
+    {
+        window = null;
+        if (start is null && end is null)
+            return true;
+        long? from = null, to = null;
+        bool fromRelative = false, toRelative = false;
+        foreach ((string? text, string name) in new[] { (start, "--start"), (end, "--end") })
+        {
+            if (text is null)
+                continue;
+            if (!TimeOptions.TryParseBound(text, zone, out long nanos, out bool relative))
+            {
+                error.WriteLine($"pcap-reset-inspector: {name} '{Reporting.SafeText.Escape(text)}' is not a time (2024-03-11T09:00:00+01:00, epoch seconds, or +90s from the first packet)");
+                return false;
+            }
+            if (name == "--start")
+                (from, fromRelative) = (nanos, relative);
+            else
+                (to, toRelative) = (nanos, relative);
+        }
+        if (from is { } f && to is { } t && fromRelative == toRelative && t < f)
+        {
+            error.WriteLine("pcap-reset-inspector: --end is before --start");
+            return false;
+        }
+        window = new Core.Capture.PacketTimeWindow { Start = from, StartIsRelative = fromRelative, End = to, EndIsRelative = toRelative };
+        return true;
     }
 }
 
@@ -94,6 +136,8 @@ public sealed class AnalyzeSettings
     public string? WriteFlaggedPath { get; init; }
     public bool VerifyChecksums { get; init; }
     public bool ShowProgress { get; init; } = true;
+    /// <summary>--start/--end: only packets inside this window are analysed.</summary>
+    public Core.Capture.PacketTimeWindow? Window { get; init; }
     /// <summary>A command built on `analyze` (explain): it picks the rows, watches the pipeline and writes the report instead.</summary>
     internal IAnalysisExtension? Extension { get; init; }
 }

@@ -132,7 +132,7 @@ public sealed class AnalyzeWorker
                     interrupted = true;
                     break;
                 }
-                int code = ReadOne(input, source => pipeline.Run(source, cancellation), filter, progress, out bool completed, cancellation);
+                int code = ReadOne(input, source => pipeline.Run(source, cancellation), filter, settings.Window, progress, out bool completed, cancellation);
                 exitCode = MoreSevere(exitCode, code);
                 if (!completed)
                 {
@@ -144,6 +144,8 @@ public sealed class AnalyzeWorker
 
         pipeline.EndOfInput();
         stopwatch.Stop();
+        // Counted now: the flagged-packet extract reads the inputs through the window again.
+        (long Outside, long Read)? windowCounts = settings.Window is { } w ? (w.PacketsOutside, w.PacketsRead) : null;
 
         // Nothing could be read at all: the error said so; an empty report or export would only hide it.
         if (exitCode != ExitCodes.Success && pipeline.Statistics.Packets == 0)
@@ -181,6 +183,7 @@ public sealed class AnalyzeWorker
                 Listing = output.Listing,
                 FlaggedPackets = extractor?.PacketsWritten,
                 Filter = filterCounts,
+                Window = windowCounts,
             };
             if (extension is not null)
                 exitCode = MoreSevere(exitCode, extension.Report(report, mainOutput, mainFile is not null));
@@ -235,7 +238,7 @@ public sealed class AnalyzeWorker
             {
                 extractor.Extract(source, capture, cancellation);
                 return true;
-            }, filter, progress: null, out _, cancellation, reportProblems: false);
+            }, filter, settings.Window, progress: null, out _, cancellation, reportProblems: false);
             exitCode = MoreSevere(exitCode, code);
         }
         capture.Flush();
@@ -246,7 +249,7 @@ public sealed class AnalyzeWorker
     }
 
     /// <summary>Opens one input, hands it to <paramref name="read"/>, and reports its problems; returns the exit code it deserves.</summary>
-    private int ReadOne(string input, Func<IPacketSource, bool> read, PacketFilterFactory? filter, ProgressLine? progress,
+    private int ReadOne(string input, Func<IPacketSource, bool> read, PacketFilterFactory? filter, PacketTimeWindow? window, ProgressLine? progress,
         out bool completed, CancellationToken cancellation, bool reportProblems = true)
     {
         completed = true;
@@ -288,7 +291,8 @@ public sealed class AnalyzeWorker
         using (source)
         {
             progress?.Begin(input, file);
-            IPacketSource packets = filter is null ? source : filter.Wrap(source);
+            IPacketSource filtered = filter is null ? source : filter.Wrap(source);
+            IPacketSource packets = window is null ? filtered : window.Wrap(filtered);
             try
             {
                 completed = read(packets);
@@ -299,8 +303,10 @@ public sealed class AnalyzeWorker
             }
             finally
             {
-                if (!ReferenceEquals(packets, source))
+                if (!ReferenceEquals(packets, filtered))
                     packets.Dispose();
+                if (!ReferenceEquals(filtered, source))
+                    filtered.Dispose();
                 progress?.End();
             }
 

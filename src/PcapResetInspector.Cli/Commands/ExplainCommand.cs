@@ -59,7 +59,7 @@ public static class ExplainCommand
             TimeSpan? utcOffset = null;
             if (offsetText is not null)
             {
-                if (!TryParseOffset(offsetText, out TimeSpan parsed))
+                if (!TimeOptions.TryParseOffset(offsetText, out TimeSpan parsed))
                 {
                     error.WriteLine($"pcap-reset-inspector: --log-utc-offset '{Reporting.SafeText.Escape(offsetText)}' is not an offset like +01:00, -05:30 or Z");
                     return ExitCodes.UsageError;
@@ -102,26 +102,6 @@ public static class ExplainCommand
             return new ExplainWorker(output, error, terminal: terminal).Run(settings, interrupt.Token);
         });
         return command;
-    }
-
-    /// <summary>"+01:00", "-0530", "+1", "Z" or "UTC".</summary>
-    internal static bool TryParseOffset(string text, out TimeSpan offset)
-    {
-        offset = TimeSpan.Zero;
-        text = text.Trim();
-        if (text is "Z" or "z" or "UTC" or "utc" or "0")
-            return true;
-        if (text.Length < 2 || text[0] is not ('+' or '-'))
-            return false;
-        string body = text[1..].Replace(":", "", StringComparison.Ordinal);
-        if (body.Length is not (1 or 2 or 4) || !body.All(char.IsAsciiDigit))
-            return false;
-        int hours = int.Parse(body.Length == 4 ? body[..2] : body, CultureInfo.InvariantCulture);
-        int minutes = body.Length == 4 ? int.Parse(body[2..], CultureInfo.InvariantCulture) : 0;
-        if (hours > 14 || minutes > 59 || hours * 60 + minutes > 14 * 60)
-            return false;
-        offset = new TimeSpan(hours, minutes, 0) * (text[0] == '-' ? -1 : 1);
-        return true;
     }
 }
 

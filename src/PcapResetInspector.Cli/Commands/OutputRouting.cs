@@ -30,6 +30,6 @@ internal static class OutputRouting
             : mainIsFile ? (standardOutput, terminal.OutputIsTerminal)
             : (standardError, terminal.ErrorIsTerminal);
         return writer is null ? null
-            : new TerminalReport(writer, isTerminal, terminal.Width, output.TimeFormat ?? TimeFormat.Iso, terminal.ColourAllowed);
+            : new TerminalReport(writer, isTerminal, terminal.Width, output.TimeFormat ?? TimeFormat.Iso, terminal.ColourAllowed) { Zone = output.TimeZone };
     }
 }

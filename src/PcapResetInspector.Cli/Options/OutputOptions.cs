@@ -89,6 +89,11 @@ public sealed class OutputOptions
         Description = "Connection-table cap: beyond it the oldest half-open attempts are evicted first (still reported, and counted). Default 100000; 0 for none.",
     };
 
+    public Option<string?> TimeZone { get; } = new("--time-zone")
+    {
+        Description = "The zone of the times the report prints: utc (default), local, or an offset like +01:00 (to compare with local-time logs); exports stay in UTC.",
+    };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q")
     {
         Description = "No summary on standard error when the output is an export, and no progress bar.",
@@ -118,10 +123,15 @@ public sealed class OutputOptions
                 result.AddError("--max-connections cannot be negative (0 means no cap).");
         });
         IdleGap.Validators.Add(DurationText.ValidatePositive);
+        TimeZone.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } zone && !TimeOptions.TryParseZone(zone, out _))
+                result.AddError($"--time-zone '{zone}' is not utc, local or an offset like +01:00.");
+        });
     }
 
     /// <summary>Every shared option, to add to a command.</summary>
-    public IEnumerable<Option> Each => [Format, Output, All, Top, List, Verdict, Cause, FailOn, TimeFormat, RaceWindow, IdleGap, IncludeVlan, MaxConnections, Quiet];
+    public IEnumerable<Option> Each => [Format, Output, All, Top, List, Verdict, Cause, FailOn, TimeFormat, TimeZone, RaceWindow, IdleGap, IncludeVlan, MaxConnections, Quiet];
 
     /// <summary>Reads the parsed values (already validated) into settings.</summary>
     public OutputSettings Read(ParseResult parse)
@@ -162,6 +172,7 @@ public sealed class OutputOptions
             IncludeVlan = parse.GetValue(IncludeVlan),
             MaxConnections = parse.GetValue(MaxConnections) ?? Core.Connections.ConnectionTrackerOptions.DefaultMaxConnections,
             Quiet = parse.GetValue(Quiet),
+            TimeZone = parse.GetValue(TimeZone) is { } zone && TimeOptions.TryParseZone(zone, out TimeZoneInfo? parsed) ? parsed : null,
         };
     }
 
@@ -213,6 +224,8 @@ public sealed class OutputSettings
     public bool IncludeVlan { get; init; }
     public int MaxConnections { get; init; } = Core.Connections.ConnectionTrackerOptions.DefaultMaxConnections;
     public bool Quiet { get; init; }
+    /// <summary>The zone of the report's times; null for UTC.</summary>
+    public TimeZoneInfo? TimeZone { get; init; }
 
     /// <summary>--fail-on: whether a listed diagnosis with this verdict trips it.</summary>
     public bool Trips(Verdict verdict) => FailOn is { } threshold &&

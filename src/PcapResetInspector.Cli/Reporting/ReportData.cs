@@ -36,6 +36,8 @@ public sealed class ReportData
 
     /// <summary>The -f expression with the packets it kept out of those read, if one was given.</summary>
     public (string Expression, long Matched, long Read)? Filter { get; init; }
+    /// <summary>--start/--end: packets read outside the window (not analysed), of all read.</summary>
+    public (long Outside, long Read)? Window { get; init; }
 }
 
 /// <summary>

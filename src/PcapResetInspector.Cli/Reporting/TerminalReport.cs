@@ -84,6 +84,8 @@ public sealed partial class TerminalReport
         string elapsed = data.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
         Row(grid, "Packets", $"{N(stats.Packets)} ({N(stats.CapturedBytes)} bytes captured) from {(data.Source is { } source ? Esc(SafeText.Escape(source)) : null) ?? (stats.FilesRead == 1 ? "1 file" : $"{stats.FilesRead} files")} in {elapsed} s" +
                              (data.Interrupted ? " [yellow](interrupted)[/]" : ""), markup: true);
+        if (data.Window is { } window)
+            Row(grid, "Window", $"--start/--end left out {N(window.Outside)} of {N(window.Read)} packets read");
         if (data.Filter is { } filter)
             Row(grid, "Filter", $"\"{SafeText.Escape(filter.Expression)}\" kept {N(filter.Matched)} of {N(filter.Read)} packets");
         if (stats.Packets > 0)
@@ -310,7 +312,12 @@ public sealed partial class TerminalReport
 
     private static int Severity(Verdict verdict) => ConnectionGroups.Severity(verdict);
 
-    private string Time(long nanos) => ConnectionText.FormatTime(nanos, _timeFormat);
+    private string Time(long nanos) => _timeFormat == TimeFormat.Iso && Zone is { } zone
+        ? ConnectionText.FormatIso(nanos, zone)
+        : ConnectionText.FormatTime(nanos, _timeFormat);
+
+    /// <summary>The zone of the ISO times printed (--time-zone); null for UTC.</summary>
+    public TimeZoneInfo? Zone { get; init; }
 
     private static string Esc(string text) => Markup.Escape(text);
 

@@ -45,7 +45,12 @@ public static class ConnectionText
         return new string(text[..length]);
     }
 
-    /// <summary>Length of <see cref="FormatIso"/>'s text for years 0001-9999.</summary>
+    /// <summary>ISO 8601 in <paramref name="zone"/>, with its offset at that instant: 2024-03-11T09:00:00.000000+01:00.</summary>
+    public static string FormatIso(long nanos, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(DateTimeOffset.UnixEpoch.AddTicks(FloorDiv(nanos, 1000) * 10), zone)
+            .ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
+
+    /// <summary>Length of <see cref="FormatIso(long)"/>'s text for years 0001-9999.</summary>
     public const int IsoLength = 27;
 
     public static bool TryFormatIso(long nanos, Span<char> destination, out int charsWritten) =>
