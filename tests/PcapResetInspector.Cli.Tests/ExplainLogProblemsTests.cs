@@ -28,6 +28,7 @@ public sealed class ExplainLogProblemsTests : IDisposable
         Assert.Contains("not a text log", error);
         Assert.Contains("Capture: ", result.Output);
         Assert.Contains("1 reset line: 1 actionable", result.Output);
+        Assert.Contains("auth.log: 1 line, 1 about resets", result.Output);
         Assert.Contains("auth.log:1", result.Output);
     }
 

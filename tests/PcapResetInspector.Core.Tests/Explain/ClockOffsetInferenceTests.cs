@@ -114,5 +114,6 @@ public class ClockOffsetInferenceTests
         LogClockOffset clock = matcher.Offsets["log.smbd"];
         Assert.Equal((TimeSpan.Zero, OffsetSource.Assumed, 3), (clock.Offset, clock.Source, clock.LinesTried));
         Assert.All(matches, m => Assert.Equal(NoMatchReason.OutsideCapture, m.Reason)); // local +01:00 read as UTC
+        Assert.All(matches, m => Assert.Contains("taken to be UTC", m.How)); // and the line says the clock may be the reason
     }
 }

@@ -119,6 +119,8 @@ public class LogMatcherTests
         ]);
         Assert.Equal((LogMatchKind.None, NoMatchReason.OutsideCapture), (matches[0].Kind, matches[0].Reason));
         Assert.Contains("outside the capture's time range", matches[0].How);
+        Assert.DoesNotContain("Z UTC", matches[0].How);
+        Assert.DoesNotContain("--log-utc-offset", matches[0].How); // the offset was given
         Assert.Equal((LogMatchKind.None, NoMatchReason.NothingNearTime), (matches[1].Kind, matches[1].Reason));
         Assert.Contains("nearest", matches[1].How);
     }
