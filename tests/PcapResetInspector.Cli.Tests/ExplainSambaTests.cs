@@ -76,4 +76,14 @@ public sealed class ExplainSambaTests : IDisposable
         }
         Assert.Contains("inferred from", result.Error);
     }
+
+    [Fact]
+    public void The_table_shows_a_few_benign_lines_per_cause_and_names_an_option_explain_has_for_the_rest()
+    {
+        (string capture, string log, _) = Write(60, TimeSpan.FromHours(1));
+        CliResult result = CliRunner.Run("explain", "--no-progress", "--log", log, capture);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("more benign line(s) of the 139/445 race (--format json or csv lists every line)", result.Output);
+        Assert.DoesNotContain("--list", result.Output);
+    }
 }

@@ -49,7 +49,7 @@ public sealed class ExplainReport(TextWriter writer, int width)
         foreach ((ResetCause cause, int hidden) in benignHidden)
         {
             writer.WriteLine();
-            writer.WriteLine($"... and {N(hidden)} more benign line(s) of {LineAdvice.Short(cause)} (--list all shows every line)");
+            writer.WriteLine($"... and {N(hidden)} more benign line(s) of {LineAdvice.Short(cause)} (--format json or csv lists every line)");
         }
     }
 
@@ -130,7 +130,7 @@ public sealed class ExplainReport(TextWriter writer, int width)
 
     private static string LogLine(string path, LogReadResult result, LogClockOffset? clock)
     {
-        string counts = $"Log {path}: {N(result.LinesRead)} lines, {N(result.Resets.Count)} about resets, {N(result.LinesSkipped)} skipped" +
+        string counts = $"Log {path}: {N(result.LinesRead)} line{(result.LinesRead == 1 ? "" : "s")}, {N(result.Resets.Count)} about resets, {N(result.LinesSkipped)} skipped" +
                         (result.LinesWithoutTimestamp > 0 ? $", {N(result.LinesWithoutTimestamp)} without a time" : "") +
                         (result.OverlongLines > 0 ? $", {N(result.OverlongLines)} over 64 KiB" : "");
         if (result.Problem is { } problem)
@@ -143,7 +143,8 @@ public sealed class ExplainReport(TextWriter writer, int width)
             OffsetSource.Given => "given with --log-utc-offset",
             OffsetSource.InLines => "written in the lines",
             OffsetSource.Inferred => $"inferred from {N(clock.SupportingLines)} of {N(clock.LinesTried)} lines naming a client",
-            _ => clock.LinesTried == 0 ? "assumed: no line names a client to infer it from" : $"assumed: none of {N(clock.LinesTried)} lines naming a client met a connection of it at any offset",
+            _ => (clock.LinesTried == 0 ? "assumed: no line names a client to infer it from" : $"assumed: none of {N(clock.LinesTried)} lines naming a client met a connection of it at any offset")
+                 + " (give --log-utc-offset if the log is not in UTC)",
         };
         string secondary = clock.Secondary is { } other
             ? $"; UTC{ExplainRowWriter.OffsetText(other)} for {N(clock.SecondaryLines)} lines (a daylight-saving change)"

@@ -79,11 +79,16 @@ public sealed class LogMatcher
             return MatchAt(line, peer, carried);
         LogClockOffset clock = _offsets[line.File];
         LogLineMatch first = MatchAt(line, peer, clock.Offset);
+        if (first.Kind == LogMatchKind.None && clock.Source == OffsetSource.Assumed)
+            return new LogLineMatch { Line = first.Line, Kind = first.Kind, How = first.How + AssumedClock, Reason = first.Reason, UtcNanos = first.UtcNanos, Offset = first.Offset };
         if (first.Kind != LogMatchKind.None || clock.Secondary is not { } secondary)
             return first;
         LogLineMatch second = MatchAt(line, peer, secondary);
         return second.Kind != LogMatchKind.None ? second : first;
     }
+
+    /// <summary>Said of a line that matched nothing when no offset could be inferred for its log: the clock may be what is wrong.</summary>
+    private const string AssumedClock = "; the log's clock was taken to be UTC for want of lines to infer it from: give --log-utc-offset if it is not";
 
     private LogLineMatch MatchAt(LogResetLine line, LinePeer peer, TimeSpan offset)
     {
@@ -93,7 +98,7 @@ public sealed class LogMatcher
             new() { Line = line, Kind = kind, How = how, Candidates = candidates ?? [], Reason = reason, UtcNanos = utc, Offset = offset };
 
         if (to < _captureStart || from > _captureEnd)
-            return Result(LogMatchKind.None, $"outside the capture's time range: the line is at {Iso(utc)} UTC, the capture covers {Iso(_captureStart)} to {Iso(_captureEnd)}",
+            return Result(LogMatchKind.None, $"outside the capture's time range: the line is at {Iso(utc)}, the capture covers {Iso(_captureStart)} to {Iso(_captureEnd)}",
                 reason: NoMatchReason.OutsideCapture);
 
         if (peer.IsKnown)
