@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 namespace PcapResetInspector.LibPcap;
 
 /// <summary>
-/// Where libpcap lives on each platform. Debian ships only the versioned name (libpcap.so.0.8 from
-/// package libpcap0.8, linked as libpcap.so.1 by newer releases); the unversioned libpcap.so comes
-/// with the -dev package only. macOS has libpcap.dylib; Windows has Npcap's wpcap.dll.
+/// Where libpcap lives on each platform, as SharpPcap 6.3.1 looks for it (its
+/// LibPcapSafeNativeMethods.Resolver.cs): on Linux libpcap.so (the -dev link), then the versioned names Debian's
+/// libpcap0.8 and newer releases ship; macOS has libpcap.dylib; Windows has Npcap's wpcap.dll in System32\Npcap.
 /// </summary>
 public static class LibPcapLibrary
 {
@@ -14,8 +14,8 @@ public static class LibPcapLibrary
         if (platform == OSPlatform.Windows)
             return ["wpcap"];
         if (platform == OSPlatform.OSX)
-            return ["libpcap.A.dylib", "libpcap.dylib"];
-        return ["libpcap.so.1", "libpcap.so.0.8", "libpcap.so"];
+            return ["libpcap.dylib"];
+        return ["libpcap.so", "libpcap.so.0", "libpcap.so.0.8", "libpcap.so.1"];
     }
 
     /// <summary>What to tell a user who has no libpcap.</summary>
@@ -24,11 +24,11 @@ public static class LibPcapLibrary
         if (platform == OSPlatform.Windows)
             return "install Npcap (https://npcap.com) with the WinPcap-compatible mode";
         if (platform == OSPlatform.OSX)
-            return "libpcap ships with macOS; check that /usr/lib/libpcap.A.dylib is present";
+            return "libpcap ships with macOS; check that /usr/lib/libpcap.dylib is present";
         return "install libpcap (Debian/Ubuntu: apt-get install libpcap0.8; Fedora/RHEL: dnf install libpcap)";
     }
 
-    /// <summary>Tries each candidate name in order; true with the handle of the first that loads.</summary>
+    /// <summary>Tries each candidate name in order; true with the handle of the first that loads. For tests and diagnostics.</summary>
     public static bool TryLoad(OSPlatform platform, out IntPtr handle, out string? loadedName)
     {
         foreach (string name in CandidateNames(platform))

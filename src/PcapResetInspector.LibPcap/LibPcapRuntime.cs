@@ -1,16 +1,14 @@
-using System.Runtime.InteropServices;
-
 namespace PcapResetInspector.LibPcap;
 
 /// <summary>
-/// Whether libpcap can be used in this process. The library is looked for once, on first use, under the
-/// names <see cref="LibPcapLibrary.CandidateNames"/> gives; reading and filtering capture files never need it.
+/// Whether libpcap can be used in this process. SharpPcap loads it on first use, under the names
+/// <see cref="LibPcapLibrary.CandidateNames"/> gives; reading capture files never needs it.
 /// </summary>
 public static class LibPcapRuntime
 {
     private static readonly Lazy<string?> LibraryVersion = new(ReadVersion, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>True when a libpcap loaded and exports the calls this binding makes first.</summary>
+    /// <summary>True when SharpPcap found a libpcap and could call it.</summary>
     public static bool IsAvailable => LibraryVersion.Value is not null;
 
     /// <summary>pcap_lib_version(3PCAP) text, such as "libpcap version 1.10.3 (with TPACKET_V3)"; null when unavailable.</summary>
@@ -23,17 +21,19 @@ public static class LibPcapRuntime
             throw new LibPcapUnavailableException();
     }
 
-    private static unsafe string? ReadVersion()
+    private static string? ReadVersion()
     {
-        nint library = Interop.LibraryHandle;
-        // A library by one of the names that is not libpcap (or a stub) lacks the entry points: treat it as absent.
-        if (library == 0
-            || !NativeLibrary.TryGetExport(library, "pcap_create", out _)
-            || !NativeLibrary.TryGetExport(library, "pcap_lib_version", out _))
+        try
+        {
+            // SharpPcap's first call into libpcap: a missing library shows as DllNotFoundException, possibly
+            // wrapped by the type initialiser of SharpPcap's binding; a library without the call, as EntryPointNotFound.
+            string version = SharpPcap.Pcap.Version;
+            return version.StartsWith("libpcap", StringComparison.Ordinal) || version.Contains("Npcap", StringComparison.Ordinal)
+                ? version : null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or BadImageFormatException)
         {
             return null;
         }
-
-        return NativeText.Decode(Interop.pcap_lib_version());
     }
 }

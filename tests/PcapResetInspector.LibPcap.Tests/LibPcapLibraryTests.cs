@@ -5,9 +5,10 @@ namespace PcapResetInspector.LibPcap.Tests;
 public class LibPcapLibraryTests
 {
     [Fact]
-    public void Linux_TriesTheVersionedNamesBeforeTheDevLink()
+    public void Linux_NamesWhatSharpPcapTries_IncludingDebiansVersionedName()
     {
-        Assert.Equal(["libpcap.so.1", "libpcap.so.0.8", "libpcap.so"], LibPcapLibrary.CandidateNames(OSPlatform.Linux));
+        // SharpPcap 6.3.1's resolver order; the message for a missing libpcap lists these.
+        Assert.Equal(["libpcap.so", "libpcap.so.0", "libpcap.so.0.8", "libpcap.so.1"], LibPcapLibrary.CandidateNames(OSPlatform.Linux));
     }
 
     [Fact]

@@ -74,14 +74,6 @@ public class LiveCaptureErrorsTests
         Assert.Contains("can't mmap rx ring", other.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void ActivationWarnings_ReadAsWarnings()
-    {
-        Assert.Contains("does not support promiscuous mode", LiveCaptureErrors.ActivationWarning("wlan0", 2, "That device doesn't support promiscuous mode", ""),
-            StringComparison.Ordinal);
-        Assert.Contains("something odd", LiveCaptureErrors.ActivationWarning("wlan0", 1, "Generic warning", "something odd"), StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData(0)]
     [InlineData(262_145)]

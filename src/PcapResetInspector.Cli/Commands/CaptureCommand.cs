@@ -63,6 +63,11 @@ public static class CaptureCommand
         {
             Description = "Kernel capture buffer in KiB, as tcpdump -B (raise it when packets are dropped).",
         };
+        var ringSize = new Option<int>("--ring-size")
+        {
+            Description = "MiB of packets held between the capture thread and the analysis, to absorb bursts (default 64).",
+            DefaultValueFactory = _ => 64,
+        };
         var write = new Option<string?>("--write", "-w")
         {
             Description = "Also save the raw packets to this pcap file, for later `analyze` runs.",
@@ -99,6 +104,11 @@ public static class CaptureCommand
             if (result.GetValueOrDefault<long?>() is <= 0)
                 result.AddError("--count must be a positive number of packets.");
         });
+        ringSize.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 1024)
+                result.AddError("--ring-size must be between 1 and 1024 MiB.");
+        });
         snaplen.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() is < 64 or > 262144)
@@ -107,7 +117,7 @@ public static class CaptureCommand
 
         var command = new Command("capture", "Capture live on an interface through libpcap and diagnose each reset as its connection ends." + Examples)
         {
-            iface, expression, filter, count, autostop, duration, snaplen, noPromisc, bufferSize, write, csv, reportEvery,
+            iface, expression, filter, count, autostop, duration, snaplen, noPromisc, bufferSize, ringSize, write, csv, reportEvery,
         };
         foreach (Option option in shared.Each)
             command.Options.Add(option);
@@ -143,6 +153,7 @@ public static class CaptureCommand
                 SnapLength = parse.GetValue(snaplen),
                 Promiscuous = !parse.GetValue(noPromisc),
                 BufferSizeKiB = parse.GetValue(bufferSize),
+                RingMiB = parse.GetValue(ringSize),
                 RawOutputPath = parse.GetValue(write),
                 CsvPath = parse.GetValue(csv),
                 ReportEvery = reportPeriod,
@@ -188,6 +199,8 @@ public sealed class CaptureSettings
     public int SnapLength { get; init; } = 128;
     public bool Promiscuous { get; init; } = true;
     public int? BufferSizeKiB { get; init; }
+    /// <summary>Size of the ring between the capture thread and the analysis.</summary>
+    public int RingMiB { get; init; } = 64;
     public string? RawOutputPath { get; init; }
     public string? CsvPath { get; init; }
     public TimeSpan? ReportEvery { get; init; } = TimeSpan.FromSeconds(30);

@@ -22,7 +22,6 @@ public sealed class CaptureWorker
 {
     /// <summary>How long a race loser may wait for its winner before it is judged alone (a live capture has no end of input).</summary>
     private static readonly TimeSpan LiveRaceHoldLimit = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan Housekeeping = TimeSpan.FromSeconds(1);
 
     private readonly TextWriter _output;
     private readonly TextWriter _error;
@@ -138,6 +137,9 @@ public sealed class CaptureWorker
 
             var clock = Stopwatch.StartNew();
             var status = new LiveStatus(_error, _terminal.ErrorIsTerminal && !output.Quiet, output.Quiet ? null : settings.ReportEvery);
+            // Packets come off the kernel on their own thread into this ring; the analysis below reads it.
+            using var ring = new PacketRing(settings.RingMiB * 1024L * 1024, settings.SnapLength, capture.LinkType, capture.Name);
+            var reader = new CaptureThread(capture, ring, settings.PacketLimit);
             long lastChores = 0;
             void Chores()
             {
@@ -149,17 +151,17 @@ public sealed class CaptureWorker
                 long now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
                 pipeline.AdvanceTime(now);
                 raw?.Flush();
-                status.Update(clock.Elapsed, pipeline.Statistics.Packets, pipeline.Tracker.ActiveConnections, pipeline.Resets, TryStatistics(capture)?.Dropped);
+                long? dropped = TryStatistics(capture)?.Dropped is long kernel ? kernel + ring.Dropped : null;
+                status.Update(clock.Elapsed, pipeline.Statistics.Packets, pipeline.Tracker.ActiveConnections, pipeline.Resets, dropped);
             }
-            capture.Idle = Chores;
+            ring.Idle = Chores;
 
-            using CancellationTokenRegistration onInterrupt = cancellation.Register(capture.Stop);
-            using var stopAfter = settings.TimeLimit is { } limit ? new Timer(_ => capture.Stop(), null, limit, Timeout.InfiniteTimeSpan) : null;
-            using var wakeUp = new Timer(_ => capture.Wake(), null, Housekeeping, Housekeeping);
+            using CancellationTokenRegistration onInterrupt = cancellation.Register(reader.Stop);
+            using var stopAfter = settings.TimeLimit is { } limit ? new Timer(_ => reader.Stop(), null, limit, Timeout.InfiniteTimeSpan) : null;
+            reader.Start();
 
-            long limitPackets = settings.PacketLimit ?? long.MaxValue;
             long packets = 0;
-            while (packets < limitPackets && capture.TryReadNext(out PacketRecord packet))
+            while (ring.TryReadNext(out PacketRecord packet))
             {
                 raw?.Write(in packet);
                 pipeline.Process(in packet);
@@ -167,8 +169,8 @@ public sealed class CaptureWorker
                 if ((packets & 0x3FF) == 0)
                     Chores();
             }
-            capture.Idle = null;
-            capture.Stop();
+            reader.Stop();
+            reader.Join();
             LiveCaptureStatistics? counters = TryStatistics(capture);
             status.Clear();
 
@@ -179,6 +181,11 @@ public sealed class CaptureWorker
             if (capture.StopProblem is { } failure)
             {
                 _error.WriteLine("pcap-reset-inspector: " + SafeText.Escape(failure.Message));
+                exitCode = ExitCodes.CaptureError;
+            }
+            else if (reader.Failure is { } crash)
+            {
+                _error.WriteLine("pcap-reset-inspector: capture failed: " + SafeText.Escape(crash.Message));
                 exitCode = ExitCodes.CaptureError;
             }
 
@@ -201,13 +208,20 @@ public sealed class CaptureWorker
             mainOutput.Flush();
 
             // tcpdump's closing lines, so the drop counters are where sysadmins look for them.
-            _error.WriteLine($"{N(packets)} packets captured");
+            _error.WriteLine($"{N(reader.PacketsTaken)} packets captured");
             if (counters is { } c)
             {
                 _error.WriteLine($"{N(c.Received)} packets received by filter");
                 _error.WriteLine($"{N(c.Dropped)} packets dropped by kernel");
                 if (c.InterfaceDropped > 0)
                     _error.WriteLine($"{N(c.InterfaceDropped)} packets dropped by interface");
+            }
+            // Our own drops, apart from the kernel's: captured, but the analysis was a whole ring behind.
+            if (ring.Dropped > 0)
+            {
+                _error.WriteLine($"{N(ring.Dropped)} packets dropped by pcap-reset-inspector: the analysis fell behind by a full " +
+                                 $"{settings.RingMiB} MiB ring (peak {N(ring.PeakBytes / (1024 * 1024))} MiB; {N(packets)} analysed); " +
+                                 "raise --ring-size, narrow the filter, or write with -w and analyze the file");
             }
             // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
             if (pipeline.Diagnosis.Findings.Count > 0 && output.Trips(Verdict.Suspicious))

@@ -1,86 +1,84 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using SharpPcap;
+using SharpPcap.LibPcap;
 
 namespace PcapResetInspector.LibPcap;
 
-/// <summary>Lists the interfaces libpcap can open.</summary>
-public static unsafe class CaptureDevices
+/// <summary>Lists the interfaces libpcap can open, through SharpPcap's <see cref="LibPcapLiveDeviceList"/>.</summary>
+public static class CaptureDevices
 {
+    // pcap/pcap.h PCAP_IF_* flag bits.
+    private const uint PcapIfLoopback = 0x1;
+    private const uint PcapIfUp = 0x2;
+    private const uint PcapIfRunning = 0x4;
+    private const uint PcapIfWireless = 0x8;
+    private const uint PcapIfConnectionStatus = 0x30;
+
     /// <summary>
     /// Every interface pcap_findalldevs(3PCAP) reports, in its order (it puts interfaces that are up and
     /// running first). Throws <see cref="LibPcapUnavailableException"/> without libpcap and
     /// <see cref="LiveCaptureException"/> (<see cref="LiveCaptureErrorKind.Other"/>) when listing fails.
     /// An empty list can also mean the process may not open any interface.
     /// </summary>
-    public static IReadOnlyList<CaptureDevice> List()
+    public static IReadOnlyList<CaptureDevice> List() => Interfaces().Select(Describe).ToList();
+
+    /// <summary>SharpPcap's view of every interface, fresh (not its cached <see cref="LibPcapLiveDeviceList.Instance"/>).</summary>
+    internal static IReadOnlyList<PcapInterface> Interfaces()
     {
         LibPcapRuntime.EnsureAvailable();
-        Interop.PcapInterface* first = null;
-        byte* errorBuffer = stackalloc byte[Interop.ErrorBufferSize];
-        errorBuffer[0] = 0;
-        if (Interop.pcap_findalldevs(&first, errorBuffer) != 0)
-        {
-            throw new LiveCaptureException(LiveCaptureErrorKind.Other,
-                "Cannot list the capture interfaces: " + NativeText.Decode(new ReadOnlySpan<byte>(errorBuffer, Interop.ErrorBufferSize)));
-        }
-
         try
         {
-            var devices = new List<CaptureDevice>();
-            for (Interop.PcapInterface* entry = first; entry is not null; entry = entry->Next)
-                devices.Add(Describe(entry, SocketAddressLayout.Current));
-            return devices;
+            return LibPcapLiveDeviceList.New().Select(device => device.Interface).OfType<PcapInterface>().ToList();
         }
-        finally
+        catch (PcapException e)
         {
-            if (first is not null)
-                Interop.pcap_freealldevs(first);
+            throw new LiveCaptureException(LiveCaptureErrorKind.Other, "Cannot list the capture interfaces: " + e.Message, e.Message, e);
         }
     }
 
-    private static CaptureDevice Describe(Interop.PcapInterface* entry, SocketAddressLayout layout)
+    private static CaptureDevice Describe(PcapInterface entry)
     {
         var addresses = new List<string>();
-        for (Interop.PcapAddress* address = entry->Addresses; address is not null; address = address->Next)
+        foreach (PcapAddress address in entry.Addresses)
         {
-            if (Read(address->Address, layout) is not IPAddress ip)
+            if (address.Addr?.ipAddress is not { } ip || ip.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
                 continue;
-            int family = layout.ReadFamily(new ReadOnlySpan<byte>(address->Address, SocketAddressLayout.FamilyFieldLength));
-            int? prefix = Read(address->Netmask, layout, familyIfUnset: family) is IPAddress mask && mask.AddressFamily == ip.AddressFamily
-                ? SocketAddressLayout.PrefixLength(mask)
-                : null;
+            int? prefix = address.Netmask?.ipAddress is { } mask && mask.AddressFamily == ip.AddressFamily ? PrefixLength(mask) : null;
             addresses.Add(prefix is int bits ? ip + "/" + bits.ToString(CultureInfo.InvariantCulture) : ip.ToString());
         }
 
-        uint flags = entry->Flags;
-        string? description = entry->Description is null ? null : NativeText.Decode(entry->Description);
+        uint flags = entry.Flags;
         return new CaptureDevice(
-            NativeText.Decode(entry->Name),
-            string.IsNullOrEmpty(description) ? null : description,
+            entry.Name,
+            string.IsNullOrEmpty(entry.Description) ? null : entry.Description,
             addresses,
-            IsLoopback: (flags & Interop.PCAP_IF_LOOPBACK) != 0,
-            IsUp: (flags & Interop.PCAP_IF_UP) != 0,
-            IsRunning: (flags & Interop.PCAP_IF_RUNNING) != 0,
-            IsWireless: (flags & Interop.PCAP_IF_WIRELESS) != 0,
-            ConnectionStatus: (ConnectionStatus)((flags & Interop.PCAP_IF_CONNECTION_STATUS) >> 4));
+            IsLoopback: (flags & PcapIfLoopback) != 0,
+            IsUp: (flags & PcapIfUp) != 0,
+            IsRunning: (flags & PcapIfRunning) != 0,
+            IsWireless: (flags & PcapIfWireless) != 0,
+            ConnectionStatus: (ConnectionStatus)((flags & PcapIfConnectionStatus) >> 4));
     }
 
-    /// <summary>
-    /// Reads a sockaddr libpcap allocated: its family first, then no more bytes than that family's struct
-    /// has (libpcap copies each sockaddr with its own length, so reading more could run past it). A netmask
-    /// may leave its family unset (0); <paramref name="familyIfUnset"/> then says how to read it.
-    /// </summary>
-    private static IPAddress? Read(byte* sockaddr, SocketAddressLayout layout, int familyIfUnset = 0)
+    /// <summary>The prefix length of a netmask of leading ones; null for a mask that is not one (a wildcard).</summary>
+    public static int? PrefixLength(IPAddress mask)
     {
-        if (sockaddr is null)
-            return null;
-        var head = new ReadOnlySpan<byte>(sockaddr, SocketAddressLayout.FamilyFieldLength);
-        int family = layout.ReadFamily(head);
-        if (family == 0)
-            family = familyIfUnset;
-        int length = layout.LengthFor(family);
-        if (length == 0)
-            return null;
-        return layout.ToAddress(new ReadOnlySpan<byte>(sockaddr, layout.ReadableLength(head, length)), family);
+        int bits = 0;
+        bool ended = false;
+        foreach (byte value in mask.GetAddressBytes())
+        {
+            for (int bit = 7; bit >= 0; bit--)
+            {
+                bool one = (value >> bit & 1) != 0;
+                if (one && ended)
+                    return null;
+                if (one)
+                    bits++;
+                else
+                    ended = true;
+            }
+        }
+        return bits;
     }
 }

@@ -1,20 +1,23 @@
 using PcapResetInspector.Core.Capture;
+using SharpPcap;
+using SharpPcap.LibPcap;
 
 namespace PcapResetInspector.LibPcap;
 
 /// <summary>
-/// A pcap-filter(7) expression compiled by libpcap for one link type, tested against frames from files
-/// with pcap_offline_filter(3PCAP). Compiled with the optimiser on and the netmask unknown, so IPv4
-/// broadcast tests ("ip broadcast") do not compile (pcap_compile(3PCAP)). Not for concurrent use.
+/// A pcap-filter(7) expression compiled by libpcap (SharpPcap's <see cref="BpfProgram"/>, on a pcap_open_dead
+/// handle) for one link type, tested against frames from files with pcap_offline_filter(3PCAP). Compiled with
+/// the optimiser on and the netmask unknown, so IPv4 broadcast tests ("ip broadcast") do not compile
+/// (pcap_compile(3PCAP)). Not for concurrent use.
 /// </summary>
 public sealed unsafe class BpfFilter : IDisposable
 {
     /// <summary>libpcap's MAXIMUM_SNAPLEN, what tcpdump uses when not told otherwise.</summary>
     public const int DefaultSnapLength = 262_144;
 
-    private readonly SafeBpfProgramHandle _program;
+    private readonly BpfProgram _program;
 
-    private BpfFilter(SafeBpfProgramHandle program, string expression, int linkType)
+    private BpfFilter(BpfProgram program, string expression, int linkType)
     {
         _program = program;
         Expression = expression;
@@ -31,28 +34,28 @@ public sealed unsafe class BpfFilter : IDisposable
     /// Throws <see cref="BpfFilterException"/> with libpcap's message when libpcap refuses it, and
     /// <see cref="LibPcapUnavailableException"/> when there is no libpcap.
     /// </summary>
-    public static BpfFilter Compile(string expression, int linkType, int snapLength = DefaultSnapLength)
+    public static BpfFilter Compile(string expression, int linkType)
     {
         ArgumentNullException.ThrowIfNull(expression);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(snapLength);
         LibPcapRuntime.EnsureAvailable();
-
-        // pcap_open_dead(3PCAP) gives a handle that only carries the link type and snapshot length the
-        // code generator needs; it fails only when out of memory.
-        using SafePcapHandle dead = Interop.pcap_open_dead(DataLinkTypes.ToDlt(linkType), snapLength);
-        if (dead.IsInvalid)
-            throw new BpfFilterException(expression, linkType, "pcap_open_dead failed (out of memory)");
-
-        SafeBpfProgramHandle? program = Interop.Compile(dead, expression, out string error);
-        if (program is null)
-            throw new BpfFilterException(expression, linkType, error);
-        return new BpfFilter(program, expression, linkType);
+        try
+        {
+            // The dead handle's snapshot length is SharpPcap's 65536: it only bounds "len" tests in the code generator.
+            BpfProgram program = BpfProgram.Create((PacketDotNet.LinkLayers)DataLinkTypes.ToDlt(linkType), expression);
+            return new BpfFilter(program, expression, linkType);
+        }
+        catch (PcapException e)
+        {
+            // BpfProgram.Create throws with pcap_geterr(3PCAP)'s text as the whole message.
+            throw new BpfFilterException(expression, linkType, e.Message);
+        }
     }
 
     /// <summary>
     /// True when the filter accepts the frame. <paramref name="frame"/> is what was captured; the program
     /// sees <paramref name="originalLength"/> as the wire length (for "len" and "greater"/"less").
-    /// Allocates nothing: the packet header lives on the stack.
+    /// Allocates nothing: the packet header lives on the stack (SharpPcap's span overload would allocate a
+    /// header object and native memory per call, and give the captured length as the wire length).
     /// </summary>
     public bool Matches(ReadOnlySpan<byte> frame, int originalLength)
     {
@@ -66,7 +69,7 @@ public sealed unsafe class BpfFilter : IDisposable
         fixed (byte* headerBytes = header)
         fixed (byte* frameBytes = frame)
         {
-            return Interop.pcap_offline_filter(_program, headerBytes, frameBytes is null ? &placeholder : frameBytes) != 0;
+            return _program.Matches((IntPtr)headerBytes, frameBytes is null ? (IntPtr)(&placeholder) : (IntPtr)frameBytes);
         }
     }
 

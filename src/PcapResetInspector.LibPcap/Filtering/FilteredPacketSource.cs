@@ -16,7 +16,6 @@ namespace PcapResetInspector.LibPcap;
 public sealed class FilteredPacketSource : IPacketSource
 {
     private readonly IPacketSource _inner;
-    private readonly int _snapLength;
     private readonly Dictionary<int, BpfFilter?> _filtersByLinkType = [];
     private readonly List<CaptureProblem> _ownProblems = [];
     private readonly CombinedProblems _problems;
@@ -33,16 +32,15 @@ public sealed class FilteredPacketSource : IPacketSource
     /// <paramref name="inner"/> then). Throws <see cref="LibPcapUnavailableException"/> without libpcap.
     /// </summary>
     public FilteredPacketSource(
-        IPacketSource inner, string expression, int validationLinkType = LinkTypes.Ethernet, int snapLength = BpfFilter.DefaultSnapLength)
+        IPacketSource inner, string expression, int validationLinkType = LinkTypes.Ethernet)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(expression);
         _inner = inner;
-        _snapLength = snapLength;
         Expression = expression;
         _problems = new CombinedProblems(inner, _ownProblems);
 
-        BpfFilter filter = BpfFilter.Compile(expression, validationLinkType, snapLength);
+        BpfFilter filter = BpfFilter.Compile(expression, validationLinkType);
         _filtersByLinkType.Add(validationLinkType, filter);
         _currentLinkType = validationLinkType;
         _currentFilter = filter;
@@ -100,7 +98,7 @@ public sealed class FilteredPacketSource : IPacketSource
         {
             try
             {
-                filter = BpfFilter.Compile(Expression, linkType, _snapLength);
+                filter = BpfFilter.Compile(Expression, linkType);
             }
             catch (BpfFilterException exception)
             {

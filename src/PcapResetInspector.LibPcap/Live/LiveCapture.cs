@@ -1,26 +1,29 @@
 using PcapResetInspector.Core.Capture;
+using SharpPcap;
+using SharpPcap.LibPcap;
 
 namespace PcapResetInspector.LibPcap;
 
 /// <summary>
-/// Frames from a network interface, through libpcap. Reading allocates nothing per packet: each record's
-/// bytes are libpcap's buffer, valid until the next <see cref="TryReadNext"/>. Only <see cref="Stop"/> may be
+/// Frames from a network interface, through SharpPcap's <see cref="LibPcapLiveDevice"/>. Reading allocates
+/// nothing per packet: each record's bytes are libpcap's buffer (pcap_next_ex through SharpPcap's
+/// <c>GetNextPacketPointers</c>), valid until the next <see cref="TryReadNext"/>. Only <see cref="Stop"/> may be
 /// called from another thread.
 /// </summary>
 public sealed unsafe class LiveCapture : IPacketSource
 {
-    private readonly SafePcapHandle _handle;
+    private readonly PolledLiveDevice _device;
     private readonly bool _nanosecondTimestamps;
-    private readonly List<CaptureProblem> _problems;
+    private readonly int _waitMilliseconds;
+    private readonly List<CaptureProblem> _problems = [];
     private volatile bool _stopRequested;
-    private volatile bool _wakeRequested;
     private CaptureProblem? _stopProblem;
 
-    private LiveCapture(SafePcapHandle handle, LiveCaptureOptions options, int linkType, bool nanosecondTimestamps, List<CaptureProblem> problems)
+    private LiveCapture(PolledLiveDevice device, LiveCaptureOptions options, int linkType, bool nanosecondTimestamps)
     {
-        _handle = handle;
+        _device = device;
         _nanosecondTimestamps = nanosecondTimestamps;
-        _problems = problems;
+        _waitMilliseconds = (int)Math.Ceiling(options.ReadTimeout.TotalMilliseconds);
         Options = options;
         LinkType = linkType;
     }
@@ -42,7 +45,7 @@ public sealed unsafe class LiveCapture : IPacketSource
     /// <summary>The read error that ended the capture; null while it runs and after <see cref="Stop"/>.</summary>
     public CaptureProblem? StopProblem => _stopProblem;
 
-    /// <summary>Warnings from opening (promiscuous mode refused, ...) and the error that stopped reading, if any.</summary>
+    /// <summary>The error that stopped reading, if any.</summary>
     public IReadOnlyList<CaptureProblem> Problems => _problems;
 
     public long PacketsRead { get; private set; }
@@ -51,9 +54,16 @@ public sealed unsafe class LiveCapture : IPacketSource
     public bool IsStopRequested => _stopRequested;
 
     /// <summary>
-    /// Opens and starts a capture: pcap_create(3PCAP), the options, pcap_activate(3PCAP), then the filter.
-    /// Throws <see cref="LiveCaptureException"/> whose <see cref="LiveCaptureException.Kind"/> says what went
-    /// wrong and whose message tells the user what to do; <see cref="ArgumentException"/> for invalid options.
+    /// Called on the reading thread, inside <see cref="TryReadNext"/>, each time a wait for packets ends empty
+    /// (every read timeout on a quiet interface), so a reader on that thread can move its timers on.
+    /// </summary>
+    public Action? Idle { get; set; }
+
+    /// <summary>
+    /// Opens and starts a capture: pcap_create(3PCAP), the options, pcap_activate(3PCAP), then the filter, all
+    /// through SharpPcap. Throws <see cref="LiveCaptureException"/> whose <see cref="LiveCaptureException.Kind"/>
+    /// says what went wrong and whose message tells the user what to do; <see cref="ArgumentException"/> for
+    /// invalid options.
     /// </summary>
     public static LiveCapture Open(LiveCaptureOptions options)
     {
@@ -65,34 +75,32 @@ public sealed unsafe class LiveCapture : IPacketSource
             throw new LiveCaptureException(LiveCaptureErrorKind.LibPcapMissing, missing.Message, innerException: missing);
         }
 
-        SafePcapHandle handle = Create(options.Interface);
+        IReadOnlyList<PcapInterface> interfaces = CaptureDevices.Interfaces();
+        // SharpPcap opens only what pcap_findalldevs(3PCAP) listed, so an unknown name never reaches pcap_create.
+        PcapInterface? found = interfaces.FirstOrDefault(candidate => candidate.Name == options.Interface);
+        if (found is null)
+        {
+            throw LiveCaptureErrors.ForActivation(options.Interface, LiveCaptureErrors.NoSuchDevice, "No such device exists", "",
+                () => interfaces.Select(candidate => candidate.Name).ToList(), Environment.ProcessPath, LibPcapLibrary.CurrentPlatform);
+        }
+
+        var device = new PolledLiveDevice(found);
         try
         {
-            Configure(handle, options);
-            var problems = new List<CaptureProblem>();
-            int status = Interop.pcap_activate(handle);
-            if (status < 0)
-            {
-                throw LiveCaptureErrors.ForActivation(options.Interface, status, Interop.StatusText(status), Interop.LastError(handle),
-                    InterfaceNames, Environment.ProcessPath, LibPcapLibrary.CurrentPlatform);
-            }
-
-            if (status > 0)
-            {
-                // pcap_activate(3PCAP): positive codes are warnings; the handle works.
-                string warning = LiveCaptureErrors.ActivationWarning(options.Interface, status, Interop.StatusText(status), Interop.LastError(handle));
-                problems.Add(new CaptureProblem(options.Interface, 0, CaptureProblemKind.CaptureSetup, ProblemSeverity.Warning, warning));
-            }
-
-            bool nanoseconds = GrantedPrecision(handle) == Interop.PCAP_TSTAMP_PRECISION_NANO;
-            int linkType = DataLinkTypes.ToLinkType(Interop.pcap_datalink(handle));
+            Activate(device, options, interfaces);
+            bool nanoseconds = device.TimestampResolution == TimestampResolution.Nanosecond;
+            int linkType = DataLinkTypes.ToLinkType((int)device.LinkType);
             if (!string.IsNullOrWhiteSpace(options.Filter))
-                ApplyFilter(handle, options.Filter);
-            return new LiveCapture(handle, options, linkType, nanoseconds, problems);
+                ApplyFilter(device, options.Filter);
+            // Where the descriptor can be polled (Linux), read without blocking and poll between reads: with
+            // TPACKET_V3 a blocking read on a quiet interface may never time out (pcap_set_timeout(3PCAP)).
+            if (device.CanPoll)
+                device.NonBlockingMode = true;
+            return new LiveCapture(device, options, linkType, nanoseconds);
         }
         catch
         {
-            handle.Dispose();
+            device.Close();
             throw;
         }
     }
@@ -105,38 +113,33 @@ public sealed unsafe class LiveCapture : IPacketSource
     {
         while (!_stopRequested && _stopProblem is null)
         {
-            byte* header;
-            byte* data;
-            int status = Interop.pcap_next_ex(_handle, &header, &data);
+            IntPtr header = IntPtr.Zero;
+            IntPtr data = IntPtr.Zero;
+            // pcap_next_ex(3PCAP): 1 a packet, 0 none yet (non-blocking, or the read timeout), -1 error, -2 broken.
+            int status = _device.GetNextPacketPointers(ref header, ref data);
             if (status == 1)
             {
-                // pcap_breakloop(3PCAP): a packet may still come after it; a stop means no more records.
                 if (_stopRequested)
                     break;
-                packet = ToRecord(header, data);
+                packet = ToRecord((byte*)header, (byte*)data);
                 PacketsRead++;
                 return true;
             }
 
             if (status == 0)
             {
-                // The packet buffer timeout expired with nothing to deliver: let the reader do its chores, then wait again.
-                Idle?.Invoke();
-                continue;
-            }
-            if (status == Interop.PCAP_ERROR_BREAK)
-            {
-                if (_stopRequested)
-                    break;      // Stop called pcap_breakloop
-                // Wake called it: libpcap has cleared its break flag, so the handle reads on afterwards.
-                _wakeRequested = false;
-                Idle?.Invoke();
+                if (_device.CanPoll && !_device.WaitForPackets(_waitMilliseconds))
+                    Idle?.Invoke();
+                else if (!_device.CanPoll)
+                    Idle?.Invoke();
                 continue;
             }
 
-            string detail = Interop.LastError(_handle);
+            if (status == -2)
+                break;
+            string detail = LastError();
             _stopProblem = new CaptureProblem(Name, 0, CaptureProblemKind.IoError, ProblemSeverity.Error,
-                "reading from the interface failed: " + (detail.Length > 0 ? detail : Interop.StatusText(status)));
+                "reading from the interface failed: " + (detail.Length > 0 ? detail : "error " + status));
             _problems.Add(_stopProblem);
         }
 
@@ -145,49 +148,10 @@ public sealed unsafe class LiveCapture : IPacketSource
     }
 
     /// <summary>
-    /// Called on the reading thread, inside <see cref="TryReadNext"/>, when the read timeout expires with
-    /// nothing to deliver or after <see cref="Wake"/>. A reader uses it to move its timers on while the
-    /// interface is quiet: with TPACKET_V3 an idle read does not time out, so only a wake-up returns.
+    /// Ends the capture: the read in progress (on any thread) returns false within the read timeout, and every
+    /// later one at once. Safe from any thread, a Ctrl+C handler or a timer, and more than once.
     /// </summary>
-    public Action? Idle { get; set; }
-
-    /// <summary>
-    /// Makes a read blocked on a quiet interface call <see cref="Idle"/> and carry on waiting. Safe from any
-    /// thread (a one-second timer); it uses pcap_breakloop(3PCAP), whose flag libpcap clears when the read
-    /// returns PCAP_ERROR_BREAK, so the capture goes on.
-    /// </summary>
-    public void Wake()
-    {
-        if (_stopRequested || _wakeRequested)
-            return;
-        _wakeRequested = true;
-        try
-        {
-            Interop.pcap_breakloop(_handle);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
-    /// <summary>
-    /// Ends the capture: the read in progress (on any thread) and every later one return false. Safe from
-    /// any thread, a Ctrl+C handler or a timer, and more than once. pcap_breakloop(3PCAP) wakes a read blocked
-    /// on an idle interface on Linux and Windows with libpcap 1.10 or later; elsewhere the read returns when
-    /// the read timeout expires or the next packet arrives.
-    /// </summary>
-    public void Stop()
-    {
-        _stopRequested = true;
-        try
-        {
-            Interop.pcap_breakloop(_handle);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already disposed: no read can be waiting.
-        }
-    }
+    public void Stop() => _stopRequested = true;
 
     /// <summary>
     /// pcap_stats(3PCAP) so far. Works after <see cref="Stop"/>, not after <see cref="Dispose"/>
@@ -195,112 +159,86 @@ public sealed unsafe class LiveCapture : IPacketSource
     /// </summary>
     public LiveCaptureStatistics GetStatistics()
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        Interop.PcapStat statistics = default;
-        if (Interop.pcap_stats(_handle, &statistics) != 0)
+        ObjectDisposedException.ThrowIf(!_device.Opened, this);
+        if (KernelStatistics.Read(_device.Handle, out uint received, out uint dropped, out uint interfaceDropped) != 0)
         {
-            string detail = Interop.LastError(_handle);
+            string detail = LastError();
             throw new LiveCaptureException(LiveCaptureErrorKind.Other, $"No statistics for '{Name}': {detail}", detail);
         }
 
-        return new LiveCaptureStatistics(statistics.Received, statistics.Dropped, statistics.InterfaceDropped);
+        return new LiveCaptureStatistics(received, dropped, interfaceDropped);
     }
 
+    /// <summary>Closes the handle. Call it after the reading thread has returned from <see cref="TryReadNext"/>.</summary>
     public void Dispose()
     {
         Stop();
-        // A read still blocked on another thread holds a reference: pcap_close waits until it has returned.
-        _handle.Dispose();
+        _device.Close();
     }
 
-    private static SafePcapHandle Create(string interfaceName)
+    private static void Activate(PolledLiveDevice device, LiveCaptureOptions options, IReadOnlyList<PcapInterface> interfaces)
     {
-        byte* errorBuffer = stackalloc byte[Interop.ErrorBufferSize];
-        errorBuffer[0] = 0;
-        SafePcapHandle handle;
-        fixed (byte* name = NativeText.Encode(interfaceName))
+        var configuration = new DeviceConfiguration
         {
-            handle = Interop.pcap_create(name, errorBuffer);
-        }
-
-        if (handle.IsInvalid)
+            Snaplen = options.SnapLength,
+            Mode = options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
+            ReadTimeout = (int)Math.Ceiling(options.ReadTimeout.TotalMilliseconds),
+            BufferSize = options.BufferSize,
+            Immediate = options.ImmediateMode ? true : null,
+            // Nanoseconds where the OS can (Linux can); PCAP_ERROR_TSTAMP_PRECISION_NOTSUP leaves microseconds.
+            TimestampResolution = TimestampResolution.Nanosecond,
+        };
+        string? refused = null;
+        configuration.ConfigurationFailed += (_, failure) =>
         {
-            handle.Dispose();
-            string detail = NativeText.Decode(new ReadOnlySpan<byte>(errorBuffer, Interop.ErrorBufferSize));
-            throw new LiveCaptureException(LiveCaptureErrorKind.Other, $"Cannot open '{interfaceName}': {detail}", detail);
-        }
+            if (failure.Property != nameof(DeviceConfiguration.TimestampResolution))
+                refused ??= $"{failure.Property}: {failure.Message}";
+        };
 
-        return handle;
-    }
-
-    private static void Configure(SafePcapHandle handle, LiveCaptureOptions options)
-    {
-        // Each pcap_set_* fails only on an activated handle (PCAP_ERROR_ACTIVATED), which this one is not yet.
-        Check(handle, Interop.pcap_set_snaplen(handle, options.SnapLength), options);
-        Check(handle, Interop.pcap_set_promisc(handle, options.Promiscuous ? 1 : 0), options);
-        Check(handle, Interop.pcap_set_timeout(handle, (int)Math.Ceiling(options.ReadTimeout.TotalMilliseconds)), options);
-        if (options.ImmediateMode)
-            Check(handle, Interop.pcap_set_immediate_mode(handle, 1), options);
-        if (options.BufferSize is int bytes)
-            Check(handle, Interop.pcap_set_buffer_size(handle, bytes), options);
-
-        // Nanoseconds where the OS can (Linux can); PCAP_ERROR_TSTAMP_PRECISION_NOTSUP leaves microseconds,
-        // and so does a libpcap older than 1.5 that lacks the call.
         try
         {
-            _ = Interop.pcap_set_tstamp_precision(handle, Interop.PCAP_TSTAMP_PRECISION_NANO);
+            device.Open(configuration);
         }
-        catch (EntryPointNotFoundException)
+        catch (PcapException e)
         {
+            // SharpPcap keeps pcap_activate's status in Error and leaves the handle open for pcap_geterr.
+            string detail = SafeLastError(device);
+            throw LiveCaptureErrors.ForActivation(options.Interface, (int)e.Error, LiveCaptureErrors.StatusText((int)e.Error),
+                detail.Length > 0 ? detail : e.Message, () => interfaces.Select(candidate => candidate.Name).ToList(),
+                Environment.ProcessPath, LibPcapLibrary.CurrentPlatform);
         }
+
+        if (refused is not null)
+            throw new LiveCaptureException(LiveCaptureErrorKind.Other, $"Cannot set up the capture on '{options.Interface}': {refused}", refused);
     }
 
-    private static void Check(SafePcapHandle handle, int status, LiveCaptureOptions options)
-    {
-        if (status != 0)
-        {
-            string detail = Interop.StatusText(status);
-            throw new LiveCaptureException(LiveCaptureErrorKind.Other, $"Cannot set up the capture on '{options.Interface}': {detail}", detail);
-        }
-    }
-
-    private static int GrantedPrecision(SafePcapHandle handle)
-    {
-        try
-        {
-            return Interop.pcap_get_tstamp_precision(handle);
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return Interop.PCAP_TSTAMP_PRECISION_MICRO;
-        }
-    }
-
-    private static void ApplyFilter(SafePcapHandle handle, string expression)
+    private static void ApplyFilter(PolledLiveDevice device, string expression)
     {
         // Compiled against the live handle, not a dead one: on Linux the code then uses the kernel's
         // extensions (VLAN tags are out of band there), which an offline program would not.
-        using SafeBpfProgramHandle? program = Interop.Compile(handle, expression, out string error);
-        if (program is null)
-            throw new LiveCaptureException(LiveCaptureErrorKind.BadFilter, $"Invalid filter \"{expression}\": {error}", error);
-        if (Interop.pcap_setfilter(handle, program) != 0)
+        try
         {
-            string detail = Interop.LastError(handle);
-            throw new LiveCaptureException(LiveCaptureErrorKind.BadFilter, $"The filter \"{expression}\" could not be installed: {detail}", detail);
+            device.Filter = expression;
+        }
+        catch (PcapException e)
+        {
+            throw new LiveCaptureException(LiveCaptureErrorKind.BadFilter, $"Invalid filter \"{expression}\": {e.Message}", e.Message, e);
         }
     }
 
-    private static IReadOnlyList<string> InterfaceNames()
+    private static string SafeLastError(PcapDevice device)
     {
         try
         {
-            return CaptureDevices.List().Select(device => device.Name).ToList();
+            return device.Opened ? device.LastError ?? "" : "";
         }
-        catch (LiveCaptureException)
+        catch (Exception e) when (e is ObjectDisposedException or PcapException)
         {
-            return [];
+            return "";
         }
     }
+
+    private string LastError() => SafeLastError(_device);
 
     private PacketRecord ToRecord(byte* header, byte* data)
     {

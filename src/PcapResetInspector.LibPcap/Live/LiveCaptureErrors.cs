@@ -5,6 +5,22 @@ namespace PcapResetInspector.LibPcap;
 /// <summary>Turns pcap_activate(3PCAP) codes into exceptions and warnings a user can act on.</summary>
 internal static class LiveCaptureErrors
 {
+    // pcap/pcap.h status codes, as SharpPcap's PcapError carries them.
+    public const int PermissionDenied = -8;
+    public const int PromiscuousPermissionDenied = -11;
+    public const int NoSuchDevice = -5;
+    public const int InterfaceNotUp = -9;
+
+    /// <summary>pcap_statustostr(3PCAP)'s text for the codes the messages name; SharpPcap does not bind the call.</summary>
+    public static string StatusText(int status) => status switch
+    {
+        PermissionDenied => "You don't have permission to perform this capture on that device",
+        PromiscuousPermissionDenied => "You don't have permission to capture in promiscuous mode",
+        NoSuchDevice => "No such device exists",
+        InterfaceNotUp => "That device is not up",
+        _ => "Generic error",
+    };
+
     /// <summary>
     /// The exception for a negative pcap_activate status. <paramref name="detail"/> is pcap_geterr's text,
     /// which for some codes is empty or repeats <paramref name="statusText"/>.
@@ -16,16 +32,16 @@ internal static class LiveCaptureErrors
         string because = Detail(statusText, detail);
         switch (status)
         {
-            case Interop.PCAP_ERROR_PERM_DENIED:
+            case PermissionDenied:
                 return new LiveCaptureException(LiveCaptureErrorKind.PermissionDenied,
                     $"No permission to capture on '{interfaceName}'{because}. {PermissionRemedy(programPath, platform)}", detail);
 
-            case Interop.PCAP_ERROR_PROMISC_PERM_DENIED:
+            case PromiscuousPermissionDenied:
                 return new LiveCaptureException(LiveCaptureErrorKind.PermissionDenied,
                     $"No permission to put '{interfaceName}' into promiscuous mode{because}. Capture without promiscuous mode, or: "
                     + PermissionRemedy(programPath, platform), detail);
 
-            case Interop.PCAP_ERROR_NO_SUCH_DEVICE:
+            case NoSuchDevice:
                 IReadOnlyList<string> names = interfaceNames();
                 string available = names.Count == 0
                     ? "libpcap lists no interface this process may open."
@@ -33,7 +49,7 @@ internal static class LiveCaptureErrors
                 return new LiveCaptureException(LiveCaptureErrorKind.NoSuchDevice,
                     $"There is no capture interface named '{interfaceName}'. {available}", detail);
 
-            case Interop.PCAP_ERROR_IFACE_NOT_UP:
+            case InterfaceNotUp:
                 return new LiveCaptureException(LiveCaptureErrorKind.InterfaceNotUp,
                     $"Interface '{interfaceName}' is down; bring it up and try again{because}.", detail);
 
@@ -42,12 +58,6 @@ internal static class LiveCaptureErrors
                     $"Cannot capture on '{interfaceName}': {(detail.Length > 0 ? detail : statusText)}", detail);
         }
     }
-
-    /// <summary>The Problems entry for a positive pcap_activate status: capture goes on with less than asked.</summary>
-    public static string ActivationWarning(string interfaceName, int status, string statusText, string detail) =>
-        status == Interop.PCAP_WARNING_PROMISC_NOTSUP
-            ? $"'{interfaceName}' does not support promiscuous mode, so only traffic to and from this host is seen{Detail(statusText, detail)}"
-            : $"opening '{interfaceName}' gave a warning: {(detail.Length > 0 ? detail : statusText)}";
 
     /// <summary>How to get the right to capture, per platform; on Linux with the setcap line for this program.</summary>
     public static string PermissionRemedy(string? programPath, OSPlatform platform)
