@@ -20,9 +20,9 @@ public sealed record LiveCaptureOptions(string Interface)
     public int? BufferSize { get; init; }
 
     /// <summary>
-    /// pcap_set_timeout(3PCAP): how long the OS may hold packets to deliver them in batches. On macOS and the
-    /// BSDs, where pcap_breakloop cannot wake a blocked read, it also bounds how long <see cref="LiveCapture.Stop"/>
-    /// takes to end one (pcap_breakloop(3PCAP)).
+    /// pcap_set_timeout(3PCAP): how long the OS may hold packets to deliver them in batches. It is also the
+    /// longest a quiet read waits before it looks at <see cref="LiveCapture.Stop"/>: a poll of the selectable
+    /// descriptor on Linux, the read itself on Windows and macOS.
     /// </summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 
