@@ -81,9 +81,9 @@ public sealed class ExplainWorker
         private readonly IReadOnlyList<LogResetLine> _lines = logs.SelectMany(l => l.Result.Resets).ToList();
         private CandidateCollector? _collector;
 
-        public ConnectionSelection Selection => new() { AlsoUndiagnosedOf = CandidateCollector.PeersOf(_lines) };
+        public ConnectionSelection Selection => CandidateCollector.SelectionFor(_lines);
 
-        public void Attach(AnalysisPipeline pipeline) => _collector = new CandidateCollector(pipeline);
+        public void Attach(AnalysisPipeline pipeline) => _collector = new CandidateCollector(pipeline, _lines);
 
         public int Report(ReportData analysis, TextWriter mainOutput, bool mainIsFile)
         {
