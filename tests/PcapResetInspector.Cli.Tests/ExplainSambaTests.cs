@@ -78,12 +78,17 @@ public sealed class ExplainSambaTests : IDisposable
     }
 
     [Fact]
-    public void The_table_shows_a_few_benign_lines_per_cause_and_names_an_option_explain_has_for_the_rest()
+    public void The_table_shows_a_few_benign_lines_per_cause_and_list_all_shows_every_line()
     {
-        (string capture, string log, _) = Write(60, TimeSpan.FromHours(1));
+        (string capture, string log, SambaOfficeDay day) = Write(60, TimeSpan.FromHours(1));
         CliResult result = CliRunner.Run("explain", "--no-progress", "--log", log, capture);
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("more benign line(s) of the 139/445 race (--format json or csv lists every line)", result.Output);
-        Assert.DoesNotContain("--list", result.Output);
+        Assert.Contains("more benign line(s) of the 139/445 race (--list all shows every line", result.Output);
+        int shown = result.Output.Split('\n').Count(l => l.StartsWith("  advice "));
+        CliResult all = CliRunner.Run("explain", "--no-progress", "--log", log, capture, "--list", "all");
+        Assert.Equal(0, all.ExitCode);
+        Assert.Equal(day.Expected.Count, all.Output.Split('\n').Count(l => l.StartsWith("  advice ")));
+        Assert.True(shown < day.Expected.Count);
+        Assert.DoesNotContain("more benign line(s)", all.Output);
     }
 }

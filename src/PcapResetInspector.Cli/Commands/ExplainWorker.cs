@@ -100,6 +100,7 @@ public sealed class ExplainWorker
                 Matches = matches,
                 Offsets = matcher.Offsets,
                 NetBiosNames = _collector.NetBiosNames.Addresses.Count,
+                ListAll = settings.ListAll,
             };
             if (settings.Format == ExplainFormat.Table)
             {

@@ -49,7 +49,7 @@ public sealed class ExplainReport(TextWriter writer, int width)
         foreach ((ResetCause cause, int hidden) in benignHidden)
         {
             writer.WriteLine();
-            writer.WriteLine($"... and {N(hidden)} more benign line(s) of {LineAdvice.Short(cause)} (--format json or csv lists every line)");
+            writer.WriteLine($"... and {N(hidden)} more benign line(s) of {LineAdvice.Short(cause)} (--list all shows every line; --format json or csv writes them all)");
         }
     }
 
