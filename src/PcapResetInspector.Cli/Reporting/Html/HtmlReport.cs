@@ -133,8 +133,8 @@ public static class HtmlReport
         {
             html.Append("<li>");
             if (group.Findings.Count > 1)
-                html.Append(CultureInfo.InvariantCulture, $"{HtmlText.N(group.Findings.Count)} {(group.Kind == FindingKind.SynFlood ? "floods" : "episodes")} " +
-                                                          $"({HtmlText.Escape(IpAddress128.Format(group.Host))}), {HtmlText.Time(group.FirstTime)} to {HtmlText.Time(group.LastTime)}:<ul>");
+                html.Append(CultureInfo.InvariantCulture, $"{HtmlText.Escape(TerminalReport.GroupSummary(group))}; " +
+                                                          $"{HtmlText.Time(group.FirstTime)} to {HtmlText.Time(group.LastTime)}:<ul>");
             foreach (HostFinding finding in group.Findings.Take(EpisodesShown))
             {
                 string tag = group.Findings.Count > 1 ? "li" : "span";
