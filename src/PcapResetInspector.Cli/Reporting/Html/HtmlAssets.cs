@@ -57,7 +57,8 @@ internal static class HtmlAssets
         #rows tr.row td{border-bottom:none;padding-top:6px}
         #rows tr.detail td{padding:0 6px 6px 24px}
         #rows tr.odd td{background:#f6f8fa}
-        #rows td.nowrap{white-space:nowrap}
+        #rows td.nowrap{white-space:nowrap}#rows td.time{min-width:92px}
+        #rows tr.detail td>div{max-width:calc(100vw - 90px)}
         #rows .label{color:var(--muted)}#rows div.hint{color:var(--muted)}
         #rows td.verdict{font-weight:600}
         #rows tr.v-benign td.verdict{color:var(--benign)}#rows tr.v-actionable td.verdict{color:#b36200}#rows tr.v-suspicious td.verdict{color:var(--suspicious)}
@@ -90,6 +91,8 @@ internal static class HtmlAssets
             var frac = String(((us % 1e6) + 1e6) % 1e6);
             return new Date(Math.floor(us / 1000)).toISOString().slice(0, 19) + '.' + '000000'.slice(frac.length) + frac + 'Z';
           }
+          // A space instead of the T, so that a narrow column wraps the time under its date.
+          function readable(us) { return iso(us).replace('T', ' '); }
           function n(x) { return x.toLocaleString('en-US'); }
           function haystack(r) {
             if (r.text === undefined)
@@ -173,9 +176,9 @@ internal static class HtmlAssets
               var r = shown[i], tr = document.createElement('tr'), stripe = (i - from) % 2 ? ' odd' : '';
               tr.className = 'row v-' + r.verdict + stripe;
               tr.dataset.uid = r.uid;
-              cell(tr, r.uid, 'mono nowrap'); cell(tr, iso(r.start), 'mono nowrap'); cell(tr, iso(r.reset), 'mono nowrap');
+              cell(tr, r.uid, 'mono nowrap'); cell(tr, readable(r.start), 'mono time'); cell(tr, readable(r.reset), 'mono time');
               cell(tr, r.client, 'mono nowrap'); cell(tr, r.server, 'mono nowrap'); cell(tr, r.state, 'mono');
-              cell(tr, r.history, 'mono'); cell(tr, r.by, ''); cell(tr, r.stage, ''); cell(tr, r.cause, 'nowrap cause');
+              cell(tr, r.history, 'mono'); cell(tr, r.by, ''); cell(tr, r.stage, ''); cell(tr, r.cause, 'cause');
               cell(tr, r.verdict, 'verdict'); cell(tr, r.confidence, '');
               body.appendChild(tr);
               // The long texts on a line of their own, under the row they belong to.
@@ -190,8 +193,8 @@ internal static class HtmlAssets
             }
             tbody.replaceChildren(body);
             $('count').textContent = shown.length === rows.length
-              ? n(rows.length) + ' rows'
-              : n(shown.length) + ' of ' + n(rows.length) + ' rows match';
+              ? n(rows.length) + (rows.length === 1 ? ' row' : ' rows')
+              : n(shown.length) + ' of ' + n(rows.length) + (shown.length === 1 ? ' row matches' : ' rows match');
             $('page').textContent = shown.length ? 'rows ' + n(from + 1) + '\u2013' + n(to) + ' of ' + n(shown.length) + ', page ' + (state.page + 1) + ' of ' + pages : 'no row matches';
             $('prev').disabled = state.page === 0; $('next').disabled = state.page >= pages - 1;
             document.body.dataset.shown = String(shown.length);

@@ -97,7 +97,7 @@ public static class HtmlReport
         long from = data.Capture.Packets > 0 ? data.Capture.FirstTimestamp : rows.Timeline.FirstTime;
         long to = data.Capture.Packets > 0 ? data.Capture.LastTimestamp : rows.Timeline.LastTime;
         TimelineBuckets buckets = rows.Timeline.Buckets(from, to, MaxBars);
-        html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">{HtmlText.N(rows.Flagged)} flagged connections by the time of their first RST (or their start, without one), " +
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">{HtmlText.N(rows.Flagged)} flagged {(rows.Flagged == 1 ? "connection" : "connections")} by the time of their first RST (or their start, without one), " +
                                                   $"in {buckets.Length} bars of {HtmlText.Duration(buckets.Width)}. Hover a bar for its counts.</p>\n");
         html.Append("<div class=\"chart-tabs\">\n<input type=\"radio\" name=\"chart\" id=\"by-verdict\" checked><label for=\"by-verdict\">by verdict</label>");
         html.Append("<input type=\"radio\" name=\"chart\" id=\"by-cause\"><label for=\"by-cause\">by cause</label>\n");

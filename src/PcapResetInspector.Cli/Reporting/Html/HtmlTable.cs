@@ -34,7 +34,7 @@ internal static class HtmlTable
                 "(the most serious are kept: suspicious, actionable, then benign, each by time; members of host-level findings last). " +
                 "The CSV and JSON exports (<code>-o flagged.csv</code>, <code>-o flagged.json</code>) have them all.");
         else
-            html.Append(CultureInfo.InvariantCulture, $"All {HtmlText.N(rows.Flagged)} flagged connections are here, the most serious first.");
+            html.Append(rows.Flagged == 1 ? "The one flagged connection is here." : $"All {HtmlText.N(rows.Flagged)} flagged connections are here, the most serious first.");
         if (rows.FindingMembers > 0)
             html.Append(CultureInfo.InvariantCulture, $" {HtmlText.N(rows.FindingMembers)} of them belong to the host-level findings above (the finding is named in their evidence column).");
         if (rows.NotFlagged > 0)
