@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PcapResetInspector.Cli.Options;
 using PcapResetInspector.Cli.Reporting;
+using PcapResetInspector.Cli.Reporting.Html;
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
@@ -67,6 +68,7 @@ public sealed class AnalyzeWorker
         try
         {
             if (!outputs.TryOpen(output.OutputPath, out TextWriter? mainFile) ||
+                !outputs.TryOpen(output.HtmlPath, out TextWriter? htmlFile) ||
                 !outputs.TryOpen(settings.WriteFlaggedPath, out _, binary: true))
                 return ExitCodes.WriteError;
 
@@ -79,7 +81,7 @@ public sealed class AnalyzeWorker
                 inputs[inputs.IndexOf("-")] = spooledInput;
             }
 
-            return Analyze(settings, inputs, filter, outputs, mainFile, cancellation);
+            return Analyze(settings, inputs, filter, outputs, mainFile, htmlFile, cancellation);
         }
         finally
         {
@@ -90,7 +92,7 @@ public sealed class AnalyzeWorker
     }
 
     private int Analyze(AnalyzeSettings settings, List<string> inputs, PacketFilterFactory? filter, OutputFiles outputs,
-        TextWriter? mainFile, CancellationToken cancellation)
+        TextWriter? mainFile, TextWriter? htmlFile, CancellationToken cancellation)
     {
         OutputSettings output = settings.Output;
         TextWriter mainOutput = mainFile ?? _output;
@@ -99,6 +101,7 @@ public sealed class AnalyzeWorker
         IConnectionExporter? exporter = extension is null ? OutputRouting.CreateExporter(output, mainOutput) : null;
 
         var rows = ReportRows.For(isExport, output.Listing);
+        HtmlReportRows? htmlRows = htmlFile is not null ? new HtmlReportRows() : null;
         var extractor = settings.WriteFlaggedPath is not null ? new FlaggedPacketExtractor(output.IncludeVlan) : null;
         bool findings = false;
         // Every connection into conn.log goes in the order connections leave the connection table, as Zeek
@@ -109,7 +112,7 @@ public sealed class AnalyzeWorker
             Tracker = new ConnectionTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums, MaxConnections = output.MaxConnections },
             Diagnosis = output.Diagnosis,
             Selection = extension?.Selection ?? output.Selection,
-            Exporters = extension is not null ? [] : exporter is null || zeekInRemovalOrder ? [rows] : [exporter, rows],
+            Exporters = extension is not null ? [] : Exporters(zeekInRemovalOrder ? null : exporter, rows, htmlRows),
             RemovalOrderExporter = zeekInRemovalOrder ? (ZeekConnLogWriter)exporter! : null,
         });
         extension?.Attach(pipeline);
@@ -188,7 +191,12 @@ public sealed class AnalyzeWorker
             if (extension is not null)
                 exitCode = MoreSevere(exitCode, extension.Report(report, mainOutput, mainFile is not null));
             else
+            {
+                // The page first: a reader of standard output leaving (`| head`) must not cut it short.
+                if (htmlFile is not null && htmlRows is not null)
+                    HtmlReport.Write(htmlFile, report, htmlRows);
                 OutputRouting.CreateReport(output, mainOutput, mainFile is not null, _output, _error, _terminal)?.Write(report);
+            }
             mainOutput.Flush();
             if (outputs.ReportFailures())
                 exitCode = MoreSevere(exitCode, ExitCodes.WriteError);
@@ -355,6 +363,9 @@ public sealed class AnalyzeWorker
     private static bool IsFormatProblem(CaptureProblemKind kind) => kind is
         CaptureProblemKind.NotACaptureFile or CaptureProblemKind.UnsupportedFormat or
         CaptureProblemKind.UnsupportedVersion or CaptureProblemKind.InvalidHeader;
+
+    private static IConnectionExporter[] Exporters(IConnectionExporter? export, ReportRows rows, HtmlReportRows? html) =>
+        [.. export is null ? [] : new[] { export }, rows, .. html is null ? [] : new IConnectionExporter[] { html }];
 
     /// <summary>The first error wins; an error always beats success.</summary>
     private static int MoreSevere(int current, int next) => current != ExitCodes.Success ? current : next;

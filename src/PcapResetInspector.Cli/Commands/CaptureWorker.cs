@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using PcapResetInspector.Cli.Options;
 using PcapResetInspector.Cli.Reporting;
+using PcapResetInspector.Cli.Reporting.Html;
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
@@ -92,8 +93,13 @@ public sealed class CaptureWorker
         OutputSettings output = settings.Output;
         var files = new List<IDisposable>();
         var live = new LiveOutputs();
+        // The page is written once, at the end: under a temporary name until it is whole, as analyze writes its files.
+        using var pageFile = new OutputFiles(_error);
         try
         {
+            if (!pageFile.TryOpen(output.HtmlPath, out TextWriter? htmlWriter))
+                return ExitCodes.WriteError;
+            HtmlReportRows? htmlRows = htmlWriter is null ? null : new HtmlReportRows();
             // Live outputs are written in place, not renamed at the end: a killed capture keeps every row flushed so far.
             if (!TryCreate(settings.RawOutputPath, files, out FileStream? rawStream))
                 return ExitCodes.WriteError;
@@ -127,7 +133,7 @@ public sealed class CaptureWorker
                 Tracker = new Core.Connections.ConnectionTrackerOptions { IncludeVlanInKey = output.IncludeVlan, MaxConnections = output.MaxConnections },
                 Diagnosis = diagnosisOptions,
                 Selection = output.Selection,
-                Exporters = [.. exporters, rows],
+                Exporters = [.. exporters, rows, .. htmlRows is null ? [] : new IConnectionExporter[] { htmlRows }],
                 FlushEachRow = true,
             });
             pipeline.Selected += (connection, diagnosis) =>
@@ -182,7 +188,7 @@ public sealed class CaptureWorker
                 exitCode = ExitCodes.CaptureError;
             }
 
-            OutputRouting.CreateReport(output, mainOutput, mainStream is not null, _output, _error, _terminal)?.Write(new ReportData
+            var report = new ReportData
             {
                 Capture = pipeline.Statistics,
                 Tracker = pipeline.Tracker,
@@ -197,7 +203,15 @@ public sealed class CaptureWorker
                 Findings = pipeline.Diagnosis.Findings,
                 ListRows = !isExport,
                 Listing = output.Listing,
-            });
+            };
+            if (htmlWriter is not null && htmlRows is not null)
+            {
+                HtmlReport.Write(htmlWriter, report, htmlRows);
+                if (pageFile.ReportFailures())
+                    exitCode = ExitCodes.WriteError;
+                pageFile.CommitAll();
+            }
+            OutputRouting.CreateReport(output, mainOutput, mainStream is not null, _output, _error, _terminal)?.Write(report);
             mainOutput.Flush();
 
             // tcpdump's closing lines, so the drop counters are where sysadmins look for them.

@@ -32,6 +32,12 @@ public sealed class OutputOptions
         Description = "Write the output to FILE instead of standard output.",
     };
 
+    public Option<string?> Html { get; } = new("--html")
+    {
+        Description = "Also write the report as one self-contained HTML page to FILE: a timeline of the resets, the findings and hosts, " +
+                      "and the flagged connections in a table to filter and sort (the most serious 20,000; the exports have them all).",
+    };
+
     public Option<bool> All { get; } = new("--all")
     {
         Description = "List every connection, not only the flagged ones (those that saw a RST, and race losers).",
@@ -131,7 +137,7 @@ public sealed class OutputOptions
     }
 
     /// <summary>Every shared option, to add to a command.</summary>
-    public IEnumerable<Option> Each => [Format, Output, All, Top, List, Verdict, Cause, FailOn, TimeFormat, TimeZone, RaceWindow, IdleGap, IncludeVlan, MaxConnections, Quiet];
+    public IEnumerable<Option> Each => [Format, Output, Html, All, Top, List, Verdict, Cause, FailOn, TimeFormat, TimeZone, RaceWindow, IdleGap, IncludeVlan, MaxConnections, Quiet];
 
     /// <summary>Reads the parsed values (already validated) into settings.</summary>
     public OutputSettings Read(ParseResult parse)
@@ -141,6 +147,7 @@ public sealed class OutputOptions
         {
             Format = ChooseFormat(parse.GetValue(Format), output),
             OutputPath = output is "-" ? null : output,
+            HtmlPath = parse.GetValue(Html),
             Listing = new ReportListing
             {
                 Top = parse.GetValue(Top) ?? ReportListing.DefaultTop,
@@ -215,6 +222,8 @@ public sealed class OutputSettings
 {
     public OutputFormat Format { get; init; } = OutputFormat.Table;
     public string? OutputPath { get; init; }
+    /// <summary>--html: the HTML report, written beside the other outputs.</summary>
+    public string? HtmlPath { get; init; }
     public ConnectionSelection Selection { get; init; } = new();
     public ReportListing Listing { get; init; } = new();
     public Verdict? FailOn { get; init; }
