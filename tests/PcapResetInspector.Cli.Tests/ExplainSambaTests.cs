@@ -92,3 +92,33 @@ public sealed class ExplainSambaTests : IDisposable
         Assert.DoesNotContain("more benign line(s)", all.Output);
     }
 }
+
+/// <summary>explain --html: the page leads with the log lines and their connections, and renders in a browser.</summary>
+public sealed class ExplainHtmlTests : IDisposable
+{
+    private readonly string _scratch = Directory.CreateTempSubdirectory("pri-explain-html-").FullName;
+
+    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+
+    [Html.NeedsChromiumFact]
+    public void The_page_lists_every_log_line_with_its_match_and_renders()
+    {
+        var day = new SambaOfficeDay(clients: 40, TimeSpan.FromHours(1), seed: 5);
+        string capture = Path.Combine(_scratch, "smb.pcap"), log = Path.Combine(_scratch, "log.smbd"), page = Path.Combine(_scratch, "x.html");
+        File.WriteAllBytes(capture, day.Build().ToPcapBytes());
+        File.WriteAllText(log, day.Log);
+        CliResult result = CliRunner.Run("explain", "--no-progress", "--log", log, capture, "--html", page);
+        Assert.Equal(0, result.ExitCode);
+
+        Html.Chromium.Result dom = Html.Chromium.DumpDom(page);
+        Assert.Equal(0, dom.ExitCode);
+        string table = dom.Output[dom.Output.IndexOf("id=\"log-line-table\"", StringComparison.Ordinal)..];
+        table = table[..table.IndexOf("</table>", StringComparison.Ordinal)];
+        Assert.Equal(day.Expected.Count, System.Text.RegularExpressions.Regex.Count(table, "<tr class=\"match-"));
+        Assert.Equal(day.Expected.Count(e => e.Kind is SambaLineKind.RaceLoser or SambaLineKind.ClientAbort),
+            System.Text.RegularExpressions.Regex.Count(table, "<tr class=\"match-exact\""));
+        Assert.Contains("clock UTC+01:00 (inferred", dom.Output);
+        // The analysis follows: its flagged-connections table is on the same page.
+        Assert.Contains("id=\"connections\"", dom.Output);
+    }
+}

@@ -151,6 +151,12 @@ internal interface IAnalysisExtension
     /// <summary>Called once the pipeline is built, before anything is read.</summary>
     void Attach(Core.Analysis.AnalysisPipeline pipeline);
 
+    /// <summary>Called once everything is read, before any output is written.</summary>
+    void Finish(Reporting.ReportData analysis);
+
+    /// <summary>The command's own section of the HTML page (--html).</summary>
+    void WriteHtmlSection(System.Text.StringBuilder html);
+
     /// <summary>Writes the command's report and outputs in place of analyze's; returns the exit code it adds.</summary>
     int Report(Reporting.ReportData analysis, TextWriter mainOutput, bool mainIsFile);
 }

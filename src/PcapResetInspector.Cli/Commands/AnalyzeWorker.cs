@@ -112,7 +112,7 @@ public sealed class AnalyzeWorker
             Tracker = new ConnectionTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums, MaxConnections = output.MaxConnections },
             Diagnosis = output.Diagnosis,
             Selection = extension?.Selection ?? output.Selection,
-            Exporters = extension is not null ? [] : Exporters(zeekInRemovalOrder ? null : exporter, rows, htmlRows),
+            Exporters = extension is not null ? (htmlRows is null ? [] : [htmlRows]) : Exporters(zeekInRemovalOrder ? null : exporter, rows, htmlRows),
             RemovalOrderExporter = zeekInRemovalOrder ? (ZeekConnLogWriter)exporter! : null,
         });
         extension?.Attach(pipeline);
@@ -189,7 +189,12 @@ public sealed class AnalyzeWorker
                 Window = windowCounts,
             };
             if (extension is not null)
+            {
+                extension.Finish(report);
+                if (htmlFile is not null && htmlRows is not null)
+                    HtmlReport.Write(htmlFile, report, htmlRows, extension.WriteHtmlSection);
                 exitCode = MoreSevere(exitCode, extension.Report(report, mainOutput, mainFile is not null));
+            }
             else
             {
                 // The page first: a reader of standard output leaving (`| head`) must not cut it short.

@@ -18,7 +18,8 @@ public static class HtmlReport
 
     private const int TopHosts = 10, MaxFindingGroups = 50, EpisodesShown = 5;
 
-    public static void Write(TextWriter output, ReportData data, HtmlReportRows rows)
+    /// <param name="leadSection">A section of the command's own after the summary (explain's log lines).</param>
+    public static void Write(TextWriter output, ReportData data, HtmlReportRows rows, Action<StringBuilder>? leadSection = null)
     {
         var html = new StringBuilder(1 << 16);
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -29,6 +30,7 @@ public static class HtmlReport
         html.Append("<h1>TCP resets</h1>\n");
         html.Append(CultureInfo.InvariantCulture, $"<p class=\"sub\">PcapResetInspector report on {HtmlText.Escape(Source(data))}; times in UTC.</p>\n");
         WriteSummary(html, data, rows);
+        leadSection?.Invoke(html);
         WriteTimeline(html, data, rows);
         WriteCauses(html, data.Resets);
         WriteFindings(html, data.Findings);
