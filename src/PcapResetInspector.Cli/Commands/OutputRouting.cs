@@ -12,7 +12,8 @@ internal static class OutputRouting
     {
         OutputFormat.Csv => new CsvConnectionWriter(writer, leaveOpen: true),
         OutputFormat.Json => new JsonLinesConnectionWriter(writer, output.TimeFormat ?? TimeFormat.Epoch, leaveOpen: true),
-        OutputFormat.Zeek => new ZeekConnLogWriter(writer, leaveOpen: true),
+        // Zeek's columns alone for the conn.log of every connection (compared with Zeek's); the flagged ones add the diagnosis.
+        OutputFormat.Zeek => new ZeekConnLogWriter(writer, leaveOpen: true, diagnosisFields: !(output.Selection.All && !output.Selection.HasFilter)),
         _ => null,
     };
 

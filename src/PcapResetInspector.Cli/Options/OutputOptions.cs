@@ -100,6 +100,12 @@ public sealed class OutputOptions
         Description = "The zone of the times the report prints: utc (default), local, or an offset like +01:00 (to compare with local-time logs); exports stay in UTC.",
     };
 
+    // tcpdump's and tshark's -n (and -nn) turn name resolution off; typed out of habit, it is accepted.
+    public Option<bool> NoNameResolution { get; } = new("-n", "-nn")
+    {
+        Description = "Accepted as tcpdump and tshark take it (no name resolution) and ignored: addresses and ports are always printed as numbers.",
+    };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q")
     {
         Description = "No summary on standard error when the output is an export, and no progress bar.",
@@ -137,7 +143,7 @@ public sealed class OutputOptions
     }
 
     /// <summary>Every shared option, to add to a command.</summary>
-    public IEnumerable<Option> Each => [Format, Output, Html, All, Top, List, Verdict, Cause, FailOn, TimeFormat, TimeZone, RaceWindow, IdleGap, IncludeVlan, MaxConnections, Quiet];
+    public IEnumerable<Option> Each => [Format, Output, Html, All, Top, List, Verdict, Cause, FailOn, TimeFormat, TimeZone, RaceWindow, IdleGap, IncludeVlan, MaxConnections, NoNameResolution, Quiet];
 
     /// <summary>Reads the parsed values (already validated) into settings.</summary>
     public OutputSettings Read(ParseResult parse)

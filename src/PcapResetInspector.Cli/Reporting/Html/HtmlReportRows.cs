@@ -134,7 +134,7 @@ public sealed class HtmlReportRows : IConnectionExporter
 
     private static HtmlRow MakeRow(ConnectionSummary c, ResetDiagnosis d)
     {
-        string resetBy = d.ResetByRole is { } role && d.ResetBy is { } party ? $"{role.ToKebabCase()} ({party.ToKebabCase()})" : "no RST";
+        string resetBy = d.ResetByRole is { } role && d.ResetBy is { } party ? $"{role.ToKebabCase()} ({party.ToZeekName()})" : "no RST";
         return new HtmlRow(
             c.Uid, c.StartTime, d.ResetTime, ConnectionText.Endpoint(d.Client.Address, d.Client.Port),
             ConnectionText.Endpoint(d.Server.Address, d.Server.Port), c.ConnState, c.History, resetBy,
