@@ -41,13 +41,14 @@ internal sealed class OptionalColumn<T>(DataField field, int capacity) : Parquet
 
 /// <summary>
 /// UTF-8 text, null where the CSV field is empty. A string the row already has is referenced as it is;
-/// text formatted for the row (addresses, Community IDs, filters) is copied into one character buffer per
-/// row group, so neither needs a string per value.
+/// text formatted for the row (addresses, Community IDs, filters) is copied into character buffers kept
+/// until the row group is written, so neither needs a string per value.
 /// </summary>
 internal sealed class TextColumn(DataField field, int capacity) : ParquetColumn(field)
 {
     private readonly ReadOnlyMemory<char>?[] _values = new ReadOnlyMemory<char>?[capacity];
-    private char[] _buffer = new char[Math.Max(256, capacity * 8)];
+    // Grown on demand: most text columns reference strings the rows already have and never copy.
+    private char[] _buffer = [];
     private int _used;
 
     // Typed null: a bare null would convert through char[] to an empty, non-null ReadOnlyMemory.
@@ -64,7 +65,7 @@ internal sealed class TextColumn(DataField field, int capacity) : ParquetColumn(
         if (_buffer.Length - _used < value.Length)
         {
             // Values already set keep pointing into the old buffer, which lives on until the group is written.
-            _buffer = new char[Math.Max(_buffer.Length * 2, _used + value.Length)];
+            _buffer = new char[Math.Max(Math.Max(_buffer.Length * 2, 4096), value.Length)];
             _used = 0;
         }
         value.CopyTo(_buffer.AsSpan(_used));
