@@ -98,6 +98,29 @@ public sealed class FullDiskTests(FullDisk disk) : IClassFixture<FullDisk>, IDis
     }
 
     [FullDiskFact]
+    public void AParquetExportOnAFullDisk_IsAWriteError_AndTheReportStillComes()
+    {
+        // Parquet compresses this capture's rows into less than the whole disk: most of it is taken first.
+        string filler = System.IO.Path.Combine(disk.Path!, "filler");
+        File.WriteAllBytes(filler, new byte[56 << 10]);
+        try
+        {
+            string target = System.IO.Path.Combine(disk.Path!, "all.parquet");
+            CliResult result = CliRunner.Run("analyze", Capture(), "--all", "-o", target);
+
+            Assert.Equal(15, result.ExitCode);
+            string line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal($"pcap-reset-inspector: cannot write '{target}': no space left on the device; it was not kept, the other outputs were", line);
+            Assert.Contains("Packets:", result.Output);
+            Assert.Equal([filler], Directory.GetFileSystemEntries(disk.Path!));
+        }
+        finally
+        {
+            File.Delete(filler);
+        }
+    }
+
+    [FullDiskFact]
     public void AnExtractOnAFullDisk_LosesNeitherTheCsvNorTheReport()
     {
         string csv = System.IO.Path.Combine(_directory, "flagged.csv");

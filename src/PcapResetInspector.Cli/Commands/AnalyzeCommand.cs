@@ -14,6 +14,7 @@ public static class AnalyzeCommand
           pcap-reset-inspector -r server.pcapng.gz --verdict actionable only the resets to act on
           pcap-reset-inspector analyze rot-*.pcap -o flagged.csv         CSV of flagged connections
           pcap-reset-inspector analyze x.pcap --all --format zeek -o conn.log   Zeek conn.log of everything
+          pcap-reset-inspector analyze x.pcap --all -o conns.parquet     typed columns for DuckDB or Spark
           pcap-reset-inspector analyze x.pcap -f 'host 10.0.0.5' --write-flagged resets.pcap
           tcpdump -i eth0 -w - 'tcp' | pcap-reset-inspector analyze - --fail-on actionable
         """;

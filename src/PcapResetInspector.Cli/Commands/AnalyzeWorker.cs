@@ -67,7 +67,7 @@ public sealed class AnalyzeWorker
         string? spooledInput = null;
         try
         {
-            if (!outputs.TryOpen(output.OutputPath, out TextWriter? mainFile) ||
+            if (!outputs.TryOpen(output.OutputPath, out TextWriter? mainFile, binary: output.Format == OutputFormat.Parquet) ||
                 !outputs.TryOpen(output.HtmlPath, out TextWriter? htmlFile) ||
                 !outputs.TryOpen(settings.WriteFlaggedPath, out _, binary: true))
                 return ExitCodes.WriteError;
@@ -96,9 +96,12 @@ public sealed class AnalyzeWorker
     {
         OutputSettings output = settings.Output;
         TextWriter mainOutput = mainFile ?? _output;
+        // A binary export (Parquet) has a file but no text writer: the summary still goes to standard output.
+        bool mainIsFile = output.OutputPath is not null;
+        Stream? binaryOutput = mainIsFile && mainFile is null ? outputs.GuardedBinaryStream(output.OutputPath!) : null;
         bool isExport = output.Format != OutputFormat.Table;
         IAnalysisExtension? extension = settings.Extension;
-        IConnectionExporter? exporter = extension is null ? OutputRouting.CreateExporter(output, mainOutput) : null;
+        IConnectionExporter? exporter = extension is null ? OutputRouting.CreateExporter(output, mainOutput, binaryOutput) : null;
 
         var rows = ReportRows.For(isExport, output.Listing);
         HtmlReportRows? htmlRows = htmlFile is not null ? new HtmlReportRows() : null;
@@ -193,21 +196,21 @@ public sealed class AnalyzeWorker
                 extension.Finish(report);
                 if (htmlFile is not null && htmlRows is not null)
                     HtmlReport.Write(htmlFile, report, htmlRows, extension.WriteHtmlSection);
-                exitCode = MoreSevere(exitCode, extension.Report(report, mainOutput, mainFile is not null));
+                exitCode = MoreSevere(exitCode, extension.Report(report, mainOutput, mainIsFile));
             }
             else
             {
                 // The page first: a reader of standard output leaving (`| head`) must not cut it short.
                 if (htmlFile is not null && htmlRows is not null)
                     HtmlReport.Write(htmlFile, report, htmlRows);
-                OutputRouting.CreateReport(output, mainOutput, mainFile is not null, _output, _error, _terminal)?.Write(report);
+                OutputRouting.CreateReport(output, mainOutput, mainIsFile, _output, _error, _terminal)?.Write(report);
             }
             mainOutput.Flush();
             if (outputs.ReportFailures())
                 exitCode = MoreSevere(exitCode, ExitCodes.WriteError);
             outputs.CommitAll();
         }
-        catch (IOException e) when (mainFile is not null && StandardStreams.IsBrokenPipe(e))
+        catch (IOException e) when (mainIsFile && StandardStreams.IsBrokenPipe(e))
         {
             // Beside -o only the summary goes to standard output: its reader left (`| head`), the files are whole.
             if (outputs.ReportFailures())

@@ -110,8 +110,14 @@ public sealed class CaptureWorker
                 return csvCode;
             if (csvWriter is not null)
                 live.Watch(settings.CsvPath!, csvWriter);
-            if (!TryCreate(output.OutputPath, files, out FileStream? mainStream))
+            // Parquet is readable only once its footer is written, so it gains nothing from being written in place:
+            // it goes under a temporary name, renamed into place when the capture stops.
+            bool parquet = output.Format == OutputFormat.Parquet;
+            FileStream? mainStream = null;
+            AtomicFileWriter? parquetFile = null;
+            if (parquet ? !TryCreateAtomic(output.OutputPath!, files, out parquetFile) : !TryCreate(output.OutputPath, files, out mainStream))
                 return ExitCodes.WriteError;
+            GuardedStream? parquetStream = parquetFile is null ? null : new GuardedStream(parquetFile.Stream);
 
             LiveRawOutput? raw = rawStream is null ? null
                 : live.Raw(settings.RawOutputPath!, rawStream,
@@ -121,7 +127,7 @@ public sealed class CaptureWorker
                 exporters.Add(csvExporter);
             TextWriter mainOutput = mainStream is null ? _output : TextFor(mainStream, files, output.OutputPath!, live);
             bool isExport = output.Format != OutputFormat.Table;
-            if (OutputRouting.CreateExporter(output, mainOutput) is { } mainExporter)
+            if (OutputRouting.CreateExporter(output, mainOutput, parquetStream) is { } mainExporter)
                 exporters.Add(mainExporter);
 
             var rows = ReportRows.For(isExport, output.Listing);
@@ -180,6 +186,9 @@ public sealed class CaptureWorker
 
             pipeline.Complete();
             raw?.Flush();
+            bool parquetFailed = parquetStream?.Failure is not null;
+            if (parquetFile is not null && !parquetFailed)
+                parquetFile.Commit();
 
             int exitCode = ExitCodes.Success;
             if (capture.StopProblem is { } failure)
@@ -211,7 +220,7 @@ public sealed class CaptureWorker
                     exitCode = ExitCodes.WriteError;
                 pageFile.CommitAll();
             }
-            OutputRouting.CreateReport(output, mainOutput, mainStream is not null, _output, _error, _terminal)?.Write(report);
+            OutputRouting.CreateReport(output, mainOutput, output.OutputPath is not null, _output, _error, _terminal)?.Write(report);
             mainOutput.Flush();
 
             // tcpdump's closing lines, so the drop counters are where sysadmins look for them.
@@ -226,7 +235,10 @@ public sealed class CaptureWorker
             // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
             if (pipeline.Diagnosis.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
                 findings = true;
-            if (live.Report(_error))
+            if (parquetFailed)
+                _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{output.OutputPath}': {OutputFiles.Reason(parquetStream!.Failure!)}; " +
+                                                 "it was not kept, the other outputs were"));
+            if (live.Report(_error) || parquetFailed)
                 exitCode = exitCode == ExitCodes.Success ? ExitCodes.WriteError : exitCode;
             if (exitCode == ExitCodes.Success && findings)
                 exitCode = ExitCodes.FindingsFound;
@@ -262,6 +274,24 @@ public sealed class CaptureWorker
             // Unbuffered: the writers above buffer, and a failed write must not linger in a second buffer.
             stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
             files.Add(stream);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{path}': {OutputFiles.Reason(e)}"));
+            return false;
+        }
+    }
+
+    private bool TryCreateAtomic(string path, List<IDisposable> files, out AtomicFileWriter? file)
+    {
+        file = null;
+        try
+        {
+            if (Directory.Exists(path))
+                throw new IOException("it is a directory");
+            file = new AtomicFileWriter(path);
+            files.Add(file); // disposed uncommitted, it removes its temporary file
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)

@@ -6,13 +6,15 @@ using PcapResetInspector.Core.Export;
 
 namespace PcapResetInspector.Cli.Options;
 
-/// <summary>The output formats: a report for people, or one of three exports.</summary>
+/// <summary>The output formats: a report for people, or one of four exports.</summary>
 public enum OutputFormat
 {
     Table,
     Csv,
     Json,
     Zeek,
+    /// <summary>Binary: written only to a file (-o), never to standard output.</summary>
+    Parquet,
 }
 
 /// <summary>
@@ -23,8 +25,8 @@ public sealed class OutputOptions
 {
     public Option<string?> Format { get; } = new("--format")
     {
-        Description = "Output format: table (a report for people), csv, json (JSON lines) or zeek (conn.log TSV). " +
-                      "Default: from the -o file's extension (.csv, .json/.jsonl/.ndjson, .log), else table.",
+        Description = "Output format: table (a report for people), csv, json (JSON lines), zeek (conn.log TSV) or parquet (the CSV's columns, typed; needs -o FILE). " +
+                      "Default: from the -o file's extension (.csv, .json/.jsonl/.ndjson, .log, .parquet), else table.",
     };
 
     public Option<string?> Output { get; } = new("--output", "-o")
@@ -113,7 +115,13 @@ public sealed class OutputOptions
 
     public OutputOptions()
     {
-        Format.AcceptOnlyFromAmong("table", "csv", "json", "zeek");
+        Format.AcceptOnlyFromAmong("table", "csv", "json", "zeek", "parquet");
+        Format.Validators.Add(result =>
+        {
+            // Parquet's footer points back into the file: it needs a file to seek in, and a terminal would only get bytes.
+            if (result.GetValueOrDefault<string?>() == "parquet" && result.Parent is CommandResult command && command.GetValue(Output) is null or "-")
+                result.AddError("--format parquet writes a binary file: name it with -o FILE (standard output is not supported).");
+        });
         FailOn.AcceptOnlyFromAmong("actionable", "suspicious");
         List.AcceptOnlyFromAmong("groups", "all");
         Top.Validators.Add(result =>
@@ -200,6 +208,7 @@ public sealed class OutputOptions
             ".csv" => OutputFormat.Csv,
             ".json" or ".jsonl" or ".ndjson" => OutputFormat.Json,
             ".log" => OutputFormat.Zeek,
+            ".parquet" => OutputFormat.Parquet,
             _ => OutputFormat.Table,
         };
     }
