@@ -21,20 +21,7 @@ public static class AnalyzeCommand
 
     public static Command Create(TextWriter output, TextWriter error, Reporting.TerminalInfo? terminal = null)
     {
-        var files = new Argument<string[]>("FILE")
-        {
-            Description = "Capture files (pcap, pcapng, optionally gzip-compressed), read in order as one timeline; '-' reads standard input.",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
-        files.Validators.Add(result =>
-        {
-            // An unknown option would otherwise be taken for a file name.
-            foreach (var token in result.Tokens)
-            {
-                if (token.Value.Length > 1 && token.Value[0] == '-')
-                    result.AddError($"Unrecognized command or argument '{token.Value}'.");
-            }
-        });
+        var files = CaptureFilesArgument("Capture files (pcap, pcapng, optionally gzip-compressed), read in order as one timeline; '-' reads standard input.");
         var read = new Option<string[]>("--read", "-r")
         {
             Description = "A capture file to read, as tcpdump and tshark take it (may be repeated).",
@@ -95,6 +82,21 @@ public static class AnalyzeCommand
             return new AnalyzeWorker(output, error, terminal: terminal).Run(settings, interrupt.Token);
         });
         return command;
+    }
+
+    /// <summary>The capture files of analyze and explain; an unknown option would otherwise be taken for a file name.</summary>
+    internal static Argument<string[]> CaptureFilesArgument(string description)
+    {
+        var files = new Argument<string[]>("FILE") { Description = description, Arity = ArgumentArity.ZeroOrMore };
+        files.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.Length > 1 && token.Value[0] == '-')
+                    result.AddError($"Unrecognized command or argument '{token.Value}'.");
+            }
+        });
+        return files;
     }
 
     private static bool TryReadWindow(string? start, string? end, TimeZoneInfo? zone, TextWriter error, out Core.Capture.PacketTimeWindow? window)

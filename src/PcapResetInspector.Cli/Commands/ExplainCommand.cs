@@ -17,19 +17,7 @@ public static class ExplainCommand
 
     public static Command Create(TextWriter output, TextWriter error, Reporting.TerminalInfo? terminal = null)
     {
-        var files = new Argument<string[]>("FILE")
-        {
-            Description = "Capture files as `analyze` takes them, read in order as one timeline; '-' reads standard input.",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
-        files.Validators.Add(result =>
-        {
-            foreach (var token in result.Tokens)
-            {
-                if (token.Value.Length > 1 && token.Value[0] == '-')
-                    result.AddError($"Unrecognized command or argument '{token.Value}'.");
-            }
-        });
+        var files = AnalyzeCommand.CaptureFilesArgument("Capture files as `analyze` takes them, read in order as one timeline; '-' reads standard input.");
         var read = new Option<string[]>("--read", "-r") { Description = "A capture file to read (may be repeated)." };
         var logs = new Option<string[]>("--log", "-l")
         {
