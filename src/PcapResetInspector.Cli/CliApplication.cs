@@ -48,7 +48,9 @@ public static class CliApplication
         {
             foreach (var problem in parse.Errors)
                 error.WriteLine("pcap-reset-inspector: " + Reporting.SafeText.Escape(problem.Message)); // quotes the arguments
-            error.WriteLine("Try 'pcap-reset-inspector --help' for usage.");
+            // Point to the help of the command that was typed (or implied), where its options are listed.
+            string command = parse.CommandResult.Command is RootCommand ? "" : parse.CommandResult.Command.Name + " ";
+            error.WriteLine($"Try 'pcap-reset-inspector {command}--help' for usage.");
             return ExitCodes.UsageError;
         }
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

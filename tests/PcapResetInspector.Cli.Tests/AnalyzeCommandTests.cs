@@ -153,6 +153,45 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Contains("--no-such-option", r.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("analyze", "analyze")]
+    [InlineData("capture", "capture")]
+    [InlineData("explain", "explain")]
+    [InlineData("-r", "analyze")] // no command: analyze is implied
+    public void UnknownOption_PointsToTheHelpOfItsCommand(string command, string help)
+    {
+        CliResult r = CliRunner.Run(command, Sample("refused.pcap"), "--no-such-option");
+        Assert.Equal(ExitCodes.UsageError, r.ExitCode);
+        Assert.EndsWith($"Try 'pcap-reset-inspector {help} --help' for usage.\n", r.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownCommandLevelOption_StillPointsToTheTopLevelHelp()
+    {
+        CliResult r = CliRunner.Run("--no-such-option");
+        Assert.Equal(ExitCodes.UsageError, r.ExitCode);
+        Assert.Contains("Try 'pcap-reset-inspector ", r.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-n")]
+    [InlineData("-nn")]
+    public void DashN_IsAcceptedAndIgnored_AsTcpdumpUsersTypeIt(string option)
+    {
+        CliResult plain = CliRunner.Run("analyze", Sample("refused.pcap"), "--format", "csv");
+        CliResult r = CliRunner.Run("analyze", option, Sample("refused.pcap"), "--format", "csv");
+        Assert.Equal(plain.ExitCode, r.ExitCode);
+        Assert.Equal(plain.Output, r.Output);
+        Assert.Equal(plain.ExitCode, CliRunner.Run(option, "-r", Sample("refused.pcap"), "--format", "csv").ExitCode);
+    }
+
+    [Fact]
+    public void DashN_IsInTheHelpOfAnalyzeAndCapture()
+    {
+        Assert.Contains("(no name resolution) and ignored", CliRunner.Run("analyze", "--help").Output, StringComparison.Ordinal);
+        Assert.Contains("(no name resolution) and ignored", CliRunner.Run("capture", "--help").Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void BadFormatValue_IsUsageError64()
     {

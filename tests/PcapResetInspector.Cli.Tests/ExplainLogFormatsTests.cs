@@ -60,12 +60,24 @@ public sealed class ExplainLogFormatsTests : IDisposable
             "  read_fd_with_timeout: client 0.0.0.0 read error = Connection reset by peer.\n");
         CliResult result = CliRunner.Run("explain", "--no-progress", "--log", log, _scene.Capture);
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("NetBIOS names learnt from session requests on port 139: 1", result.Output);
+        Assert.Contains("NetBIOS names learnt from session requests on port 139: 2", result.Output);
         Assert.Contains("the line names the client 10.20.1.8 without a port", result.Output);
 
         JsonElement row = Only("log.ws-0042", File.ReadAllText(log));
         Assert.Equal("address", row.GetProperty("match").GetString());
         AssertConnection(row, "10.20.1.8", 50500, 139);
+    }
+
+    [Fact]
+    public void A_netbios_named_log_finds_a_client_that_closed_with_fin_and_says_nothing_was_reset()
+    {
+        JsonElement row = Only("log.ws-0043",
+            $"{Samba(_scene.NetBiosFinClose)} ../../source3/smbd/server_exit.c:235(exit_server_common)\n" +
+            "  Server exit (failed to receive request length)\n");
+        Assert.Equal("address", row.GetProperty("match").GetString());
+        AssertConnection(row, "10.20.1.9", 50600, 139);
+        Assert.False(row.TryGetProperty("reset.cause", out _));
+        Assert.StartsWith("No reset on the wire", row.GetProperty("advice").GetString());
     }
 
     [Fact]

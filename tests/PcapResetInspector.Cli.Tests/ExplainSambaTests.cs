@@ -78,12 +78,47 @@ public sealed class ExplainSambaTests : IDisposable
     }
 
     [Fact]
-    public void The_table_shows_a_few_benign_lines_per_cause_and_names_an_option_explain_has_for_the_rest()
+    public void The_table_shows_a_few_benign_lines_per_cause_and_list_all_shows_every_line()
     {
-        (string capture, string log, _) = Write(60, TimeSpan.FromHours(1));
+        (string capture, string log, SambaOfficeDay day) = Write(60, TimeSpan.FromHours(1));
         CliResult result = CliRunner.Run("explain", "--no-progress", "--log", log, capture);
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("more benign line(s) of the 139/445 race (--format json or csv lists every line)", result.Output);
-        Assert.DoesNotContain("--list", result.Output);
+        Assert.Contains("more benign line(s) of the 139/445 race (--list all shows every line", result.Output);
+        int shown = result.Output.Split('\n').Count(l => l.StartsWith("  advice "));
+        CliResult all = CliRunner.Run("explain", "--no-progress", "--log", log, capture, "--list", "all");
+        Assert.Equal(0, all.ExitCode);
+        Assert.Equal(day.Expected.Count, all.Output.Split('\n').Count(l => l.StartsWith("  advice ")));
+        Assert.True(shown < day.Expected.Count);
+        Assert.DoesNotContain("more benign line(s)", all.Output);
+    }
+}
+
+/// <summary>explain --html: the page leads with the log lines and their connections, and renders in a browser.</summary>
+public sealed class ExplainHtmlTests : IDisposable
+{
+    private readonly string _scratch = Directory.CreateTempSubdirectory("pri-explain-html-").FullName;
+
+    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+
+    [Html.NeedsChromiumFact]
+    public void The_page_lists_every_log_line_with_its_match_and_renders()
+    {
+        var day = new SambaOfficeDay(clients: 40, TimeSpan.FromHours(1), seed: 5);
+        string capture = Path.Combine(_scratch, "smb.pcap"), log = Path.Combine(_scratch, "log.smbd"), page = Path.Combine(_scratch, "x.html");
+        File.WriteAllBytes(capture, day.Build().ToPcapBytes());
+        File.WriteAllText(log, day.Log);
+        CliResult result = CliRunner.Run("explain", "--no-progress", "--log", log, capture, "--html", page);
+        Assert.Equal(0, result.ExitCode);
+
+        Html.Chromium.Result dom = Html.Chromium.DumpDom(page);
+        Assert.Equal(0, dom.ExitCode);
+        string table = dom.Output[dom.Output.IndexOf("id=\"log-line-table\"", StringComparison.Ordinal)..];
+        table = table[..table.IndexOf("</table>", StringComparison.Ordinal)];
+        Assert.Equal(day.Expected.Count, System.Text.RegularExpressions.Regex.Count(table, "<tr class=\"match-"));
+        Assert.Equal(day.Expected.Count(e => e.Kind is SambaLineKind.RaceLoser or SambaLineKind.ClientAbort),
+            System.Text.RegularExpressions.Regex.Count(table, "<tr class=\"match-exact\""));
+        Assert.Contains("clock UTC+01:00 (inferred", dom.Output);
+        // The analysis follows: its flagged-connections table is on the same page.
+        Assert.Contains("id=\"connections\"", dom.Output);
     }
 }

@@ -49,6 +49,14 @@ internal sealed class ExplainScene : IDisposable
         pg.Handshake().Data(Side.Client, 40).Data(Side.Server, 40).Ack(Side.Client).Wait(TimeSpan.FromMilliseconds(100));
         PostgresReset = Reset(b, pg, Side.Client);
         b.Advance(TimeSpan.FromSeconds(10));
+        // 10.20.1.9, NetBIOS name WS-0043, opens a session on 139 and closes it with FIN: no reset.
+        TcpConversation nbssFin = b.Tcp("10.20.1.9", 50600, SambaServer, 139);
+        nbssFin.Handshake().Data(Side.Client, SmbPayloads.NetBiosSessionRequest("FILESRV", 0x20, "WS-0043", 0x00))
+            .Data(Side.Server, SmbPayloads.NetBiosPositiveSessionResponse()).Ack(Side.Client).Wait(TimeSpan.FromMilliseconds(300));
+        nbssFin.Fin(Side.Client).Fin(Side.Server);
+        NetBiosFinClose = b.Now;
+        nbssFin.Ack(Side.Client);
+        b.Advance(TimeSpan.FromSeconds(10));
         Capture = Path.Combine(_folder, "server.pcap");
         File.WriteAllBytes(Capture, b.ToPcapBytes());
     }
@@ -60,6 +68,7 @@ internal sealed class ExplainScene : IDisposable
     public long UpstreamReset { get; }
     public long SshReset { get; }
     public long PostgresReset { get; }
+    public long NetBiosFinClose { get; }
 
     private static long Reset(TrafficBuilder b, TcpConversation connection, Side by)
     {

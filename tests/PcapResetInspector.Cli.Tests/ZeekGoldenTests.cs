@@ -41,6 +41,51 @@ public class ZeekGoldenTests
         Assert.Single(rows, r => r.Split('\t')[11] == "SF");
     }
 
+    /// <summary>The log as zeek-cut reads it: the #separator's byte, then #fields names the tab-separated columns of every row.</summary>
+    private static (string[] Fields, string[] Types, string[][] Rows) ParseLikeZeekCut(string log)
+    {
+        string[] lines = log.TrimEnd('\n').Split('\n');
+        Assert.Equal("#separator \\x09", lines[0]);
+        string[] fields = lines.Single(l => l.StartsWith("#fields\t", StringComparison.Ordinal)).Split('\t')[1..];
+        string[] types = lines.Single(l => l.StartsWith("#types\t", StringComparison.Ordinal)).Split('\t')[1..];
+        string[][] rows = lines.Where(l => !l.StartsWith('#')).Select(l => l.Split('\t')).ToArray();
+        return (fields, types, rows);
+    }
+
+    [Fact]
+    public void FlaggedConnLog_AddsTheDiagnosisAfterZeeksFields_AsZeekCutReadsThem()
+    {
+        CliResult result = CliRunner.Run("analyze", Path.Combine(RepositoryPaths.Captures, "smb-race-139-445.pcap"), "--format", "zeek");
+        (string[] fields, string[] types, string[][] rows) = ParseLikeZeekCut(result.Output);
+        Assert.Equal(fields.Length, types.Length);
+        Assert.Equal(Core.Export.ZeekConnLogWriter.Fields, fields[..21]); // Zeek's own first, in Zeek's order
+        Assert.Equal(["reset_by", "reset_by_role", "reset_ts", "reset_stage", "reset_cause", "reset_verdict", "reset_confidence", "reset_evidence"],
+            fields[21..29]);
+        Assert.Equal("time", types[Array.IndexOf(fields, "reset_ts")]);
+        Assert.Equal("count", types[Array.IndexOf(fields, "race_group")]);
+        Assert.Equal(2, rows.Length);
+        Assert.All(rows, row => Assert.Equal(fields.Length, row.Length));
+        Assert.All(rows, row =>
+        {
+            Assert.Equal("orig", row[Array.IndexOf(fields, "reset_by")]);
+            Assert.Equal("client", row[Array.IndexOf(fields, "reset_by_role")]);
+            Assert.Equal("smb-race-loser", row[Array.IndexOf(fields, "reset_cause")]);
+            Assert.Matches(@"^\d+\.\d{6}$", row[Array.IndexOf(fields, "reset_ts")]);
+            Assert.StartsWith("1:", row[Array.IndexOf(fields, "community_id")], StringComparison.Ordinal);
+            Assert.Equal("-", row[Array.IndexOf(fields, "finding")]);
+        });
+    }
+
+    [Fact]
+    public void ConnLogOfEveryConnection_KeepsExactlyZeeksFields()
+    {
+        CliResult result = CliRunner.Run("analyze", Path.Combine(RepositoryPaths.Captures, "smb-race-139-445.pcap"), "--format", "zeek", "--all");
+        (string[] fields, string[] types, string[][] rows) = ParseLikeZeekCut(result.Output);
+        Assert.Equal(Core.Export.ZeekConnLogWriter.Fields, fields);
+        Assert.Equal(Core.Export.ZeekConnLogWriter.Types, types);
+        Assert.All(rows, row => Assert.Equal(fields.Length, row.Length));
+    }
+
     [Fact]
     public void WithoutAll_OnlyConnectionsThatSawARstAreWritten()
     {

@@ -14,26 +14,14 @@ public static class AnalyzeCommand
           pcap-reset-inspector -r server.pcapng.gz --verdict actionable only the resets to act on
           pcap-reset-inspector analyze rot-*.pcap -o flagged.csv         CSV of flagged connections
           pcap-reset-inspector analyze x.pcap --all --format zeek -o conn.log   Zeek conn.log of everything
+          pcap-reset-inspector analyze x.pcap --all -o conns.parquet     typed columns for DuckDB or Spark
           pcap-reset-inspector analyze x.pcap -f 'host 10.0.0.5' --write-flagged resets.pcap
           tcpdump -i eth0 -w - 'tcp' | pcap-reset-inspector analyze - --fail-on actionable
         """;
 
     public static Command Create(TextWriter output, TextWriter error, Reporting.TerminalInfo? terminal = null)
     {
-        var files = new Argument<string[]>("FILE")
-        {
-            Description = "Capture files (pcap, pcapng, optionally gzip-compressed), read in order as one timeline; '-' reads standard input.",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
-        files.Validators.Add(result =>
-        {
-            // An unknown option would otherwise be taken for a file name.
-            foreach (var token in result.Tokens)
-            {
-                if (token.Value.Length > 1 && token.Value[0] == '-')
-                    result.AddError($"Unrecognized command or argument '{token.Value}'.");
-            }
-        });
+        var files = CaptureFilesArgument("Capture files (pcap, pcapng, optionally gzip-compressed), read in order as one timeline; '-' reads standard input.");
         var read = new Option<string[]>("--read", "-r")
         {
             Description = "A capture file to read, as tcpdump and tshark take it (may be repeated).",
@@ -96,6 +84,21 @@ public static class AnalyzeCommand
         return command;
     }
 
+    /// <summary>The capture files of analyze and explain; an unknown option would otherwise be taken for a file name.</summary>
+    internal static Argument<string[]> CaptureFilesArgument(string description)
+    {
+        var files = new Argument<string[]>("FILE") { Description = description, Arity = ArgumentArity.ZeroOrMore };
+        files.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.Length > 1 && token.Value[0] == '-')
+                    result.AddError($"Unrecognized command or argument '{token.Value}'.");
+            }
+        });
+        return files;
+    }
+
     private static bool TryReadWindow(string? start, string? end, TimeZoneInfo? zone, TextWriter error, out Core.Capture.PacketTimeWindow? window)
     {
         window = null;
@@ -150,6 +153,12 @@ internal interface IAnalysisExtension
 
     /// <summary>Called once the pipeline is built, before anything is read.</summary>
     void Attach(Core.Analysis.AnalysisPipeline pipeline);
+
+    /// <summary>Called once everything is read, before any output is written.</summary>
+    void Finish(Reporting.ReportData analysis);
+
+    /// <summary>The command's own section of the HTML page (--html).</summary>
+    void WriteHtmlSection(System.Text.StringBuilder html);
 
     /// <summary>Writes the command's report and outputs in place of analyze's; returns the exit code it adds.</summary>
     int Report(Reporting.ReportData analysis, TextWriter mainOutput, bool mainIsFile);

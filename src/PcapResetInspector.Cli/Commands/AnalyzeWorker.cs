@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PcapResetInspector.Cli.Options;
 using PcapResetInspector.Cli.Reporting;
+using PcapResetInspector.Cli.Reporting.Html;
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
@@ -66,7 +67,8 @@ public sealed class AnalyzeWorker
         string? spooledInput = null;
         try
         {
-            if (!outputs.TryOpen(output.OutputPath, out TextWriter? mainFile) ||
+            if (!outputs.TryOpen(output.OutputPath, out TextWriter? mainFile, binary: output.Format == OutputFormat.Parquet) ||
+                !outputs.TryOpen(output.HtmlPath, out TextWriter? htmlFile) ||
                 !outputs.TryOpen(settings.WriteFlaggedPath, out _, binary: true))
                 return ExitCodes.WriteError;
 
@@ -79,7 +81,7 @@ public sealed class AnalyzeWorker
                 inputs[inputs.IndexOf("-")] = spooledInput;
             }
 
-            return Analyze(settings, inputs, filter, outputs, mainFile, cancellation);
+            return Analyze(settings, inputs, filter, outputs, mainFile, htmlFile, cancellation);
         }
         finally
         {
@@ -90,15 +92,19 @@ public sealed class AnalyzeWorker
     }
 
     private int Analyze(AnalyzeSettings settings, List<string> inputs, PacketFilterFactory? filter, OutputFiles outputs,
-        TextWriter? mainFile, CancellationToken cancellation)
+        TextWriter? mainFile, TextWriter? htmlFile, CancellationToken cancellation)
     {
         OutputSettings output = settings.Output;
         TextWriter mainOutput = mainFile ?? _output;
+        // A binary export (Parquet) has a file but no text writer: the summary still goes to standard output.
+        bool mainIsFile = output.OutputPath is not null;
+        Stream? binaryOutput = mainIsFile && mainFile is null ? outputs.GuardedBinaryStream(output.OutputPath!) : null;
         bool isExport = output.Format != OutputFormat.Table;
         IAnalysisExtension? extension = settings.Extension;
-        IConnectionExporter? exporter = extension is null ? OutputRouting.CreateExporter(output, mainOutput) : null;
+        IConnectionExporter? exporter = extension is null ? OutputRouting.CreateExporter(output, mainOutput, binaryOutput) : null;
 
         var rows = ReportRows.For(isExport, output.Listing);
+        HtmlReportRows? htmlRows = htmlFile is not null ? new HtmlReportRows() : null;
         var extractor = settings.WriteFlaggedPath is not null ? new FlaggedPacketExtractor(output.IncludeVlan) : null;
         bool findings = false;
         // Every connection into conn.log goes in the order connections leave the connection table, as Zeek
@@ -109,7 +115,7 @@ public sealed class AnalyzeWorker
             Tracker = new ConnectionTrackerOptions { IncludeVlanInKey = output.IncludeVlan, VerifyChecksums = settings.VerifyChecksums, MaxConnections = output.MaxConnections },
             Diagnosis = output.Diagnosis,
             Selection = extension?.Selection ?? output.Selection,
-            Exporters = extension is not null ? [] : exporter is null || zeekInRemovalOrder ? [rows] : [exporter, rows],
+            Exporters = extension is not null ? (htmlRows is null ? [] : [htmlRows]) : Exporters(zeekInRemovalOrder ? null : exporter, rows, htmlRows),
             RemovalOrderExporter = zeekInRemovalOrder ? (ZeekConnLogWriter)exporter! : null,
         });
         extension?.Attach(pipeline);
@@ -186,15 +192,25 @@ public sealed class AnalyzeWorker
                 Window = windowCounts,
             };
             if (extension is not null)
-                exitCode = MoreSevere(exitCode, extension.Report(report, mainOutput, mainFile is not null));
+            {
+                extension.Finish(report);
+                if (htmlFile is not null && htmlRows is not null)
+                    HtmlReport.Write(htmlFile, report, htmlRows, extension.WriteHtmlSection);
+                exitCode = MoreSevere(exitCode, extension.Report(report, mainOutput, mainIsFile));
+            }
             else
-                OutputRouting.CreateReport(output, mainOutput, mainFile is not null, _output, _error, _terminal)?.Write(report);
+            {
+                // The page first: a reader of standard output leaving (`| head`) must not cut it short.
+                if (htmlFile is not null && htmlRows is not null)
+                    HtmlReport.Write(htmlFile, report, htmlRows);
+                OutputRouting.CreateReport(output, mainOutput, mainIsFile, _output, _error, _terminal)?.Write(report);
+            }
             mainOutput.Flush();
             if (outputs.ReportFailures())
                 exitCode = MoreSevere(exitCode, ExitCodes.WriteError);
             outputs.CommitAll();
         }
-        catch (IOException e) when (mainFile is not null && StandardStreams.IsBrokenPipe(e))
+        catch (IOException e) when (mainIsFile && StandardStreams.IsBrokenPipe(e))
         {
             // Beside -o only the summary goes to standard output: its reader left (`| head`), the files are whole.
             if (outputs.ReportFailures())
@@ -355,6 +371,9 @@ public sealed class AnalyzeWorker
     private static bool IsFormatProblem(CaptureProblemKind kind) => kind is
         CaptureProblemKind.NotACaptureFile or CaptureProblemKind.UnsupportedFormat or
         CaptureProblemKind.UnsupportedVersion or CaptureProblemKind.InvalidHeader;
+
+    private static IConnectionExporter[] Exporters(IConnectionExporter? export, ReportRows rows, HtmlReportRows? html) =>
+        [.. export is null ? [] : new[] { export }, rows, .. html is null ? [] : new IConnectionExporter[] { html }];
 
     /// <summary>The first error wins; an error always beats success.</summary>
     private static int MoreSevere(int current, int next) => current != ExitCodes.Success ? current : next;

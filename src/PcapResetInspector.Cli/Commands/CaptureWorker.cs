@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using PcapResetInspector.Cli.Options;
 using PcapResetInspector.Cli.Reporting;
+using PcapResetInspector.Cli.Reporting.Html;
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
@@ -91,8 +92,13 @@ public sealed class CaptureWorker
         OutputSettings output = settings.Output;
         var files = new List<IDisposable>();
         var live = new LiveOutputs();
+        // The page is written once, at the end: under a temporary name until it is whole, as analyze writes its files.
+        using var pageFile = new OutputFiles(_error);
         try
         {
+            if (!pageFile.TryOpen(output.HtmlPath, out TextWriter? htmlWriter))
+                return ExitCodes.WriteError;
+            HtmlReportRows? htmlRows = htmlWriter is null ? null : new HtmlReportRows();
             // Live outputs are written in place, not renamed at the end: a killed capture keeps every row flushed so far.
             if (!TryCreate(settings.RawOutputPath, files, out FileStream? rawStream))
                 return ExitCodes.WriteError;
@@ -103,8 +109,14 @@ public sealed class CaptureWorker
                 return csvCode;
             if (csvWriter is not null)
                 live.Watch(settings.CsvPath!, csvWriter);
-            if (!TryCreate(output.OutputPath, files, out FileStream? mainStream))
+            // Parquet is readable only once its footer is written, so it gains nothing from being written in place:
+            // it goes under a temporary name, renamed into place when the capture stops.
+            bool parquet = output.Format == OutputFormat.Parquet;
+            FileStream? mainStream = null;
+            AtomicFileWriter? parquetFile = null;
+            if (parquet ? !TryCreateAtomic(output.OutputPath!, files, out parquetFile) : !TryCreate(output.OutputPath, files, out mainStream))
                 return ExitCodes.WriteError;
+            GuardedStream? parquetStream = parquetFile is null ? null : new GuardedStream(parquetFile.Stream);
 
             LiveRawOutput? raw = rawStream is null ? null
                 : live.Raw(settings.RawOutputPath!, rawStream,
@@ -114,7 +126,7 @@ public sealed class CaptureWorker
                 exporters.Add(csvExporter);
             TextWriter mainOutput = mainStream is null ? _output : TextFor(mainStream, files, output.OutputPath!, live);
             bool isExport = output.Format != OutputFormat.Table;
-            if (OutputRouting.CreateExporter(output, mainOutput) is { } mainExporter)
+            if (OutputRouting.CreateExporter(output, mainOutput, parquetStream) is { } mainExporter)
                 exporters.Add(mainExporter);
 
             var rows = ReportRows.For(isExport, output.Listing);
@@ -126,7 +138,7 @@ public sealed class CaptureWorker
                 Tracker = new Core.Connections.ConnectionTrackerOptions { IncludeVlanInKey = output.IncludeVlan, MaxConnections = output.MaxConnections },
                 Diagnosis = diagnosisOptions,
                 Selection = output.Selection,
-                Exporters = [.. exporters, rows],
+                Exporters = [.. exporters, rows, .. htmlRows is null ? [] : new IConnectionExporter[] { htmlRows }],
                 FlushEachRow = true,
             });
             pipeline.Selected += (connection, diagnosis) =>
@@ -176,6 +188,9 @@ public sealed class CaptureWorker
 
             pipeline.Complete();
             raw?.Flush();
+            bool parquetFailed = parquetStream?.Failure is not null;
+            if (parquetFile is not null && !parquetFailed)
+                parquetFile.Commit();
 
             int exitCode = ExitCodes.Success;
             if (capture.StopProblem is { } failure)
@@ -189,7 +204,7 @@ public sealed class CaptureWorker
                 exitCode = ExitCodes.CaptureError;
             }
 
-            OutputRouting.CreateReport(output, mainOutput, mainStream is not null, _output, _error, _terminal)?.Write(new ReportData
+            var report = new ReportData
             {
                 Capture = pipeline.Statistics,
                 Tracker = pipeline.Tracker,
@@ -204,7 +219,15 @@ public sealed class CaptureWorker
                 Findings = pipeline.Diagnosis.Findings,
                 ListRows = !isExport,
                 Listing = output.Listing,
-            });
+            };
+            if (htmlWriter is not null && htmlRows is not null)
+            {
+                HtmlReport.Write(htmlWriter, report, htmlRows);
+                if (pageFile.ReportFailures())
+                    exitCode = ExitCodes.WriteError;
+                pageFile.CommitAll();
+            }
+            OutputRouting.CreateReport(output, mainOutput, output.OutputPath is not null, _output, _error, _terminal)?.Write(report);
             mainOutput.Flush();
 
             // tcpdump's closing lines, so the drop counters are where sysadmins look for them.
@@ -226,7 +249,10 @@ public sealed class CaptureWorker
             // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
             if (pipeline.Diagnosis.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
                 findings = true;
-            if (live.Report(_error))
+            if (parquetFailed)
+                _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{output.OutputPath}': {OutputFiles.Reason(parquetStream!.Failure!)}; " +
+                                                 "it was not kept, the other outputs were"));
+            if (live.Report(_error) || parquetFailed)
                 exitCode = exitCode == ExitCodes.Success ? ExitCodes.WriteError : exitCode;
             if (exitCode == ExitCodes.Success && findings)
                 exitCode = ExitCodes.FindingsFound;
@@ -262,6 +288,24 @@ public sealed class CaptureWorker
             // Unbuffered: the writers above buffer, and a failed write must not linger in a second buffer.
             stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
             files.Add(stream);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            _error.WriteLine(SafeText.Escape($"pcap-reset-inspector: cannot write '{path}': {OutputFiles.Reason(e)}"));
+            return false;
+        }
+    }
+
+    private bool TryCreateAtomic(string path, List<IDisposable> files, out AtomicFileWriter? file)
+    {
+        file = null;
+        try
+        {
+            if (Directory.Exists(path))
+                throw new IOException("it is a directory");
+            file = new AtomicFileWriter(path);
+            files.Add(file); // disposed uncommitted, it removes its temporary file
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)

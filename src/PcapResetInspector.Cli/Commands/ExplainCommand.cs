@@ -17,19 +17,7 @@ public static class ExplainCommand
 
     public static Command Create(TextWriter output, TextWriter error, Reporting.TerminalInfo? terminal = null)
     {
-        var files = new Argument<string[]>("FILE")
-        {
-            Description = "Capture files as `analyze` takes them, read in order as one timeline; '-' reads standard input.",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
-        files.Validators.Add(result =>
-        {
-            foreach (var token in result.Tokens)
-            {
-                if (token.Value.Length > 1 && token.Value[0] == '-')
-                    result.AddError($"Unrecognized command or argument '{token.Value}'.");
-            }
-        });
+        var files = AnalyzeCommand.CaptureFilesArgument("Capture files as `analyze` takes them, read in order as one timeline; '-' reads standard input.");
         var read = new Option<string[]>("--read", "-r") { Description = "A capture file to read (may be repeated)." };
         var logs = new Option<string[]>("--log", "-l")
         {
@@ -48,10 +36,13 @@ public static class ExplainCommand
         var path = new Option<string?>("--output", "-o") { Description = "Write the rows to FILE (the summary still goes to the terminal)." };
         var filter = new Option<string?>("--filter", "-f") { Description = "Analyse only packets matching this BPF (tcpdump) filter." };
         var progress = new Option<bool>("--no-progress") { Description = "No progress bar." };
+        var html = new Option<string?>("--html") { Description = "Also write the report as one self-contained HTML page: the log lines with their connections, then the analysis." };
+        var list = new Option<string?>("--list") { Description = "all: every reset line in full (by default benign lines are shown a few per cause)." };
+        list.AcceptOnlyFromAmong("all");
 
         var command = new Command("explain", "Find the connection each \"Connection reset by peer\" log line is about, and say who reset it, why, and whether the line needs action." + Examples)
         {
-            files, read, logs, offset, skew, format, path, filter, progress,
+            files, read, logs, offset, skew, format, path, filter, progress, list, html,
         };
         command.SetAction(parse =>
         {
@@ -97,6 +88,8 @@ public static class ExplainCommand
                 OutputPath = parse.GetValue(path),
                 Filter = parse.GetValue(filter),
                 ShowProgress = !parse.GetValue(progress),
+                ListAll = parse.GetValue(list) == "all",
+                HtmlPath = parse.GetValue(html),
             };
             using var interrupt = new InterruptSignal();
             return new ExplainWorker(output, error, terminal: terminal).Run(settings, interrupt.Token);
@@ -118,4 +111,6 @@ public sealed class ExplainSettings
     public string? OutputPath { get; init; }
     public string? Filter { get; init; }
     public bool ShowProgress { get; init; } = true;
+    public bool ListAll { get; init; }
+    public string? HtmlPath { get; init; }
 }

@@ -1,5 +1,7 @@
 using PcapResetInspector.Cli.Options;
+using System.Text;
 using PcapResetInspector.Cli.Reporting;
+using PcapResetInspector.Cli.Reporting.Html;
 using PcapResetInspector.Core.Analysis;
 using PcapResetInspector.Core.Explain;
 using PcapResetInspector.Core.Export;
@@ -63,7 +65,7 @@ public sealed class ExplainWorker
         var analyze = new AnalyzeSettings
         {
             Inputs = settings.Inputs,
-            Output = new OutputSettings { Format = OutputFormat.Table, OutputPath = settings.OutputPath },
+            Output = new OutputSettings { Format = OutputFormat.Table, OutputPath = settings.OutputPath, HtmlPath = settings.HtmlPath },
             Filter = settings.Filter,
             ShowProgress = settings.ShowProgress,
             Extension = extension,
@@ -81,26 +83,36 @@ public sealed class ExplainWorker
         private readonly IReadOnlyList<LogResetLine> _lines = logs.SelectMany(l => l.Result.Resets).ToList();
         private CandidateCollector? _collector;
 
-        public ConnectionSelection Selection => new() { AlsoUndiagnosedOf = CandidateCollector.PeersOf(_lines) };
+        public ConnectionSelection Selection => CandidateCollector.SelectionFor(_lines);
 
-        public void Attach(AnalysisPipeline pipeline) => _collector = new CandidateCollector(pipeline);
+        public void Attach(AnalysisPipeline pipeline) => _collector = new CandidateCollector(pipeline, _lines);
 
-        public int Report(ReportData analysis, TextWriter mainOutput, bool mainIsFile)
+        private ExplainReportData? _report;
+
+        public void Finish(ReportData analysis)
         {
             var index = new CandidateIndex(_collector!.Candidates);
             long start = analysis.Capture.Packets == 0 ? 0 : analysis.Capture.EarliestTimestamp;
             var matcher = new LogMatcher(index, start, analysis.Capture.LastTimestamp, _collector.NetBiosNames.Addresses,
                 new LogMatcherOptions { UtcOffset = settings.UtcOffset, Skew = settings.Skew });
             IReadOnlyList<LogLineMatch> matches = matcher.Match(_lines);
-
-            var report = new ExplainReportData
+            _report = new ExplainReportData
             {
                 Analysis = analysis,
                 Logs = logs,
                 Matches = matches,
                 Offsets = matcher.Offsets,
                 NetBiosNames = _collector.NetBiosNames.Addresses.Count,
+                ListAll = settings.ListAll,
             };
+        }
+
+        public void WriteHtmlSection(StringBuilder html) => HtmlExplainSection.Write(html, _report!);
+
+        public int Report(ReportData analysis, TextWriter mainOutput, bool mainIsFile)
+        {
+            ExplainReportData report = _report!;
+            IReadOnlyList<LogLineMatch> matches = report.Matches;
             if (settings.Format == ExplainFormat.Table)
             {
                 new ExplainReport(mainOutput, terminal.Width).Write(report);

@@ -11,6 +11,7 @@ public sealed class OutputFiles(TextWriter error) : IDisposable
 {
     private readonly Dictionary<string, AtomicFileWriter> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GuardedTextWriter> _textWriters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GuardedStream> _guardedStreams = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Exception> _failures = new(StringComparer.Ordinal);
 
     /// <summary>The file being written or committed when an I/O error came, for its message.</summary>
@@ -54,6 +55,14 @@ public sealed class OutputFiles(TextWriter error) : IDisposable
 
     public Stream BinaryStream(string path) => _files[path].Stream;
 
+    /// <summary>A binary export's stream whose write errors are kept and reported like a text output's, not thrown.</summary>
+    public Stream GuardedBinaryStream(string path)
+    {
+        var guarded = new GuardedStream(_files[path].Stream);
+        _guardedStreams[path] = guarded;
+        return guarded;
+    }
+
     /// <summary>A binary output (the flagged-packet extract) could not be written; it is discarded, the others go on.</summary>
     public void MarkFailed(string path, Exception failure) => _failures.TryAdd(path, failure);
 
@@ -66,6 +75,11 @@ public sealed class OutputFiles(TextWriter error) : IDisposable
         foreach (var (path, writer) in _textWriters)
         {
             if (writer.Failure is { } failure)
+                _failures.TryAdd(path, failure);
+        }
+        foreach (var (path, stream) in _guardedStreams)
+        {
+            if (stream.Failure is { } failure)
                 _failures.TryAdd(path, failure);
         }
         foreach (var (path, failure) in _failures)

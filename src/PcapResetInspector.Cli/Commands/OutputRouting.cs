@@ -7,12 +7,17 @@ namespace PcapResetInspector.Cli.Commands;
 /// <summary>Where `analyze` and `capture` send the rows and the summary: one rule for both commands.</summary>
 internal static class OutputRouting
 {
-    /// <summary>The exporter for an export format writing to <paramref name="writer"/>; null for the table.</summary>
-    public static IConnectionExporter? CreateExporter(OutputSettings output, TextWriter writer) => output.Format switch
+    /// <summary>
+    /// The exporter for an export format writing to <paramref name="writer"/>, or for Parquet to
+    /// <paramref name="binary"/> (the -o file's stream); null for the table.
+    /// </summary>
+    public static IConnectionExporter? CreateExporter(OutputSettings output, TextWriter writer, Stream? binary = null) => output.Format switch
     {
+        OutputFormat.Parquet => new ParquetConnectionWriter(binary ?? throw new ArgumentException("Parquet needs a file", nameof(binary)), leaveOpen: true),
         OutputFormat.Csv => new CsvConnectionWriter(writer, leaveOpen: true),
         OutputFormat.Json => new JsonLinesConnectionWriter(writer, output.TimeFormat ?? TimeFormat.Epoch, leaveOpen: true),
-        OutputFormat.Zeek => new ZeekConnLogWriter(writer, leaveOpen: true),
+        // Zeek's columns alone for the conn.log of every connection (compared with Zeek's); the flagged ones add the diagnosis.
+        OutputFormat.Zeek => new ZeekConnLogWriter(writer, leaveOpen: true, diagnosisFields: !(output.Selection.All && !output.Selection.HasFilter)),
         _ => null,
     };
 

@@ -6,13 +6,15 @@ using PcapResetInspector.Core.Export;
 
 namespace PcapResetInspector.Cli.Options;
 
-/// <summary>The output formats: a report for people, or one of three exports.</summary>
+/// <summary>The output formats: a report for people, or one of four exports.</summary>
 public enum OutputFormat
 {
     Table,
     Csv,
     Json,
     Zeek,
+    /// <summary>Binary: written only to a file (-o), never to standard output.</summary>
+    Parquet,
 }
 
 /// <summary>
@@ -23,13 +25,19 @@ public sealed class OutputOptions
 {
     public Option<string?> Format { get; } = new("--format")
     {
-        Description = "Output format: table (a report for people), csv, json (JSON lines) or zeek (conn.log TSV). " +
-                      "Default: from the -o file's extension (.csv, .json/.jsonl/.ndjson, .log), else table.",
+        Description = "Output format: table (a report for people), csv, json (JSON lines), zeek (conn.log TSV) or parquet (the CSV's columns, typed; needs -o FILE). " +
+                      "Default: from the -o file's extension (.csv, .json/.jsonl/.ndjson, .log, .parquet), else table.",
     };
 
     public Option<string?> Output { get; } = new("--output", "-o")
     {
         Description = "Write the output to FILE instead of standard output.",
+    };
+
+    public Option<string?> Html { get; } = new("--html")
+    {
+        Description = "Also write the report as one self-contained HTML page to FILE: a timeline of the resets, the findings and hosts, " +
+                      "and the flagged connections in a table to filter and sort (the most serious 20,000; the exports have them all).",
     };
 
     public Option<bool> All { get; } = new("--all")
@@ -94,6 +102,12 @@ public sealed class OutputOptions
         Description = "The zone of the times the report prints: utc (default), local, or an offset like +01:00 (to compare with local-time logs); exports stay in UTC.",
     };
 
+    // tcpdump's and tshark's -n (and -nn) turn name resolution off; typed out of habit, it is accepted.
+    public Option<bool> NoNameResolution { get; } = new("-n", "-nn")
+    {
+        Description = "Accepted as tcpdump and tshark take it (no name resolution) and ignored: addresses and ports are always printed as numbers.",
+    };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q")
     {
         Description = "No summary on standard error when the output is an export, and no progress bar.",
@@ -101,7 +115,13 @@ public sealed class OutputOptions
 
     public OutputOptions()
     {
-        Format.AcceptOnlyFromAmong("table", "csv", "json", "zeek");
+        Format.AcceptOnlyFromAmong("table", "csv", "json", "zeek", "parquet");
+        Format.Validators.Add(result =>
+        {
+            // Parquet's footer points back into the file: it needs a file to seek in, and a terminal would only get bytes.
+            if (result.GetValueOrDefault<string?>() == "parquet" && result.Parent is CommandResult command && command.GetValue(Output) is null or "-")
+                result.AddError("--format parquet writes a binary file: name it with -o FILE (standard output is not supported).");
+        });
         FailOn.AcceptOnlyFromAmong("actionable", "suspicious");
         List.AcceptOnlyFromAmong("groups", "all");
         Top.Validators.Add(result =>
@@ -131,7 +151,7 @@ public sealed class OutputOptions
     }
 
     /// <summary>Every shared option, to add to a command.</summary>
-    public IEnumerable<Option> Each => [Format, Output, All, Top, List, Verdict, Cause, FailOn, TimeFormat, TimeZone, RaceWindow, IdleGap, IncludeVlan, MaxConnections, Quiet];
+    public IEnumerable<Option> Each => [Format, Output, Html, All, Top, List, Verdict, Cause, FailOn, TimeFormat, TimeZone, RaceWindow, IdleGap, IncludeVlan, MaxConnections, NoNameResolution, Quiet];
 
     /// <summary>Reads the parsed values (already validated) into settings.</summary>
     public OutputSettings Read(ParseResult parse)
@@ -141,6 +161,7 @@ public sealed class OutputOptions
         {
             Format = ChooseFormat(parse.GetValue(Format), output),
             OutputPath = output is "-" ? null : output,
+            HtmlPath = parse.GetValue(Html),
             Listing = new ReportListing
             {
                 Top = parse.GetValue(Top) ?? ReportListing.DefaultTop,
@@ -187,6 +208,7 @@ public sealed class OutputOptions
             ".csv" => OutputFormat.Csv,
             ".json" or ".jsonl" or ".ndjson" => OutputFormat.Json,
             ".log" => OutputFormat.Zeek,
+            ".parquet" => OutputFormat.Parquet,
             _ => OutputFormat.Table,
         };
     }
@@ -215,6 +237,8 @@ public sealed class OutputSettings
 {
     public OutputFormat Format { get; init; } = OutputFormat.Table;
     public string? OutputPath { get; init; }
+    /// <summary>--html: the HTML report, written beside the other outputs.</summary>
+    public string? HtmlPath { get; init; }
     public ConnectionSelection Selection { get; init; } = new();
     public ReportListing Listing { get; init; } = new();
     public Verdict? FailOn { get; init; }

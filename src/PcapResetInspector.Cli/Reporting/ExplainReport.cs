@@ -49,7 +49,7 @@ public sealed class ExplainReport(TextWriter writer, int width)
         foreach ((ResetCause cause, int hidden) in benignHidden)
         {
             writer.WriteLine();
-            writer.WriteLine($"... and {N(hidden)} more benign line(s) of {LineAdvice.Short(cause)} (--format json or csv lists every line)");
+            writer.WriteLine($"... and {N(hidden)} more benign line(s) of {LineAdvice.Short(cause)} (--list all shows every line; --format json or csv writes them all)");
         }
     }
 
@@ -130,6 +130,9 @@ public sealed class ExplainReport(TextWriter writer, int width)
 
     private static string LogLine(string path, LogReadResult result, LogClockOffset? clock)
     {
+        // Counts of a file that is not text would only mislead.
+        if (result.Problem is { } unusable && result.Resets.Count == 0)
+            return $"Log {path}: not used: {unusable}";
         string counts = $"Log {path}: {N(result.LinesRead)} line{(result.LinesRead == 1 ? "" : "s")}, {N(result.Resets.Count)} about resets, {N(result.LinesSkipped)} skipped" +
                         (result.LinesWithoutTimestamp > 0 ? $", {N(result.LinesWithoutTimestamp)} without a time" : "") +
                         (result.OverlongLines > 0 ? $", {N(result.OverlongLines)} over 64 KiB" : "");
@@ -155,7 +158,7 @@ public sealed class ExplainReport(TextWriter writer, int width)
     private static string ReasonText(NoMatchReason reason) => reason switch
     {
         NoMatchReason.OutsideCapture => "outside its time range",
-        NoMatchReason.PeerNotInCapture => "the client is not in it",
+        NoMatchReason.PeerNotInCapture => "the peer the line names is not in it",
         NoMatchReason.UnknownNetBiosName => "unknown NetBIOS name, nothing at that time",
         _ => "nothing reset at that time",
     };

@@ -38,7 +38,7 @@ public sealed partial class TerminalReport
         MarkupLine($"  {verdict}  [bold]{Esc(d.Cause.ToKebabCase())}[/]  {c.Uid}  {Esc(client)} -> {Esc(server)}  " +
                    $"{Esc(c.ConnState)} {Esc(c.History)}  at {Time(d.ResetTime != 0 ? d.ResetTime : c.StartTime)}");
         string who = d.ResetByRole is { } role && d.ResetBy is { } party
-            ? $"reset by the {role.ToKebabCase()} ({party.ToKebabCase()})"
+            ? $"reset by the {role.ToKebabCase()} ({(party == ResetParty.Originator ? "originator" : "responder")})" // words for people; the exports say orig/resp
             : "no RST";
         string stage = d.Stage is { } st ? $", {st.ToKebabCase()}" : "";
         string race = d.RaceGroupId is { } g ? $", race group {g}{(d.SiblingUid is null ? "" : $" with {d.SiblingUid}")}" : "";

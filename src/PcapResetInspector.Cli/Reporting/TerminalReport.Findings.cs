@@ -45,7 +45,7 @@ public sealed partial class TerminalReport
         Indented($"{finding.Id}  {finding.Summary}; {Time(finding.FirstTime)} to {Time(finding.LastTime)}", indent);
 
     /// <summary>"port scan from 10.0.0.9: 61 episodes, 4,321 probes": the totals over the group's findings.</summary>
-    private static string GroupSummary(FindingGroup group)
+    internal static string GroupSummary(FindingGroup group)
     {
         string host = IpAddress128.Format(group.Host);
         string findings = Count(group.Findings.Count, EpisodeNoun(group.Kind, 1), EpisodeNoun(group.Kind, 2));

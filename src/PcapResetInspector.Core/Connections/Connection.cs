@@ -74,6 +74,10 @@ internal struct Connection
     public int LruNext;           // slot of the more recently active neighbour, or -1
 
     public long StartTime;
+    // Its first and last segment's place among all segments given to the tracker (1-based): unlike the
+    // times, they follow the file order, so --write-flagged finds every packet even when clocks go backwards.
+    public long FirstSegment;
+    public long LastSegment;
     public long LastTime;         // Zeek's Conn()->LastTime(): frozen once both sides did_close
     // The same moment on the network-time clock, which the timers run on. It equals LastTime unless a
     // packet is older than packets already seen (interfaces with unsynchronised clocks, merged files):

@@ -140,6 +140,15 @@ public sealed class ConnectionSummary
     public required long StartTime { get; init; }
     /// <summary>Zeek's last_time: stops advancing once both sides closed.</summary>
     public required long LastTime { get; init; }
+
+    /// <summary>
+    /// The place of its first and last TCP segment among all segments the tracker was given (1-based; 0 for a
+    /// summary not made by the tracker): file order, which holds when timestamps go backwards.
+    /// </summary>
+    public long FirstSegment { get; init; }
+
+    /// <inheritdoc cref="FirstSegment"/>
+    public long LastSegment { get; init; }
     public long DurationNanos => LastTime - StartTime;
     public required EndpointSummary Originator { get; init; }
     public required EndpointSummary Responder { get; init; }

@@ -79,6 +79,8 @@ public sealed partial class ConnectionTracker
             Ordinal = c.Ordinal,
             StartTime = c.StartTime,
             LastTime = c.LastTime,
+            FirstSegment = c.FirstSegment,
+            LastSegment = c.LastSegment,
             Originator = Summarize(ref orig, orig.Size(resp.State), c.OriginatorIsA ? c.AddressA : c.AddressB, c.OriginatorIsA ? c.PortA : c.PortB),
             Responder = Summarize(ref resp, resp.Size(orig.State), c.OriginatorIsA ? c.AddressB : c.AddressA, c.OriginatorIsA ? c.PortB : c.PortA),
             History = _leavingHistory,

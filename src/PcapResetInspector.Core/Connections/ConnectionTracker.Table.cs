@@ -39,6 +39,7 @@ public sealed partial class ConnectionTracker
         c.B.Initialize();
         c.Ordinal = _nextOrdinal++;
         c.StartTime = c.LastTime = s.TimestampNanos;
+        c.FirstSegment = SegmentsProcessed;
         c.TimerLastTime = Math.Max(s.TimestampNanos, _networkTime);
         c.InactivityTimeout = _initialInactivity;
         c.IsActive = true;

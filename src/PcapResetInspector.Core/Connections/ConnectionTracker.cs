@@ -129,6 +129,7 @@ public sealed partial class ConnectionTracker
     /// <summary>Feeds one decoded segment; <paramref name="frame"/> is the captured frame it came from.</summary>
     public void Process(in TcpSegment segment, ReadOnlySpan<byte> frame)
     {
+        SegmentsProcessed++; // every segment, dropped or not, as FlaggedPacketExtractor counts them on its second read
         AdvanceNetworkTime(segment.TimestampNanos);
         RunTimers(_networkTime);
 
@@ -174,6 +175,7 @@ public sealed partial class ConnectionTracker
         }
 
         ref Connection c = ref Slot(slot);
+        c.LastSegment = SegmentsProcessed;
         ProcessPacket(ref c, in segment, frame);
         Schedule(slot, ref c);
         if (_maxConnections > 0)
@@ -181,6 +183,9 @@ public sealed partial class ConnectionTracker
         if (_index.Count > PeakConnections)
             PeakConnections = _index.Count;
     }
+
+    /// <summary>Segments given to <see cref="Process"/> so far: the last one's place in the input.</summary>
+    public long SegmentsProcessed { get; private set; }
 
     /// <summary>Packets whose timestamp leapt far ahead of the others and was not followed (a corrupt timestamp).</summary>
     public long TimestampOutliers { get; private set; }

@@ -56,10 +56,11 @@ public static class DiagnosisNames
         _ => throw new ArgumentOutOfRangeException(nameof(confidence), confidence, null),
     };
 
-    public static string ToKebabCase(this ResetParty party) => party switch
+    /// <summary>Zeek's words for the two parties (id.orig_h, id.resp_h): one vocabulary in CSV, JSON and conn.log.</summary>
+    public static string ToZeekName(this ResetParty party) => party switch
     {
-        ResetParty.Originator => "originator",
-        ResetParty.Responder => "responder",
+        ResetParty.Originator => "orig",
+        ResetParty.Responder => "resp",
         _ => throw new ArgumentOutOfRangeException(nameof(party), party, null),
     };
 

@@ -12,6 +12,15 @@ internal readonly record struct LinePeer(IpAddress128? Address, ushort? Port, bo
 {
     public bool IsKnown => Address is not null;
 
+    /// <summary>The well-known ports of the service that writes this kind of log, to narrow a match by time; null when it could be any.</summary>
+    public static ushort[]? ServicePorts(LogFormat format) => format switch
+    {
+        LogFormat.Samba => [445, 139],
+        LogFormat.Sshd => [22],
+        LogFormat.PostgreSql => [5432],
+        _ => null,
+    };
+
     public static LinePeer Of(LogResetLine line, IReadOnlyDictionary<string, IpAddress128> netBiosNames)
     {
         if (line.ClientAddress is { } client)

@@ -169,13 +169,7 @@ public sealed class LogMatcher
     private string Window() => "±" + _options.Skew.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
 
     /// <summary>The well-known port of the service that writes this kind of log, to narrow a match by time.</summary>
-    private static ushort[]? ServicePorts(LogFormat format) => format switch
-    {
-        LogFormat.Samba => [445, 139],
-        LogFormat.Sshd => [22],
-        LogFormat.PostgreSql => [5432],
-        _ => null,
-    };
+    private static ushort[]? ServicePorts(LogFormat format) => LinePeer.ServicePorts(format);
 
     private static string Gap(long nanos) =>
         (nanos >= 0 ? "" : "-") + Math.Abs(nanos / 1e9).ToString("0.###", CultureInfo.InvariantCulture) + " s from the line";

@@ -25,11 +25,16 @@ public sealed class ConnectionSelection
     /// </summary>
     public IReadOnlySet<IpAddress128>? AlsoUndiagnosedOf { get; init; }
 
+    /// <summary>Server ports whose undiagnosed connections are selected as well, without <see cref="All"/>.</summary>
+    public IReadOnlySet<ushort>? AlsoUndiagnosedOnPorts { get; init; }
+
     public bool HasFilter => Verdicts.Count > 0 || Causes.Count > 0;
 
     /// <summary>Whether an undiagnosed connection is a row.</summary>
     public bool SelectsUndiagnosed(in ConnectionRoles roles) =>
-        Selects(null) || (AlsoUndiagnosedOf is { } peers && (peers.Contains(roles.Originator.Address) || peers.Contains(roles.Responder.Address)));
+        Selects(null) ||
+        (AlsoUndiagnosedOf is { } peers && (peers.Contains(roles.Originator.Address) || peers.Contains(roles.Responder.Address))) ||
+        (AlsoUndiagnosedOnPorts is { } ports && ports.Contains(roles.Server.Port));
 
     public bool Selects(ResetDiagnosis? diagnosis)
     {

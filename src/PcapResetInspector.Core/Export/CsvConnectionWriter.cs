@@ -85,7 +85,7 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
         NumberField(c.Responder.Size);
         NumberField(c.Responder.IpBytes);
         NumberField(c.MissedBytes);
-        TextField(d?.ResetBy?.ToKebabCase() ?? "");
+        TextField(d?.ResetBy?.ToZeekName() ?? "");
         TextField(d?.ResetByRole?.ToKebabCase() ?? "");
         if (d is not null && d.ResetTime != 0)
             IsoTimeField(d.ResetTime);

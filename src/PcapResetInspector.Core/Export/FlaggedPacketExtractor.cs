@@ -7,27 +7,32 @@ namespace PcapResetInspector.Core.Export;
 /// <summary>
 /// Writes every packet of the flagged connections (not only their RSTs) to a new capture, for
 /// Wireshark. A connection is known to be flagged only after it ended and was diagnosed, so this is a
-/// second pass: <see cref="Remember"/> collects each flagged connection's 5-tuple and time span during
-/// the analysis, <see cref="Extract"/> then reads the inputs again and copies the packets that fall
-/// in one of them. Memory is one struct entry per flagged connection (about 70 bytes), and at most
-/// <see cref="MaxRemembered"/> of them: a flood of flagged connections cannot take the machine's memory.
+/// second pass: <see cref="Remember"/> collects each flagged connection's 5-tuple and the range of its
+/// segments' places in the input (<see cref="ConnectionSummary.FirstSegment"/>), <see cref="Extract"/>
+/// then reads the inputs again, counting the TCP segments the same way, and copies those that fall in
+/// one of them. Places, not times: a capture's clock may go backwards (several interfaces, merged
+/// files), and a time span then missed the packets stamped after the connection's last one in file order
+/// (issue 21: the RSTs after the FIN exchange). Memory is one struct entry per flagged connection (about
+/// 70 bytes), and at most <see cref="MaxRemembered"/> of them: a flood of flagged connections cannot
+/// take the machine's memory.
 /// </summary>
 public sealed class FlaggedPacketExtractor
 {
     /// <summary>Flagged connections remembered for the extract by default (about 70 MB at most).</summary>
     public const int DefaultMaxRemembered = 1_000_000;
 
-    /// <summary>A connection's time span; <see cref="More"/> chains further spans of the same tuple (1-based, 0 = none).</summary>
+    /// <summary>A connection's segment range; <see cref="More"/> chains further ranges of the same tuple (1-based, 0 = none).</summary>
     private struct Span
     {
-        public long Start;
-        public long End;
+        public long First;
+        public long Last;
         public int More;
     }
 
     private readonly Dictionary<ConnectionKey, Span> _spans = new();
     private readonly List<Span> _moreSpans = [];
     private readonly bool _includeVlan;
+    private long _segmentsRead;
 
     public FlaggedPacketExtractor(bool includeVlan, int maxRemembered = DefaultMaxRemembered)
     {
@@ -53,14 +58,10 @@ public sealed class FlaggedPacketExtractor
             return;
         }
         var key = ConnectionKey.Create(connection.Originator.Address, connection.Originator.Port,
-            connection.Responder.Address, connection.Responder.Port, _includeVlan ? connection.Vlan : 0u, out _);
-        // To the last packet of either side, not Zeek's last_time, which stops at the second FIN: the RSTs
-        // and late ACKs after a close belong to the connection too.
-        var span = new Span
-        {
-            Start = connection.StartTime,
-            End = Math.Max(connection.LastTime, Math.Max(connection.Originator.LastPacketTime, connection.Responder.LastPacketTime)),
-        };
+            connection.Responder.Address, connection.Responder.Port, _includeVlan ? VlanKey(connection.Vlan, connection.InnerVlan) : 0u, out _);
+        // Every segment on the tuple from its first to its last is the connection's: the tracker holds one
+        // connection per tuple at a time, so the RSTs and late ACKs after a close are in the range too.
+        var span = new Span { First = connection.FirstSegment, Last = connection.LastSegment };
         ref Span first = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_spans, key, out bool exists);
         if (exists)
         {
@@ -75,17 +76,16 @@ public sealed class FlaggedPacketExtractor
         ConnectionsRemembered++;
     }
 
-    /// <summary>True when the segment belongs to a remembered connection (same tuple, inside its time span).</summary>
-    public bool Wants(in TcpSegment segment)
+    /// <summary>True when the segment, the <paramref name="segmentNumber"/>th TCP segment of the input (1-based), belongs to a remembered connection.</summary>
+    public bool Wants(in TcpSegment segment, long segmentNumber)
     {
         var key = ConnectionKey.Create(segment.SourceAddress, segment.SourcePort, segment.DestinationAddress, segment.DestinationPort,
-            _includeVlan ? segment.Vlan : 0u, out _);
+            _includeVlan ? VlanKey(segment.Vlan, segment.InnerVlan) : 0u, out _);
         if (!_spans.TryGetValue(key, out Span span))
             return false;
-        long time = segment.TimestampNanos;
         while (true)
         {
-            if (time >= span.Start && time <= span.End)
+            if (segmentNumber >= span.First && segmentNumber <= span.Last)
                 return true;
             if (span.More == 0)
                 return false;
@@ -93,8 +93,12 @@ public sealed class FlaggedPacketExtractor
         }
     }
 
+    // As ConnectionTracker keys connections with --include-vlan (Zeek's vlan_fivetuple: outer and inner tag).
+    private static uint VlanKey(ushort vlan, ushort innerVlan) => ((uint)vlan << 16) | innerVlan;
+
     /// <summary>
-    /// Copies the wanted packets of <paramref name="source"/> to <paramref name="output"/>, in pcap when
+    /// Copies the wanted packets of <paramref name="source"/> to <paramref name="output"/>. The inputs must be
+    /// given in the order, and through the same filter and time window, as in the analysis. In pcap when
     /// all of them share one link type and pcapng otherwise (or when asked for), keeping each packet's
     /// original length and nanosecond timestamp.
     /// </summary>
@@ -102,12 +106,14 @@ public sealed class FlaggedPacketExtractor
     {
         if (_spans.Count == 0)
             return;
+        output.BeginInput();
         long packets = 0;
         while (source.TryReadNext(out PacketRecord packet))
         {
             if ((++packets & 0xFFF) == 0 && cancellation.IsCancellationRequested)
                 return;
-            if (PacketDecoder.Decode(in packet, out TcpSegment segment) != DecodeStatus.Tcp || !Wants(in segment))
+            // Counted as CaptureAnalyzer hands segments to the tracker: every frame that decodes to TCP, in file order.
+            if (PacketDecoder.Decode(in packet, out TcpSegment segment) != DecodeStatus.Tcp || !Wants(in segment, ++_segmentsRead))
                 continue;
             output.Write(in packet);
             PacketsWritten++;
@@ -123,7 +129,9 @@ public sealed class FlaggedCaptureOutput : IDisposable
 {
     private readonly Stream _stream;
     private readonly PcapWriter? _pcap;
-    private readonly Dictionary<int, int> _interfaceByLinkType = new();
+    // The original interfaces, each input's apart (interface 0 of two files is two interfaces).
+    private readonly Dictionary<(int Input, int Interface, int LinkType), int> _interfaces = new();
+    private int _input;
     private PcapNgWriter? _pcapNg;
 
     /// <param name="linkTypes">Every link type the inputs carry (from the first pass).</param>
@@ -140,6 +148,9 @@ public sealed class FlaggedCaptureOutput : IDisposable
 
     public bool IsPcapNg => _pcap is null;
 
+    /// <summary>The packets that follow come from the next input file.</summary>
+    public void BeginInput() => _input++;
+
     public void Write(in PacketRecord packet)
     {
         if (_pcap is not null)
@@ -148,8 +159,8 @@ public sealed class FlaggedCaptureOutput : IDisposable
             return;
         }
         _pcapNg ??= new PcapNgWriter(_stream, leaveOpen: true);
-        if (!_interfaceByLinkType.TryGetValue(packet.LinkType, out int id))
-            _interfaceByLinkType[packet.LinkType] = id = _pcapNg.AddInterface(packet.LinkType, tsResolution: 9);
+        if (!_interfaces.TryGetValue((_input, packet.InterfaceId, packet.LinkType), out int id))
+            _interfaces[(_input, packet.InterfaceId, packet.LinkType)] = id = _pcapNg.AddInterface(packet.LinkType, tsResolution: 9);
         _pcapNg.WritePacket(id, packet.TimestampNanos, packet.Data, packet.OriginalLength);
     }
 

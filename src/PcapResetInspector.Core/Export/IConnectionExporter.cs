@@ -64,11 +64,14 @@ public static class ConnectionText
             : "[" + IpAddress128.Format(address) + "]:" + port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Room for any <see cref="TryWriteWiresharkFilter"/> text.</summary>
-    public const int MaxWiresharkFilterLength = 2 * (9 + IpAddress128.MaxTextLength + 18);
+    // Per direction, with IPv6's longer field names: "(ipv6.src==" 11, " && tcp.srcport==" 17, " && ipv6.dst==" 14,
+    // " && tcp.dstport==" 17, ")" 1, two ports of 5 digits and two addresses; " || " joins the directions.
+    public const int MaxWiresharkFilterLength = 2 * (11 + 17 + 14 + 17 + 1 + 2 * 5 + 2 * IpAddress128.MaxTextLength) + 4;
 
     /// <summary>
-    /// A Wireshark display filter for the connection's packets, in the shape of Wireshark's own
-    /// "Conversation Filter" (both addresses and both ports, either direction).
+    /// A Wireshark display filter for exactly this connection's packets: source and destination address and
+    /// port paired up, in either direction. (ip.addr and tcp.port alone would also match a connection between
+    /// the same hosts with the ports the other way round.)
     /// </summary>
     public static string WiresharkFilter(ConnectionSummary connection)
     {
@@ -79,10 +82,12 @@ public static class ConnectionText
 
     public static bool TryWriteWiresharkFilter(ConnectionSummary connection, Span<char> destination, out int charsWritten)
     {
-        string field = IpAddress128.IsIPv4(connection.Originator.Address) ? "ip.addr" : "ipv6.addr";
+        bool v4 = IpAddress128.IsIPv4(connection.Originator.Address);
+        string src = v4 ? "ip.src" : "ipv6.src", dst = v4 ? "ip.dst" : "ipv6.dst";
         EndpointSummary a = connection.Originator, b = connection.Responder;
         return destination.TryWrite(CultureInfo.InvariantCulture,
-            $"{field}=={a.Address} && tcp.port=={a.Port} && {field}=={b.Address} && tcp.port=={b.Port}", out charsWritten);
+            $"({src}=={a.Address} && tcp.srcport=={a.Port} && {dst}=={b.Address} && tcp.dstport=={b.Port}) || " +
+            $"({src}=={b.Address} && tcp.srcport=={b.Port} && {dst}=={a.Address} && tcp.dstport=={a.Port})", out charsWritten);
     }
 
     public static string CommunityIdOf(ConnectionSummary connection) =>

@@ -106,7 +106,7 @@ public sealed class JsonLinesConnectionWriter : IConnectionExporter, IDisposable
             WriteTunnel(tunnel);
         j.WriteString("community_id", ConnectionText.CommunityIdOf(c));
 
-        j.WriteString("reset.client", clientParty == ResetParty.Originator ? "orig" : "resp");
+        j.WriteString("reset.client", clientParty.ToZeekName());
         if (d is not null)
             WriteDiagnosis(d);
         j.WriteString("wireshark.filter", ConnectionText.WiresharkFilter(c));
@@ -128,7 +128,7 @@ public sealed class JsonLinesConnectionWriter : IConnectionExporter, IDisposable
     {
         Utf8JsonWriter j = _json;
         if (d.ResetBy is { } by)
-            j.WriteString("reset.by", by == ResetParty.Originator ? "orig" : "resp");
+            j.WriteString("reset.by", by.ToZeekName());
         if (d.ResetByRole is { } role)
             j.WriteString("reset.by_role", role.ToKebabCase());
         if (d.ResetTime != 0)

@@ -11,6 +11,8 @@ namespace PcapResetInspector.Core.Export;
 /// ASCII writer: #separator, #set_separator, #empty_field, #unset_field, #path, #open, #fields,
 /// #types, then one line per connection and #close. Unlike Zeek, #open and #close carry the capture's
 /// network time (first connection start, last packet), so the same input gives the same bytes.
+/// With <c>diagnosisFields</c>, the diagnosis follows Zeek's fields as extra ones (<see cref="ZeekDiagnosisFields"/>);
+/// without, the columns are exactly Zeek's (the conn.log of every connection, compared with Zeek's own).
 /// </summary>
 public sealed class ZeekConnLogWriter : IConnectionSink, IConnectionExporter, IDisposable
 {
@@ -34,18 +36,25 @@ public sealed class ZeekConnLogWriter : IConnectionSink, IConnectionExporter, ID
     private bool _headerWritten;
     private bool _closed;
     private long _latestTime;
+    private readonly bool _diagnosisFields;
 
-    public ZeekConnLogWriter(TextWriter writer, bool leaveOpen = false)
+    public ZeekConnLogWriter(TextWriter writer, bool leaveOpen = false, bool diagnosisFields = false)
     {
         _writer = writer;
         _leaveOpen = leaveOpen;
+        _diagnosisFields = diagnosisFields;
     }
+
+    /// <summary>The #fields this writer writes.</summary>
+    public IReadOnlyList<string> FieldNames => _diagnosisFields ? [.. Fields, .. ZeekDiagnosisFields.Fields] : Fields;
 
     public long RowsWritten { get; private set; }
 
     public void Add(in ConnectionRecord connection) => Add(connection.Summary);
 
-    public void Add(ConnectionSummary c)
+    public void Add(ConnectionSummary c) => Add(c, null);
+
+    private void Add(ConnectionSummary c, ResetDiagnosis? diagnosis)
     {
         if (!_headerWritten)
             WriteHeader(c.StartTime);
@@ -82,11 +91,13 @@ public sealed class ZeekConnLogWriter : IConnectionSink, IConnectionExporter, ID
         w.Write(c.Responder.IpBytes.ToString(CultureInfo.InvariantCulture)); w.Write('\t');
         // tunnel_parents: Zeek's set of the encapsulating tunnels' uids, unset for a plain connection.
         w.Write(c.Tunnel is { } tunnel ? tunnel.Uid : Unset);
+        if (_diagnosisFields)
+            ZeekDiagnosisFields.Write(w, c, diagnosis);
         w.Write('\n');
         RowsWritten++;
     }
 
-    public void Write(ConnectionSummary connection, ResetDiagnosis? diagnosis, ResetParty clientParty) => Add(connection);
+    public void Write(ConnectionSummary connection, ResetDiagnosis? diagnosis, ResetParty clientParty) => Add(connection, diagnosis);
 
     public void Flush() => _writer.Flush();
 
@@ -113,8 +124,9 @@ public sealed class ZeekConnLogWriter : IConnectionSink, IConnectionExporter, ID
         w.Write("#unset_field\t-\n");
         w.Write("#path\tconn\n");
         w.Write("#open\t"); w.Write(FormatLogTime(openTime)); w.Write('\n');
-        w.Write("#fields\t"); w.Write(string.Join('\t', Fields)); w.Write('\n');
-        w.Write("#types\t"); w.Write(string.Join('\t', Types)); w.Write('\n');
+        w.Write("#fields\t"); w.Write(string.Join('\t', FieldNames)); w.Write('\n');
+        string[] types = _diagnosisFields ? [.. Types, .. ZeekDiagnosisFields.Types] : Types;
+        w.Write("#types\t"); w.Write(string.Join('\t', types)); w.Write('\n');
         _headerWritten = true;
     }
 

@@ -79,8 +79,8 @@ public sealed class SambaOfficeDay(int clients, TimeSpan utcOffset, ulong seed =
 
     private TimeSpan Jitter(int min, int max) => TimeSpan.FromTicks(_random.Micros(min, max) / 100);
 
-    /// <summary>445 wins; the 139 loser completes its handshake and is reset: smbd had accepted it and logs the failed read.</summary>
-    private void RaceVariantB(TrafficBuilder b, string client, ushort port)
+    /// <summary>Both SYNs, both SYN-ACKs and the client's ACKs: the two connections of a race that both completed their handshake.</summary>
+    private (TcpConversation Smb, TcpConversation Nbss) BothHandshakes(TrafficBuilder b, string client, ushort port, int ackGapMin, int ackGapMax)
     {
         TcpConversation smb = b.Tcp(client, port, Server, 445, Windows());
         TcpConversation nbss = b.Tcp(client, (ushort)(port + 1), Server, 139, Windows());
@@ -89,34 +89,35 @@ public sealed class SambaOfficeDay(int clients, TimeSpan utcOffset, ulong seed =
         smb.SynAck().Wait(Jitter(10, 40));
         nbss.SynAck().Wait(Jitter(10, 60));
         smb.Ack(Side.Client).Wait(Jitter(5, 20));
-        nbss.Ack(Side.Client).Wait(Jitter(50, 200));
+        nbss.Ack(Side.Client).Wait(Jitter(ackGapMin, ackGapMax));
+        return (smb, nbss);
+    }
+
+    /// <summary>445 negotiates; the client resets the 139 loser, which smbd had accepted and logs; then 445 carries on.</summary>
+    private void ResetLoserAndNegotiate(TrafficBuilder b, TcpConversation smb, TcpConversation nbss, string client, ushort nbssPort)
+    {
         smb.Data(Side.Client, SmbPayloads.Smb2NegotiateRequest(Guid.Empty)).Wait(Jitter(20, 60));
         long reset = b.Now;
         nbss.Rst(Side.Client, withAck: true).Wait(Jitter(300, 900));
-        Entry(reset, client, (ushort)(port + 1), SambaLineKind.RaceLoser);
+        Entry(reset, client, nbssPort, SambaLineKind.RaceLoser);
         smb.Data(Side.Server, SmbPayloads.Smb2NegotiateResponse(Guid.Empty, b.Now)).Wait(Jitter(100, 300));
         smb.Ack(Side.Client);
+    }
+
+    /// <summary>445 wins; the 139 loser completes its handshake and is reset: smbd had accepted it and logs the failed read.</summary>
+    private void RaceVariantB(TrafficBuilder b, string client, ushort port)
+    {
+        (TcpConversation smb, TcpConversation nbss) = BothHandshakes(b, client, port, 50, 200);
+        ResetLoserAndNegotiate(b, smb, nbss, client, (ushort)(port + 1));
     }
 
     /// <summary>445 wins; the 139 loser sent its NetBIOS session request before the client reset it.</summary>
     private void RaceVariantC(TrafficBuilder b, string client, ushort port, int index)
     {
-        TcpConversation smb = b.Tcp(client, port, Server, 445, Windows());
-        TcpConversation nbss = b.Tcp(client, (ushort)(port + 1), Server, 139, Windows());
-        smb.Syn().Wait(Jitter(10, 80));
-        nbss.Syn().Wait(Jitter(100, 400));
-        smb.SynAck().Wait(Jitter(10, 40));
-        nbss.SynAck().Wait(Jitter(10, 60));
-        smb.Ack(Side.Client).Wait(Jitter(5, 20));
-        nbss.Ack(Side.Client).Wait(Jitter(20, 60));
+        (TcpConversation smb, TcpConversation nbss) = BothHandshakes(b, client, port, 20, 60);
         nbss.Data(Side.Client, SmbPayloads.NetBiosSessionRequest("FILESRV", 0x20, $"WS-{index:D4}", 0x00)).Wait(Jitter(50, 150));
         nbss.Data(Side.Server, SmbPayloads.NetBiosPositiveSessionResponse()).Wait(Jitter(20, 80));
-        smb.Data(Side.Client, SmbPayloads.Smb2NegotiateRequest(Guid.Empty)).Wait(Jitter(20, 60));
-        long reset = b.Now;
-        nbss.Rst(Side.Client, withAck: true).Wait(Jitter(300, 900));
-        Entry(reset, client, (ushort)(port + 1), SambaLineKind.RaceLoser);
-        smb.Data(Side.Server, SmbPayloads.Smb2NegotiateResponse(Guid.Empty, b.Now)).Wait(Jitter(100, 300));
-        smb.Ack(Side.Client);
+        ResetLoserAndNegotiate(b, smb, nbss, client, (ushort)(port + 1));
     }
 
     /// <summary>445 wins before 139 is answered; the 139 loser's SYN-ACK gets a bare RST: smbd never accepted it and logs nothing.</summary>

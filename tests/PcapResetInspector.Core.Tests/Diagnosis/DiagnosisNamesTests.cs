@@ -63,7 +63,7 @@ public class DiagnosisNamesTests
     {
         Assert.Equal(["benign", "actionable", "suspicious"], Enum.GetValues<Verdict>().Select(v => v.ToKebabCase()));
         Assert.Equal(["high", "medium", "low"], Enum.GetValues<DiagnosisConfidence>().Select(v => v.ToKebabCase()));
-        Assert.Equal(["originator", "responder"], Enum.GetValues<ResetParty>().Select(v => v.ToKebabCase()));
+        Assert.Equal(["orig", "resp"], Enum.GetValues<ResetParty>().Select(v => v.ToZeekName()));
         Assert.Equal(["client", "server"], Enum.GetValues<HostRole>().Select(v => v.ToKebabCase()));
         Assert.Equal(["smb-139-445", "parallel-connect"], Enum.GetValues<RaceKind>().Select(v => v.ToKebabCase()));
     }

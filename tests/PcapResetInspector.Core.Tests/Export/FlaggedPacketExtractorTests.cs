@@ -60,6 +60,35 @@ public class FlaggedPacketExtractorTests
     }
 
     [Fact]
+    public void RstsAfterTheFinExchange_StampedAfterTheLastPacketInFileOrder_AreInTheExtract()
+    {
+        // Issue 21: a capture whose clock goes backwards (two interfaces or queues, merged files). The last ACKs
+        // come last in the file but are stamped before the RSTs; a time span ending at the last packet's time
+        // left every RST after the FIN exchange (history ...Ffrrrr) out of the extract.
+        var b = new TrafficBuilder();
+        TcpConversation conversation = b.Tcp("10.0.0.1", 40000, "10.0.0.2", 445).Handshake().Data(Side.Client, 100).Data(Side.Server, 200)
+            .Fin(Side.Client).Fin(Side.Server);
+        int closed = b.Frames.Count;
+        conversation.Ack(Side.Client).Ack(Side.Server);
+        long lateAcks = b.Frames[closed].TimestampNanos;
+        for (int i = 0; i < 10; i++)
+        {
+            conversation.Wait(TimeSpan.FromMilliseconds(10)).Data(Side.Client, 10);
+            conversation.Send(Side.Server, TcpFlags.Rst, default, seq: conversation.ServerNextSeq + (uint)i);
+        }
+        var reordered = new TrafficBuilder();
+        foreach (BuiltFrame frame in b.Frames.Take(closed).Concat(b.Frames.Skip(closed + 2)).Concat(b.Frames.Skip(closed).Take(2)))
+            reordered.AddRawFrame(frame.TimestampNanos, frame.Data);
+        byte[] capture = reordered.ToPcapBytes();
+
+        ConnectionSummary connection = Assert.Single(Track(capture));
+        Assert.Matches("Ff.*rrrr", connection.History);
+        Assert.True(lateAcks < b.Frames[^1].TimestampNanos);
+        var packets = Extract(capture, [connection], preferPcapNg: false, out _);
+        Assert.Equal(reordered.Frames.Select(f => f.TimestampNanos), packets.Select(p => p.Time)); // all of them, in file order
+    }
+
+    [Fact]
     public void RemembersAtMostItsBound_AndCountsTheRest()
     {
         byte[] capture = SampleCaptures.Refused().ToPcapBytes();

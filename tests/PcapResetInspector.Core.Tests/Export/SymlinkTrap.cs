@@ -3,10 +3,10 @@ namespace PcapResetInspector.Core.Tests.Export;
 /// <summary>Symlinks are Unix's; the attack is another user's link planted in a sticky shared directory such as /tmp.</summary>
 public sealed class LinuxFactAttribute : FactAttribute
 {
-    public LinuxFactAttribute()
+    public LinuxFactAttribute(string why = "the planted-symlink attack is tested on Linux, where /tmp is a sticky shared directory")
     {
         if (!OperatingSystem.IsLinux())
-            Skip = "the planted-symlink attack is tested on Linux, where /tmp is a sticky shared directory";
+            Skip = why;
     }
 }
 
