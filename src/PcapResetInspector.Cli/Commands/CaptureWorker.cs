@@ -243,7 +243,7 @@ public sealed class CaptureWorker
             if (ring.Dropped > 0)
             {
                 _error.WriteLine($"{N(ring.Dropped)} packets dropped by pcap-reset-inspector: the analysis fell behind by a full " +
-                                 $"{settings.RingMiB} MiB ring (peak {N(ring.PeakBytes / (1024 * 1024))} MiB; {N(packets)} analysed); " +
+                                 $"{settings.RingMiB} MiB ring ({N(packets)} analysed); " +
                                  "raise --ring-size, narrow the filter, or write with -w and analyze the file");
             }
             // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
