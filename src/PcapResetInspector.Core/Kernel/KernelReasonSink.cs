@@ -33,7 +33,8 @@ public sealed class KernelReasonSink(KernelResetBook book, IDiagnosisSink next) 
         if (cause == d.Cause)
         {
             string verdictWord = KernelVocabulary.Agrees(reason, d.Cause) ? "agrees" : "names no cause of ours";
-            return d.WithKernel(e, d.Cause, d.Verdict, d.Confidence, d.Evidence + "; " + said + " " + verdictWord);
+            // First, so that a report showing only the evidence's first clause shows the kernel's word.
+            return d.WithKernel(e, d.Cause, d.Verdict, d.Confidence, said + " " + verdictWord + "; " + d.Evidence);
         }
         string evidence = said + " overrides the wire's " + d.Cause.ToKebabCase() + "; the wire showed: " + d.Evidence;
         return d.WithKernel(e, cause, cause.UsualVerdict(), DiagnosisConfidence.High, evidence);
