@@ -9,8 +9,11 @@ namespace PcapResetInspector.Core.Kernel;
 /// </summary>
 public sealed class KernelResetBook
 {
-    /// <summary>How far apart the event and the first RST on the wire may be (same host, same clock, reader lag).</summary>
-    public static readonly TimeSpan DefaultTolerance = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How far apart the event and the first RST on the wire may be: both are stamped by the same host's clocks
+    /// within microseconds; the margin is for the clock conversion, not for the reader's lag.
+    /// </summary>
+    public static readonly TimeSpan DefaultTolerance = TimeSpan.FromMilliseconds(500);
 
     public const int MaxEvents = 200_000;
 
@@ -32,7 +35,12 @@ public sealed class KernelResetBook
     public void Add(KernelResetEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var key = new Key(e.Direction, e.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort);
+        // A listener answering a stray segment reports its own addresses: no peer, and perhaps no local address
+        // (tcp_send_reset stores the socket's addresses when it has one, include/trace/events/tcp.h). It is
+        // filed under its port alone and joins any connection to that port.
+        var key = e.RemotePort == 0
+            ? new Key(e.Direction, default, e.LocalPort, default, 0)
+            : new Key(e.Direction, e.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort);
         lock (_lock)
         {
             if (!_byTuple.TryGetValue(key, out List<KernelResetEvent>? list))
@@ -49,20 +57,23 @@ public sealed class KernelResetBook
     public KernelResetEvent? Find(KernelResetDirection direction, IpAddress128 local, ushort localPort,
         IpAddress128 remote, ushort remotePort, long timeNanos)
     {
+        KernelResetEvent? best = null;
+        long bestGap = long.MaxValue;
         lock (_lock)
         {
-            if (!_byTuple.TryGetValue(new Key(direction, local, localPort, remote, remotePort), out List<KernelResetEvent>? list))
-                return null;
-            KernelResetEvent? best = null;
-            long bestGap = long.MaxValue;
-            foreach (KernelResetEvent e in list)
+            foreach (Key key in new[] { new Key(direction, local, localPort, remote, remotePort), new Key(direction, default, localPort, default, 0) })
             {
-                long gap = Math.Abs(e.TimeNanos - timeNanos);
-                if (gap <= _toleranceNanos && gap < bestGap)
-                    (best, bestGap) = (e, gap);
+                if (!_byTuple.TryGetValue(key, out List<KernelResetEvent>? list))
+                    continue;
+                foreach (KernelResetEvent e in list)
+                {
+                    long gap = Math.Abs(e.TimeNanos - timeNanos);
+                    if (gap <= _toleranceNanos && gap < bestGap)
+                        (best, bestGap) = (e, gap);
+                }
             }
-            return best;
         }
+        return best;
     }
 
     private void Forget((Key Key, KernelResetEvent Event) oldest)

@@ -18,7 +18,6 @@ public sealed class TracefsResetReader : IDisposable
 
     private readonly string _instance;
     private readonly Action<KernelResetEvent> _sink;
-    private readonly long _clockOffsetNanos;
     private readonly Thread _thread;
     private readonly object _lock = new();
     private long _markerSent, _markerSeen;
@@ -29,10 +28,6 @@ public sealed class TracefsResetReader : IDisposable
     {
         _instance = instance;
         _sink = sink;
-        // The instance's clock is "mono" (CLOCK_MONOTONIC, which Stopwatch reads on Linux): adding the
-        // realtime-monotonic offset of now turns event times into packet times.
-        _clockOffsetNanos = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100 -
-                            (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
         _thread = new Thread(ReadLoop) { IsBackground = true, Name = "tracefs reset reader" };
     }
 
@@ -148,7 +143,7 @@ public sealed class TracefsResetReader : IDisposable
                         return;
                     continue;
                 }
-                if (TraceLine.TryParse(line, _clockOffsetNanos, out KernelResetEvent? e) && e is not null)
+                if (TraceLine.TryParse(line, ClockOffsetNanos(), out KernelResetEvent? e) && e is not null)
                 {
                     EventsRead++;
                     _sink(e);
@@ -165,6 +160,14 @@ public sealed class TracefsResetReader : IDisposable
                 Monitor.PulseAll(_lock);
         }
     }
+
+    /// <summary>
+    /// The instance's clock is "mono" (CLOCK_MONOTONIC, which Stopwatch reads on Linux): adding the realtime-monotonic
+    /// offset turns event times into packet times. Taken per event, read within moments of it, so a step of the
+    /// wall clock during a long capture moves both alike.
+    /// </summary>
+    private static long ClockOffsetNanos() =>
+        (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100 - (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
 
     /// <summary>Instances of runs whose process is gone (killed before they could clean up).</summary>
     private static void RemoveStale(string root)
