@@ -292,4 +292,53 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
             AssertKernel(Assert.Single(run.Rows), "NO_SOCKET", "half-open");
         }
     }
+
+    [NeedsKernelReasonsFact]
+    public void AKilledRunsInstance_IsRemovedByTheNextRun()
+    {
+        // No process has this id (above pid_max's default), as after a SIGKILL.
+        string stale = Path.Combine("/sys/kernel/tracing/instances", TracefsResetReader.InstancePrefix + "4194305");
+        Directory.CreateDirectory(stale);
+        try
+        {
+            using CaptureKernelReasons kernel = CaptureKernelReasons.Start(true, TextWriter.Null);
+            Assert.NotNull(kernel.Book);
+            Assert.False(Directory.Exists(stale));
+        }
+        finally
+        {
+            if (Directory.Exists(stale))
+                Directory.Delete(stale);
+        }
+    }
+}
+
+public sealed class KernelReasonsProblemTests
+{
+    [Fact]
+    public void WithoutTracefs_OneLineSaysHowToMountIt_AndTheExitCode()
+    {
+        var error = new StringWriter();
+        using CaptureKernelReasons kernel = CaptureKernelReasons.Start(true, error, root: "/nonexistent/tracing");
+        Assert.Null(kernel.Book);
+        string line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)).TrimEnd();
+        if (Environment.IsPrivilegedProcess)
+        {
+            Assert.Equal(ExitCodes.TracefsNotMounted, kernel.ExitCode);
+            Assert.Contains("mount -t tracefs nodev /nonexistent/tracing", line, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(ExitCodes.NoPermission, kernel.ExitCode);
+            Assert.Contains("need root", line, StringComparison.Ordinal);
+        }
+        Assert.EndsWith("capturing without them", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NotAsked_NothingIsRead()
+    {
+        using CaptureKernelReasons kernel = CaptureKernelReasons.Start(false, TextWriter.Null, root: "/nonexistent/tracing");
+        Assert.Equal((null, ExitCodes.Success), (kernel.Book, kernel.ExitCode));
+    }
 }
