@@ -91,6 +91,8 @@ public sealed class CaptureWorker
     private int Capture(CaptureSettings settings, LiveCapture capture, CancellationToken cancellation)
     {
         OutputSettings output = settings.Output;
+        // Before the outputs exist: a caller that waits for them may start its traffic then.
+        using CaptureKernelReasons kernel = CaptureKernelReasons.Start(settings.KernelReasons, _error);
         var files = new List<IDisposable>();
         var live = new LiveOutputs();
         // The page is written once, at the end: under a temporary name until it is whole, as analyze writes its files.
@@ -141,6 +143,7 @@ public sealed class CaptureWorker
                 Selection = output.Selection,
                 Exporters = [.. exporters, rows, .. htmlRows is null ? [] : new IConnectionExporter[] { htmlRows }],
                 FlushEachRow = true,
+                KernelResets = kernel.Book,
             });
             pipeline.Selected += (connection, diagnosis) =>
             {
@@ -184,6 +187,7 @@ public sealed class CaptureWorker
             LiveCaptureStatistics? counters = TryStatistics(capture);
             status.Clear();
 
+            kernel.Drain();
             pipeline.Complete();
             raw?.Flush();
             bool parquetFailed = parquetStream?.Failure is not null;
@@ -232,6 +236,7 @@ public sealed class CaptureWorker
                 if (c.InterfaceDropped > 0)
                     _error.WriteLine($"{N(c.InterfaceDropped)} packets dropped by interface");
             }
+            kernel.WriteClosingLines(_error);
             // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
             if (pipeline.Diagnosis.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
                 findings = true;
@@ -240,6 +245,8 @@ public sealed class CaptureWorker
                                                  "it was not kept, the other outputs were"));
             if (live.Report(_error) || parquetFailed)
                 exitCode = exitCode == ExitCodes.Success ? ExitCodes.WriteError : exitCode;
+            if (exitCode == ExitCodes.Success)
+                exitCode = kernel.ExitCode;
             if (exitCode == ExitCodes.Success && findings)
                 exitCode = ExitCodes.FindingsFound;
             if (exitCode == ExitCodes.Success && output.FailOn is not null && CoverageText.NothingAnalysed(pipeline.Statistics) is { } why)
