@@ -35,6 +35,10 @@ public static class ExitCodes
     public const int NothingAnalysed = 65;
     /// <summary>explain: a log could not be used (binary data, no timestamps, unreadable); the rest was still analysed and reported (EX_DATAERR).</summary>
     public const int LogUnusable = 65;
+    /// <summary>capture --kernel-reasons: the kernel names no reasons (older than 6.10) or tracefs refused; captured without them (EX_UNAVAILABLE).</summary>
+    public const int KernelReasonsUnavailable = 69;
+    /// <summary>capture --kernel-reasons: tracefs is not mounted; captured without the reasons (EX_OSFILE).</summary>
+    public const int TracefsNotMounted = 72;
     /// <summary>Invalid command-line usage (EX_USAGE).</summary>
     public const int UsageError = 64;
     /// <summary>A bug in this tool (EX_SOFTWARE); reported in one line, never as a stack trace.</summary>

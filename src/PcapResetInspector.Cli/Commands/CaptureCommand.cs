@@ -80,6 +80,10 @@ public static class CaptureCommand
         {
             Description = "When standard error is not a terminal, print a one-line summary this often (default 30s; 0 for never).",
         };
+        var kernelReasons = new Option<bool>("--kernel-reasons")
+        {
+            Description = "Linux 6.10+, as root: read the kernel's reason for each RST this host sends (tracepoint tcp:tcp_send_reset) and let it settle the cause.",
+        };
         var shared = new OutputOptions();
 
         duration.Validators.Add(DurationText.ValidatePositive);
@@ -117,7 +121,7 @@ public static class CaptureCommand
 
         var command = new Command("capture", "Capture live on an interface through libpcap and diagnose each reset as its connection ends." + Examples)
         {
-            iface, expression, filter, count, autostop, duration, snaplen, noPromisc, bufferSize, ringSize, write, csv, reportEvery,
+            iface, expression, filter, count, autostop, duration, snaplen, noPromisc, bufferSize, ringSize, write, csv, reportEvery, kernelReasons,
         };
         foreach (Option option in shared.Each)
             command.Options.Add(option);
@@ -157,6 +161,7 @@ public static class CaptureCommand
                 RawOutputPath = parse.GetValue(write),
                 CsvPath = parse.GetValue(csv),
                 ReportEvery = reportPeriod,
+                KernelReasons = parse.GetValue(kernelReasons),
                 Output = shared.Read(parse),
             };
             using var interrupt = new InterruptSignal();
@@ -204,5 +209,7 @@ public sealed class CaptureSettings
     public string? RawOutputPath { get; init; }
     public string? CsvPath { get; init; }
     public TimeSpan? ReportEvery { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>--kernel-reasons: join each RST this host sends to the kernel's tcp_send_reset event.</summary>
+    public bool KernelReasons { get; init; }
     public OutputSettings Output { get; init; } = new();
 }

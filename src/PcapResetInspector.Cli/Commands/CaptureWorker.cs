@@ -90,6 +90,8 @@ public sealed class CaptureWorker
     private int Capture(CaptureSettings settings, LiveCapture capture, CancellationToken cancellation)
     {
         OutputSettings output = settings.Output;
+        // Before the outputs exist: a caller that waits for them may start its traffic then.
+        using CaptureKernelReasons kernel = CaptureKernelReasons.Start(settings.KernelReasons, _error);
         var files = new List<IDisposable>();
         var live = new LiveOutputs();
         // The page is written once, at the end: under a temporary name until it is whole, as analyze writes its files.
@@ -140,6 +142,7 @@ public sealed class CaptureWorker
                 Selection = output.Selection,
                 Exporters = [.. exporters, rows, .. htmlRows is null ? [] : new IConnectionExporter[] { htmlRows }],
                 FlushEachRow = true,
+                KernelResets = kernel.Book,
             });
             pipeline.Selected += (connection, diagnosis) =>
             {
@@ -163,7 +166,7 @@ public sealed class CaptureWorker
                 long now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
                 pipeline.AdvanceTime(now);
                 raw?.Flush();
-                long? dropped = TryStatistics(capture)?.Dropped is long kernel ? kernel + ring.Dropped : null;
+                long? dropped = TryStatistics(capture)?.Dropped is long kernelDrops ? kernelDrops + ring.Dropped : null;
                 status.Update(clock.Elapsed, pipeline.Statistics.Packets, pipeline.Tracker.ActiveConnections, pipeline.Resets, dropped);
             }
             ring.Idle = Chores;
@@ -186,6 +189,7 @@ public sealed class CaptureWorker
             LiveCaptureStatistics? counters = TryStatistics(capture);
             status.Clear();
 
+            kernel.Drain();
             pipeline.Complete();
             raw?.Flush();
             bool parquetFailed = parquetStream?.Failure is not null;
@@ -246,6 +250,7 @@ public sealed class CaptureWorker
                                  $"{settings.RingMiB} MiB ring ({N(packets)} analysed); " +
                                  "raise --ring-size, narrow the filter, or write with -w and analyze the file");
             }
+            kernel.WriteClosingLines(_error);
             // A host-level finding (flood, reflection, scan) is suspicious even when none of its members was reset.
             if (pipeline.Diagnosis.Findings.Count > 0 && output.Trips(Verdict.Suspicious))
                 findings = true;
@@ -254,6 +259,8 @@ public sealed class CaptureWorker
                                                  "it was not kept, the other outputs were"));
             if (live.Report(_error) || parquetFailed)
                 exitCode = exitCode == ExitCodes.Success ? ExitCodes.WriteError : exitCode;
+            if (exitCode == ExitCodes.Success)
+                exitCode = kernel.ExitCode;
             if (exitCode == ExitCodes.Success && findings)
                 exitCode = ExitCodes.FindingsFound;
             if (exitCode == ExitCodes.Success && output.FailOn is not null && CoverageText.NothingAnalysed(pipeline.Statistics) is { } why)

@@ -45,6 +45,8 @@ public sealed partial class TerminalReport
         string trailing = d.TrailingRstAfterCleanClose ? ", RST after a clean close" : "";
         Indented($"{who}{stage}{race}{trailing}; confidence {d.Confidence.ToKebabCase()}");
         Indented($"evidence: {d.Evidence}");
+        if (d.Kernel is { } kernel)
+            Indented($"kernel: {kernel.Reason} in {kernel.State ?? "an unknown state"} (the wire implied {d.InferredKernelReason ?? "no reason of the kernel's"})");
         Indented($"log hint: {d.LogHint}");
     }
 

@@ -146,6 +146,11 @@ public sealed partial class TerminalReport
             ? $"; {N(withoutRst)} of them saw no RST (race probes closed with FIN or never answered)"
             : "";
         MarkupLine($"[bold]Flagged {N(resets.Total)}[/] ({verdicts}); {N(data.RaceGroups)} race group(s){noRst}");
+        if (resets.KernelReasons > 0)
+        {
+            Line($"Kernel: {N(resets.KernelReasons)} reset(s) this host sent carry the kernel's reason (tcp_send_reset); " +
+                 $"{N(resets.KernelDisagreements)} disagreed with the wire's cause, and the kernel's was taken");
+        }
         WriteSambaLine(resets, logHintsListed: !data.ListRows || !data.Rows.ShownInGroups(data.Listing));
         var table = new Table().Border(_border).AddColumn("cause").AddColumn(new TableColumn("benign").RightAligned())
             .AddColumn(new TableColumn("actionable").RightAligned()).AddColumn(new TableColumn("suspicious").RightAligned())

@@ -2,6 +2,7 @@ using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Export;
 using PcapResetInspector.Core.Connections;
+using PcapResetInspector.Core.Kernel;
 
 namespace PcapResetInspector.Core.Analysis;
 
@@ -19,6 +20,8 @@ public sealed class AnalysisPipelineOptions
     /// conn.log, instead of the selected rows (whose race losers wait for their race to settle).
     /// </summary>
     public ZeekConnLogWriter? RemovalOrderExporter { get; init; }
+    /// <summary>The local kernel's reset events (capture --kernel-reasons), joined to each diagnosis before it is counted or written.</summary>
+    public KernelResetBook? KernelResets { get; init; }
     /// <summary>Flush the exporters after each row (a live capture, whose files must be whole when it is killed).</summary>
     public bool FlushEachRow { get; init; }
 }
@@ -39,7 +42,10 @@ public sealed class AnalysisPipeline
         options ??= new AnalysisPipelineOptions();
         var rows = new SelectedConnectionSink(options.Selection, options.Exporters, options.FlushEachRow);
         rows.Selected += (connection, diagnosis) => Selected?.Invoke(connection, diagnosis);
-        Diagnosis = new RaceGrouper(new DiagnosisTee(Resets, rows), options.Diagnosis);
+        IDiagnosisSink settled = new DiagnosisTee(Resets, rows);
+        if (options.KernelResets is { } kernel)
+            settled = new KernelReasonSink(kernel, settled);
+        Diagnosis = new RaceGrouper(settled, options.Diagnosis);
         IConnectionSink[] sinks = options.RemovalOrderExporter is { } inOrder
             ? [Connections, inOrder, Diagnosis]
             : [Connections, Diagnosis];

@@ -1,4 +1,5 @@
 using PcapResetInspector.Core.Connections;
+using PcapResetInspector.Core.Kernel;
 
 namespace PcapResetInspector.Core.Diagnosis;
 
@@ -76,6 +77,44 @@ public sealed class ResetDiagnosis
 
     /// <summary>The finding's id ("F1"), or null.</summary>
     public string? FindingId => HostFinding?.Id;
+
+    /// <summary>The local kernel's tcp_send_reset event for the first RST (capture --kernel-reasons), or null.</summary>
+    public KernelResetEvent? Kernel { get; init; }
+
+    /// <summary>The cause the wire alone gave, when the kernel's reason overrode it; null otherwise.</summary>
+    public ResetCause? WireCause { get; init; }
+
+    /// <summary>
+    /// The kernel reason the wire evidence implies (<see cref="KernelVocabulary.Inferred"/> of the wire's cause), for
+    /// every reset however it was captured; null without a RST or when no endpoint's stack sent it.
+    /// </summary>
+    public string? InferredKernelReason => ResetBy is null ? null : KernelVocabulary.Inferred(WireCause ?? Cause);
+
+    /// <summary>A copy with the kernel's event joined, its cause, verdict and confidence as the kernel settles them.</summary>
+    public ResetDiagnosis WithKernel(KernelResetEvent kernel, ResetCause cause, Verdict verdict, DiagnosisConfidence confidence, string evidence) => new()
+    {
+        Uid = Uid,
+        Connection = Connection,
+        ResetBy = ResetBy,
+        ResetByRole = ResetByRole,
+        ClientParty = ClientParty,
+        Stage = Stage,
+        Cause = cause,
+        Verdict = verdict,
+        Confidence = confidence,
+        Evidence = evidence,
+        LogHint = LogHint,
+        TrailingRstAfterCleanClose = TrailingRstAfterCleanClose,
+        RaceGroupId = RaceGroupId,
+        RaceKind = RaceKind,
+        RaceVariant = RaceVariant,
+        SiblingUid = SiblingUid,
+        RaceGaps = RaceGaps,
+        PriorUid = PriorUid,
+        HostFinding = HostFinding,
+        Kernel = kernel,
+        WireCause = cause == Cause ? null : Cause,
+    };
 
     public override string ToString() =>
         Uid + " " + Cause.ToKebabCase() + " " + Verdict.ToKebabCase() + " (" + Confidence.ToKebabCase() + "): " + Evidence;

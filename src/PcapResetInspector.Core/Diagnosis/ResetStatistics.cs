@@ -70,10 +70,22 @@ public sealed class ResetStatistics : IDiagnosisSink
     /// <summary>Of <see cref="SmbdSawReset"/>, the benign ones (race losers, abortive closes by design).</summary>
     public int SmbdSawBenignReset { get; private set; }
 
+    /// <summary>Diagnoses joined to the kernel's reason for their RST (capture --kernel-reasons).</summary>
+    public int KernelReasons { get; private set; }
+
+    /// <summary>Of those, the ones whose wire cause the kernel's reason overrode.</summary>
+    public int KernelDisagreements { get; private set; }
+
     public void Add(ResetDiagnosis diagnosis)
     {
         ArgumentNullException.ThrowIfNull(diagnosis);
         Total++;
+        if (diagnosis.Kernel is not null)
+        {
+            KernelReasons++;
+            if (diagnosis.WireCause is not null)
+                KernelDisagreements++;
+        }
         if (diagnosis.Server.Port is 139 or 445)
         {
             SmbFlagged++;

@@ -26,6 +26,7 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
         "race_group", "race_kind", "race_variant", "race_sibling_uid", "prior_uid", "finding",
         "community_id", "wireshark_filter",
         "tunnel", "tunnel_uid", "outer_orig_addr", "outer_resp_addr",
+        "kernel_reason", "kernel_state", "kernel_reason_inferred", "wire_cause",
     ];
 
     private readonly TextWriter _writer;
@@ -124,6 +125,10 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
             AddressField(tunnel.OuterOriginator);
             AddressField(tunnel.OuterResponder);
         }
+        TextField(d?.Kernel?.Reason ?? "");
+        TextField(d?.Kernel?.State ?? "");
+        TextField(d?.InferredKernelReason ?? "");
+        TextField(d?.WireCause?.ToKebabCase() ?? "");
         EndRecord();
         RowsWritten++;
     }

@@ -140,6 +140,15 @@ public sealed class JsonLinesConnectionWriter : IConnectionExporter, IDisposable
         j.WriteString("reset.confidence", d.Confidence.ToKebabCase());
         j.WriteString("reset.evidence", d.Evidence);
         j.WriteString("reset.log_hint", d.LogHint);
+        if (d.Kernel is { } kernel)
+        {
+            j.WriteString("reset.kernel_reason", kernel.Reason);
+            j.WriteString("reset.kernel_state", kernel.State);
+        }
+        if (d.InferredKernelReason is { } inferred)
+            j.WriteString("reset.kernel_reason_inferred", inferred);
+        if (d.WireCause is { } wire)
+            j.WriteString("reset.wire_cause", wire.ToKebabCase());
         if (d.TrailingRstAfterCleanClose)
             j.WriteBoolean("reset.after_clean_close", true);
         if (d.PriorUid is not null)

@@ -39,6 +39,7 @@ public sealed class ParquetConnectionWriter : IConnectionExporter, IDisposable
         ("prior_uid", Kind.Text), ("finding", Kind.Text),
         ("community_id", Kind.Text), ("wireshark_filter", Kind.Text),
         ("tunnel", Kind.Text), ("tunnel_uid", Kind.Text), ("outer_orig_addr", Kind.Text), ("outer_resp_addr", Kind.Text),
+        ("kernel_reason", Kind.Text), ("kernel_state", Kind.Text), ("kernel_reason_inferred", Kind.Text), ("wire_cause", Kind.Text),
     ];
 
     private readonly Stream _stream;
@@ -133,6 +134,10 @@ public sealed class ParquetConnectionWriter : IConnectionExporter, IDisposable
             Address(tunnel.OuterOriginator);
             Address(tunnel.OuterResponder);
         }
+        Text(d?.Kernel?.Reason);
+        Text(d?.Kernel?.State);
+        Text(d?.InferredKernelReason);
+        Text(d?.WireCause?.ToKebabCase());
         RowsWritten++;
         if (++_rows == _rowGroupSize)
             WriteRowGroup();
