@@ -45,6 +45,9 @@ public static class CaptureDevices
         {
             if (address.Addr?.ipAddress is not { } ip || ip.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
                 continue;
+            // SharpPcap fills in the link-local scope ("%4"); the listing showed the bare address before, as ip(8) does.
+            if (ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.ScopeId != 0)
+                ip = new IPAddress(ip.GetAddressBytes());
             int? prefix = address.Netmask?.ipAddress is { } mask && mask.AddressFamily == ip.AddressFamily ? PrefixLength(mask) : null;
             addresses.Add(prefix is int bits ? ip + "/" + bits.ToString(CultureInfo.InvariantCulture) : ip.ToString());
         }
