@@ -76,6 +76,8 @@ public sealed class EndpointSummary
     public bool FirstDataUncaptured { get; init; }
     /// <summary>The reserved TCP header bits of its first RST (RFC 9293 §3.1: sent as zero by conforming stacks).</summary>
     public byte RstReservedBits { get; init; }
+    /// <summary>The MP_TCPRST reason its first RST carried (RFC 8684 §3.6), or null.</summary>
+    public int? RstMptcpReason { get; init; }
     /// <summary>Lowest and highest TTL of its non-RST packets after its first RST (0 when it sent none).</summary>
     public byte TtlMinAfterRst { get; init; }
     public byte TtlMaxAfterRst { get; init; }

@@ -81,6 +81,7 @@ public sealed partial class ConnectionTracker
             ep.RstHadAck = (s.Flags & TcpFlags.Ack) != 0;
             ep.RstPayloadLength = s.PayloadLength;
             ep.RstReservedBits = s.ReservedBits;
+            ep.RstMptcpReason = (s.Options & TcpOptionsSeen.MptcpReset) != 0 ? s.MptcpResetReason : (short)-1;
             ep.RstSeqMatchedExpected = peer.PacketsSent > 0 && s.SequenceNumber == peer.LastRawAck;
             if (c.FirstRstTime == 0)
             {

@@ -184,6 +184,7 @@ public sealed partial class ConnectionTracker
             FirstDataLength = e.FirstDataLength,
             FirstDataUncaptured = e.FirstDataUncaptured,
             RstReservedBits = e.RstReservedBits,
+            RstMptcpReason = e.RstMptcpReason >= 0 ? e.RstMptcpReason : null,
             TtlMinAfterRst = e.TtlMaxAfterRst == 0 ? (byte)0 : e.TtlMinAfterRst,
             TtlMaxAfterRst = e.TtlMaxAfterRst,
             IpIdAfterRst = e.IpIdAfterRst,

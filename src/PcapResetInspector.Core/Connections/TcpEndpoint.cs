@@ -94,6 +94,7 @@ internal struct TcpEndpoint
     public bool FirstDataUncaptured;   // the first data segment's payload was sliced off (snaplen, headers-only capture)
     public uint SynSeq;                // ISN of this host's first SYN
     public byte RstReservedBits;       // reserved TCP bits of its first RST
+    public short RstMptcpReason;       // MP_TCPRST reason of its first RST (RFC 8684 §3.6); -1 when it carried none
     // Its packets after its own first RST (not RSTs): a genuine sender has none; an injector's victim carries on.
     public byte TtlMinAfterRst, TtlMaxAfterRst;
     public ushort IpIdAfterRst;        // IP-ID of its first non-RST packet after its first RST
@@ -115,6 +116,7 @@ internal struct TcpEndpoint
         IpIdMin = ushort.MaxValue;
         TtlMinBeforeRst = byte.MaxValue;
         TtlMinAfterRst = byte.MaxValue;
+        RstMptcpReason = -1;
     }
 
     public void SetState(EndpointState newState)

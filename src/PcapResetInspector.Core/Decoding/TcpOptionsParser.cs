@@ -16,6 +16,10 @@ internal static class TcpOptionsParser
     private const byte SackPermitted = 4;
     private const byte Sack = 5;
     private const byte Timestamps = 8;
+    private const byte Mptcp = 30;
+    /// <summary>RFC 8684 §3.6: MP_TCPRST is subtype 0x8, in the high nibble of the option's first byte.</summary>
+    private const byte MpTcpRstSubtype = 0x8;
+    private const int MpTcpRstLength = 4;
 
     private const int MaximumSegmentSizeLength = 4;
     private const int WindowScaleLength = 3;
@@ -105,8 +109,16 @@ internal static class TcpOptionsParser
                 segment.TimestampEcho = BinaryPrimitives.ReadUInt32BigEndian(value[4..]);
                 segment.Options |= TcpOptionsSeen.Timestamps;
                 return true;
+            case Mptcp:
+                // Kind, length 4, subtype and the U/V/W/T flags, then the reason (RFC 8684 §3.6); other subtypes are skipped.
+                if (length == MpTcpRstLength && value[0] >> 4 == MpTcpRstSubtype)
+                {
+                    segment.MptcpResetReason = value[1];
+                    segment.Options |= TcpOptionsSeen.MptcpReset;
+                }
+                return true;
             default:
-                return true; // MPTCP, TCP-AO, TFO, experiments...: skipped by their length
+                return true; // other MPTCP subtypes, TCP-AO, TFO, experiments...: skipped by their length
         }
     }
 }

@@ -12,6 +12,8 @@ public enum TcpOptionsSeen : byte
     SackPermitted = 4,
     Sack = 8,
     Timestamps = 16,
+    /// <summary>MPTCP's MP_TCPRST (RFC 8684 §3.6): the reason a RST was sent.</summary>
+    MptcpReset = 32,
 }
 
 /// <summary>The encapsulation a tunnelled segment arrived in (Zeek's Tunnel::Type, for the kinds decoded).</summary>
@@ -110,6 +112,8 @@ public struct TcpSegment
     public byte WindowScale;
     public uint TimestampValue;
     public uint TimestampEcho;
+    /// <summary>The reason code of an MP_TCPRST option (RFC 8684 §3.6), when <see cref="Options"/> has <see cref="TcpOptionsSeen.MptcpReset"/>.</summary>
+    public byte MptcpResetReason;
 
     public readonly bool Has(TcpFlags flag) => (Flags & flag) != 0;
     public readonly bool IsIPv6 => IpVersion == 6;

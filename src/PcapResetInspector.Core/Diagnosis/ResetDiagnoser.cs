@@ -1,4 +1,5 @@
 using PcapResetInspector.Core.Connections;
+using PcapResetInspector.Core.Kernel;
 using static PcapResetInspector.Core.Diagnosis.EvidenceText;
 
 namespace PcapResetInspector.Core.Diagnosis;
@@ -68,6 +69,8 @@ public sealed partial class ResetDiagnoser
             evidence += "; follows " + prior.Uid + " (" + prior.ConnState + ") on the same tuple, last active " +
                         Duration(c.StartTime - prior.LastActivityTime) + " before";
         }
+        if (facts.Resetter?.RstMptcpReason is { } mptcp)
+            evidence += $"; the RST carries MPTCP's MP_TCPRST reason {mptcp} ({KernelVocabulary.DescribeMptcpReason(mptcp)}, RFC 8684 §3.6)";
         bool bothSides = facts.HasRst && c.Originator.FirstRstTime != 0 && c.Responder.FirstRstTime != 0 &&
                          Math.Abs(c.Originator.FirstRstTime - c.Responder.FirstRstTime) <= DiagnosisOptions.Nanos(_options.SimultaneousResetTolerance);
         return new ResetDiagnosis

@@ -88,7 +88,11 @@ public sealed class ResetDiagnosis
     /// The kernel reason the wire evidence implies (<see cref="KernelVocabulary.Inferred"/> of the wire's cause), for
     /// every reset however it was captured; null without a RST or when no endpoint's stack sent it.
     /// </summary>
-    public string? InferredKernelReason => ResetBy is null ? null : KernelVocabulary.Inferred(WireCause ?? Cause);
+    public string? InferredKernelReason => ResetBy is not { } by ? null
+        // A reason the RST itself carries (MP_TCPRST) is more precise than one read off the connection's shape.
+        : (by == ResetParty.Originator ? Connection.Originator : Connection.Responder).RstMptcpReason is { } mptcp && KernelVocabulary.FromMptcpReason(mptcp) is { } carried
+            ? carried
+            : KernelVocabulary.Inferred(WireCause ?? Cause);
 
     /// <summary>A copy with the kernel's event joined, its cause, verdict and confidence as the kernel settles them.</summary>
     public ResetDiagnosis WithKernel(KernelResetEvent kernel, ResetCause cause, Verdict verdict, DiagnosisConfidence confidence, string evidence) => new()

@@ -39,6 +39,28 @@ public static class KernelVocabulary
         _ => null,
     };
 
+    /// <summary>
+    /// The kernel's name for an MP_TCPRST reason code carried on the wire (RFC 8684 §3.6; Linux numbers
+    /// MPTCP_RST_EUNSPEC..MPTCP_RST_EMIDDLEBOX in the same order), or null for a code the RFC does not define.
+    /// </summary>
+    public static string? FromMptcpReason(int reason) =>
+        reason is >= 0 and <= MptcpReasonMax ? Reasons[Array.IndexOf(Reasons, "MPTCP_RST_EUNSPEC") + reason] : null;
+
+    private const int MptcpReasonMax = 6;
+
+    /// <summary>RFC 8684 §3.6's words for an MP_TCPRST reason code.</summary>
+    public static string DescribeMptcpReason(int reason) => reason switch
+    {
+        0 => "unspecified error",
+        1 => "MPTCP-specific error",
+        2 => "lack of resources",
+        3 => "administratively prohibited",
+        4 => "too much outstanding data",
+        5 => "unacceptable performance",
+        6 => "middlebox interference",
+        _ => "a code RFC 8684 does not define",
+    };
+
     /// <summary>True for a name of the enum (what the tracepoint printed was understood).</summary>
     public static bool IsKnown(string reason) => Array.IndexOf(Reasons, reason) >= 0;
 

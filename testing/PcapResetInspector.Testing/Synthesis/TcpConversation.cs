@@ -125,7 +125,9 @@ public sealed class TcpConversation
     /// and a given <paramref name="ipId"/> leaves the side's IP-id counter alone. SYNs carry the
     /// handshake options, other segments except RSTs carry timestamps once both SYNs had them.
     /// </summary>
-    public TcpConversation Send(Side from, TcpFlags flags, ReadOnlySpan<byte> payload, uint? seq = null, uint? ack = null, byte? ttl = null, ushort? ipId = null, ushort? window = null)
+    /// <param name="extraOptions">Option bytes added after the ones the builder writes (a multiple of 4 bytes, e.g. an MP_TCPRST).</param>
+    public TcpConversation Send(Side from, TcpFlags flags, ReadOnlySpan<byte> payload, uint? seq = null, uint? ack = null, byte? ttl = null, ushort? ipId = null,
+        ushort? window = null, byte[]? extraOptions = null)
     {
         Endpoint sender = EndpointOf(from);
         Endpoint receiver = EndpointOf(from == Side.Client ? Side.Server : Side.Client);
@@ -148,6 +150,11 @@ public sealed class TcpConversation
         else
         {
             optionsLength = 0;
+        }
+        if (extraOptions is not null)
+        {
+            extraOptions.CopyTo(options[optionsLength..]);
+            optionsLength += extraOptions.Length;
         }
 
         ushort windowValue = window ?? (isRst ? (ushort)0 : AdvertisedWindow(sender, receiver, isSyn));
