@@ -12,22 +12,39 @@ public sealed class MptcpResetReasonTests
     /// <summary>Kind 30, length 4, subtype 0x8 with the T flag (transient), the reason; no padding needed.</summary>
     private static byte[] MpTcpRst(byte reason) => [30, 4, 0x81, reason];
 
-    private static ResetDiagnosis Diagnose(byte[]? rstOptions)
+    private static ResetDiagnosis DiagnoseFile(Stream capture, string name)
     {
-        var traffic = new TrafficBuilder();
-        TcpConversation c = traffic.Tcp("10.0.0.7", 50412, "10.0.0.2", 443).Handshake()
-            .Data(Side.Client, 200).Data(Side.Server, 1200).Ack(Side.Client).Wait(TimeSpan.FromMilliseconds(50));
-        c.Send(Side.Server, TcpFlags.Rst | TcpFlags.Ack, default, extraOptions: rstOptions);
         var pipeline = new AnalysisPipeline();
         var rows = new List<ResetDiagnosis>();
         pipeline.Selected += (_, diagnosis) => rows.Add(diagnosis!);
-        using (CaptureFileSource source = CaptureFile.Open(new MemoryStream(traffic.ToPcapBytes()), "mptcp"))
+        using (CaptureFileSource source = CaptureFile.Open(capture, name))
         {
             while (source.TryReadNext(out PacketRecord packet))
                 pipeline.Process(in packet);
         }
         pipeline.Complete();
         return Assert.Single(rows);
+    }
+
+    /// <summary>tcpdump's test capture: two RST,ACKs of one connection, carrying reasons 0 then 1 (as tshark decodes them).</summary>
+    [Decoding.CorpusFact]
+    public void A_real_mptcp_reset_is_read_as_tshark_reads_it()
+    {
+        using FileStream file = File.OpenRead(Decoding.SharedCorpus.PathOf("wellformed/tcpdump__mptcp-tcprst.pcap"));
+        ResetDiagnosis d = DiagnoseFile(file, "tcpdump__mptcp-tcprst.pcap");
+        // The first RST of the side is the one kept, as for every other RST field.
+        Assert.Equal(0, d.Connection.Originator.RstMptcpReason);
+        Assert.Contains("MP_TCPRST reason 0 (unspecified error", d.Evidence);
+        Assert.Equal("MPTCP_RST_EUNSPEC", d.InferredKernelReason);
+    }
+
+    private static ResetDiagnosis Diagnose(byte[]? rstOptions)
+    {
+        var traffic = new TrafficBuilder();
+        TcpConversation c = traffic.Tcp("10.0.0.7", 50412, "10.0.0.2", 443).Handshake()
+            .Data(Side.Client, 200).Data(Side.Server, 1200).Ack(Side.Client).Wait(TimeSpan.FromMilliseconds(50));
+        c.Send(Side.Server, TcpFlags.Rst | TcpFlags.Ack, default, extraOptions: rstOptions);
+        return DiagnoseFile(new MemoryStream(traffic.ToPcapBytes()), "mptcp");
     }
 
     [Theory]
