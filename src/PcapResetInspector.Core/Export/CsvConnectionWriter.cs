@@ -12,7 +12,7 @@ namespace PcapResetInspector.Core.Export;
 /// A text field that a spreadsheet would take for a formula (leading = + - @ tab or CR) gets a
 /// leading apostrophe, as OWASP's CSV injection advice says; numbers are left alone.
 /// </summary>
-public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
+public sealed class CsvConnectionWriter : IConnectionExporter, IConnectionRowFields, IDisposable
 {
     public static readonly string[] Columns =
     [
@@ -63,72 +63,7 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
 
     public void Write(ConnectionSummary c, ResetDiagnosis? d, ResetParty clientParty)
     {
-        EndpointSummary client = clientParty == ResetParty.Originator ? c.Originator : c.Responder;
-        EndpointSummary server = clientParty == ResetParty.Originator ? c.Responder : c.Originator;
-        TextField(c.Uid);
-        IsoTimeField(c.StartTime);
-        EpochField(c.StartTime);
-        EpochField(c.DurationNanos);
-        AddressField(client.Address);
-        NumberField(client.Port);
-        AddressField(server.Address);
-        NumberField(server.Port);
-        AddressField(c.Originator.Address);
-        NumberField(c.Originator.Port);
-        AddressField(c.Responder.Address);
-        NumberField(c.Responder.Port);
-        TextField(c.ConnState);
-        TextField(c.History);
-        NumberField(c.Originator.Packets);
-        NumberField(c.Originator.Size);
-        NumberField(c.Originator.IpBytes);
-        NumberField(c.Responder.Packets);
-        NumberField(c.Responder.Size);
-        NumberField(c.Responder.IpBytes);
-        NumberField(c.MissedBytes);
-        TextField(d?.ResetBy?.ToZeekName() ?? "");
-        TextField(d?.ResetByRole?.ToKebabCase() ?? "");
-        if (d is not null && d.ResetTime != 0)
-            IsoTimeField(d.ResetTime);
-        else
-            TextField("");
-        TextField(d?.Stage?.ToKebabCase() ?? "");
-        TextField(d?.Cause.ToKebabCase() ?? "");
-        TextField(d?.Verdict.ToKebabCase() ?? "");
-        TextField(d?.Confidence.ToKebabCase() ?? "");
-        TextField(d?.Evidence ?? "");
-        TextField(d?.LogHint ?? "");
-        if (d?.RaceGroupId is { } group)
-            NumberField((ulong)group);
-        else
-            TextField("");
-        TextField(d?.RaceKind?.ToKebabCase() ?? "");
-        TextField(d?.RaceVariant is { } variant ? variant.ToString() : "");
-        TextField(d?.SiblingUid ?? "");
-        TextField(d?.PriorUid ?? "");
-        TextField(d?.FindingId ?? "");
-        Span<char> text = stackalloc char[ConnectionText.MaxWiresharkFilterLength];
-        ConnectionText.TryWriteCommunityId(c, text, out int length);
-        PlainField(text[..length]);
-        ConnectionText.TryWriteWiresharkFilter(c, text, out length);
-        PlainField(text[..length]);
-        TunnelRecord? tunnel = c.Tunnel;
-        TextField(tunnel?.KindName ?? "");
-        TextField(tunnel?.Uid ?? "");
-        if (tunnel is null)
-        {
-            TextField("");
-            TextField("");
-        }
-        else
-        {
-            AddressField(tunnel.OuterOriginator);
-            AddressField(tunnel.OuterResponder);
-        }
-        TextField(d?.Kernel?.Reason ?? "");
-        TextField(d?.Kernel?.State ?? "");
-        TextField(d?.InferredKernelReason ?? "");
-        TextField(d?.WireCause?.ToKebabCase() ?? "");
+        ConnectionRow.Write(this, c, d, clientParty);
         EndRecord();
         RowsWritten++;
     }
@@ -142,6 +77,40 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IDisposable
         if (!_leaveOpen)
             _writer.Dispose();
     }
+
+    void IConnectionRowFields.Text(string? value) => TextField(value ?? "");
+
+    void IConnectionRowFields.Formatted(ReadOnlySpan<char> value) => PlainField(value);
+
+    void IConnectionRowFields.Address(IpAddress128? address)
+    {
+        if (address is { } a)
+            AddressField(a);
+        else
+            TextField("");
+    }
+
+    void IConnectionRowFields.Port(ushort port) => NumberField(port);
+
+    void IConnectionRowFields.Count(ulong value) => NumberField(value);
+
+    void IConnectionRowFields.OptionalNumber(int? value)
+    {
+        if (value is { } number)
+            NumberField((ulong)number);
+        else
+            TextField("");
+    }
+
+    void IConnectionRowFields.Time(long? nanos)
+    {
+        if (nanos is { } n)
+            IsoTimeField(n);
+        else
+            TextField("");
+    }
+
+    void IConnectionRowFields.Seconds(long nanos) => EpochField(nanos);
 
     private void WriteRecord(IEnumerable<string> fields)
     {

@@ -15,7 +15,7 @@ namespace PcapResetInspector.Core.Export;
 /// rows), so memory stays bounded whatever the number of rows. The file is readable once
 /// <see cref="Complete"/> (or <see cref="Dispose"/>) has written the last group and the footer.
 /// </summary>
-public sealed class ParquetConnectionWriter : IConnectionExporter, IDisposable
+public sealed class ParquetConnectionWriter : IConnectionExporter, IConnectionRowFields, IDisposable
 {
     /// <summary>
     /// Rows per row group. Measured on a 200,000-row export: 65,536 rows took 115 MB more peak memory than
@@ -77,67 +77,8 @@ public sealed class ParquetConnectionWriter : IConnectionExporter, IDisposable
     public void Write(ConnectionSummary c, ResetDiagnosis? d, ResetParty clientParty)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        EndpointSummary client = clientParty == ResetParty.Originator ? c.Originator : c.Responder;
-        EndpointSummary server = clientParty == ResetParty.Originator ? c.Responder : c.Originator;
         _column = 0;
-        Text(c.Uid);
-        Time(c.StartTime);
-        Seconds(c.StartTime);
-        Seconds(c.DurationNanos);
-        Address(client.Address);
-        Port(client.Port);
-        Address(server.Address);
-        Port(server.Port);
-        Address(c.Originator.Address);
-        Port(c.Originator.Port);
-        Address(c.Responder.Address);
-        Port(c.Responder.Port);
-        Text(c.ConnState);
-        Text(c.History);
-        Count(c.Originator.Packets);
-        Count(c.Originator.Size);
-        Count(c.Originator.IpBytes);
-        Count(c.Responder.Packets);
-        Count(c.Responder.Size);
-        Count(c.Responder.IpBytes);
-        Count(c.MissedBytes);
-        Text(d?.ResetBy?.ToZeekName());
-        Text(d?.ResetByRole?.ToKebabCase());
-        OptionalTime(d is not null && d.ResetTime != 0 ? d.ResetTime : null);
-        Text(d?.Stage?.ToKebabCase());
-        Text(d?.Cause.ToKebabCase());
-        Text(d?.Verdict.ToKebabCase());
-        Text(d?.Confidence.ToKebabCase());
-        Text(d?.Evidence);
-        Text(d?.LogHint);
-        ((OptionalColumn<int>)_columns[_column++]).Set(_rows, d?.RaceGroupId);
-        Text(d?.RaceKind?.ToKebabCase());
-        Text(d?.RaceVariant?.ToString());
-        Text(d?.SiblingUid);
-        Text(d?.PriorUid);
-        Text(d?.FindingId);
-        Span<char> text = stackalloc char[ConnectionText.MaxWiresharkFilterLength];
-        ConnectionText.TryWriteCommunityId(c, text, out int length);
-        Text(text[..length]);
-        ConnectionText.TryWriteWiresharkFilter(c, text, out length);
-        Text(text[..length]);
-        TunnelRecord? tunnel = c.Tunnel;
-        Text(tunnel?.KindName);
-        Text(tunnel?.Uid);
-        if (tunnel is null)
-        {
-            Text((string?)null);
-            Text((string?)null);
-        }
-        else
-        {
-            Address(tunnel.OuterOriginator);
-            Address(tunnel.OuterResponder);
-        }
-        Text(d?.Kernel?.Reason);
-        Text(d?.Kernel?.State);
-        Text(d?.InferredKernelReason);
-        Text(d?.WireCause?.ToKebabCase());
+        ConnectionRow.Write(this, c, d, clientParty);
         RowsWritten++;
         if (++_rows == _rowGroupSize)
             WriteRowGroup();
@@ -190,32 +131,44 @@ public sealed class ParquetConnectionWriter : IConnectionExporter, IDisposable
         _rows = 0;
     }
 
-    private void Text(string? value) => ((TextColumn)_columns[_column++]).Set(_rows, value);
+    void IConnectionRowFields.Text(string? value) => ((TextColumn)_columns[_column++]).Set(_rows, value);
 
-    private void Text(ReadOnlySpan<char> value) => ((TextColumn)_columns[_column++]).Set(_rows, value);
+    void IConnectionRowFields.Formatted(ReadOnlySpan<char> value) => ((TextColumn)_columns[_column++]).Set(_rows, value);
 
-    private void Address(IpAddress128 address)
+    void IConnectionRowFields.Address(IpAddress128? address)
     {
+        if (address is not { } a)
+        {
+            ((TextColumn)_columns[_column++]).Set(_rows, (string?)null);
+            return;
+        }
         Span<char> text = stackalloc char[IpAddress128.MaxTextLength];
-        address.TryFormat(text, out int length);
-        Text(text[..length]);
+        a.TryFormat(text, out int length);
+        ((TextColumn)_columns[_column++]).Set(_rows, text[..length]);
     }
 
-    private void Port(ushort port) => ((RequiredColumn<int>)_columns[_column++]).Set(_rows, port);
+    void IConnectionRowFields.Port(ushort port) => ((RequiredColumn<int>)_columns[_column++]).Set(_rows, port);
 
     /// <summary>Counts are unsigned in memory; no capture comes near 2^63 packets or bytes.</summary>
-    private void Count(ulong value) => ((RequiredColumn<long>)_columns[_column++]).Set(_rows, (long)value);
+    void IConnectionRowFields.Count(ulong value) => ((RequiredColumn<long>)_columns[_column++]).Set(_rows, (long)value);
 
-    private void Time(long nanos) => ((RequiredColumn<DateTime>)_columns[_column++]).Set(_rows, ToUtc(nanos));
+    void IConnectionRowFields.OptionalNumber(int? value) => ((OptionalColumn<int>)_columns[_column++]).Set(_rows, value);
 
-    private void OptionalTime(long? nanos) =>
-        ((OptionalColumn<DateTime>)_columns[_column++]).Set(_rows, nanos is { } n ? ToUtc(n) : null);
+    /// <summary>start_time is required, reset_time optional: the schema says which column this is.</summary>
+    void IConnectionRowFields.Time(long? nanos)
+    {
+        ParquetColumn column = _columns[_column++];
+        if (column is RequiredColumn<DateTime> required)
+            required.Set(_rows, ToUtc(nanos!.Value));
+        else
+            ((OptionalColumn<DateTime>)column).Set(_rows, nanos is { } n ? ToUtc(n) : null);
+    }
 
     /// <summary>
     /// Whole microseconds divided by 10^6, the same double as parsing the CSV's six decimals: both are the
     /// correctly rounded value of the same fraction.
     /// </summary>
-    private void Seconds(long nanos) => ((RequiredColumn<double>)_columns[_column++]).Set(_rows, TruncatedMicros(nanos) / 1e6);
+    void IConnectionRowFields.Seconds(long nanos) => ((RequiredColumn<double>)_columns[_column++]).Set(_rows, TruncatedMicros(nanos) / 1e6);
 
     /// <summary>Toward zero, as the CSV's epoch text (and Zeek's) truncates.</summary>
     private static long TruncatedMicros(long nanos) => nanos / 1000;
