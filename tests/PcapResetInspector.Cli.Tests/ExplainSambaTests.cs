@@ -121,4 +121,16 @@ public sealed class ExplainHtmlTests : IDisposable
         // The analysis follows: its flagged-connections table is on the same page.
         Assert.Contains("id=\"connections\"", dom.Output);
     }
+
+    [Fact]
+    public void The_capture_line_counts_one_connection_in_the_singular()
+    {
+        var b = new TrafficBuilder();
+        b.Tcp("10.0.0.7", 50412, "10.0.0.2", 445).Syn().RefuseWithRst();
+        string capture = Path.Combine(_scratch, "one.pcap"), log = Path.Combine(_scratch, "log.smbd");
+        File.WriteAllBytes(capture, b.ToPcapBytes());
+        File.WriteAllText(log, "");
+        CliResult result = CliRunner.Run("explain", "--no-progress", "--log", log, capture);
+        Assert.Contains("Capture: 2 packets, 1 connection, 1 with a RST;", result.Output);
+    }
 }

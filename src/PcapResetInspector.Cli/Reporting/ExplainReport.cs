@@ -59,7 +59,7 @@ public sealed class ExplainReport(TextWriter writer, int width)
         var capture = analysis.Capture;
         string span = capture.Packets == 0 ? "nothing read"
             : $"{ConnectionText.FormatIso(capture.EarliestTimestamp)} to {ConnectionText.FormatIso(capture.LastTimestamp)}";
-        writer.WriteLine($"Capture: {N(capture.Packets)} packets, {N(analysis.Connections.Total)} connections, {N(analysis.Connections.SawRst)} with a RST; {span}");
+        writer.WriteLine($"Capture: {Count(capture.Packets, "packet")}, {Count(analysis.Connections.Total, "connection")}, {N(analysis.Connections.SawRst)} with a RST; {span}");
         foreach ((string path, LogReadResult result) in data.Logs)
             writer.WriteLine(SafeText.Escape(LogLine(path, result, data.Offsets.GetValueOrDefault(path))));
         if (data.NetBiosNames > 0)
@@ -166,4 +166,6 @@ public sealed class ExplainReport(TextWriter writer, int width)
     private static string Endpoint(EndpointSummary e) => ConnectionText.Endpoint(e.Address, e.Port);
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Count(long value, string noun) => N(value) + " " + noun + (value == 1 ? "" : "s");
 }
