@@ -50,6 +50,20 @@ internal sealed class ExplainScene
 
     public void Advance(TimeSpan delta) => Traffic.Advance(delta);
 
+    /// <summary>The candidates `explain` keeps for <paramref name="lines"/>, read with its own selection.</summary>
+    public IReadOnlyList<CandidateConnection> CandidatesFor(IReadOnlyList<LogResetLine> lines)
+    {
+        var pipeline = new AnalysisPipeline(new AnalysisPipelineOptions { Selection = CandidateCollector.SelectionFor(lines) });
+        var collector = new CandidateCollector(pipeline, lines);
+        using (CaptureFileSource source = CaptureFile.Open(new MemoryStream(Traffic.ToPcapBytes()), "scene"))
+        {
+            while (source.TryReadNext(out PacketRecord packet))
+                pipeline.Process(in packet);
+        }
+        pipeline.Complete();
+        return collector.Candidates;
+    }
+
     /// <summary>Reads the capture as `explain` does and returns a matcher over its candidates.</summary>
     public LogMatcher Matcher(LogMatcherOptions? options = null)
     {
