@@ -14,13 +14,10 @@ public sealed partial class RaceGrouper
         long synTime = roles.ClientSynTime;
         var key = BookKey.For(in roles, kind == RaceKind.Smb139And445 ? HoldKind.Smb : HoldKind.Parallel);
         Book book = BookFor(key);
-        List<Held> waiting = book.Waiting;
         // A parallel-connect loser pairs only within the window of the winner's SYN; 139/445 books are
         // per client and server (small), and their "fresh" pairing looks at end times, so they are read whole.
-        (int start, int end) = key.Smb ? (0, waiting.Count) : SynOrder.Near(waiting, 0, synTime, _parallelWindow, HeldSyn);
-        for (int i = start; i < end; i++)
+        foreach (Held held in key.Smb ? book.Waiting.All : book.Waiting.Near(synTime, _parallelWindow))
         {
-            Held held = waiting[i];
             if (!held.Released && Matches(held, winner))
             {
                 held.AddCandidate(winner);
@@ -48,7 +45,7 @@ public sealed partial class RaceGrouper
     private void ForgetWinners(BookKey key, Book book)
     {
         long retention = Retention(key);
-        book.Winners.ForgetSynBefore(_now - retention + 1);
+        book.Winners.RemoveSynBefore(_now - retention + 1);
         DropIfEmpty(key, book);
     }
 

@@ -244,18 +244,13 @@ public sealed partial class RaceGrouper : IConnectionSink
         {
             Book book = BookFor(BookKey.For(facts, kind));
             // A parallel-connect loser pairs only within the window of its SYN; 139/445 books are small and read whole.
-            (int first, int end) = kind == HoldKind.Parallel
-                ? book.Winners.WithSynNear(syn, _parallelWindow)
-                : book.Winners.All;
-            for (int i = first; i < end; i++)
+            foreach (Winner winner in kind == HoldKind.Parallel ? book.Winners.Near(syn, _parallelWindow) : book.Winners.All)
             {
-                Winner winner = book.Winners[i];
                 if (Matches(held, winner))
                     held.AddCandidate(winner);
             }
-            // Kept in SYN order, so a winner looks only at the losers whose SYNs fall in its window
-            // (a per-port book under a SYN flood holds thousands).
-            SynOrder.Insert(book.Waiting, 0, held, HeldSyn);
+            // Kept in SYN order, so a winner looks only at the losers whose SYNs fall in its window.
+            book.Waiting.Add(held);
         }
         HeldConnections++;
         _arrivalOrder.Enqueue(held);
