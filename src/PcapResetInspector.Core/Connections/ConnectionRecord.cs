@@ -56,6 +56,12 @@ public readonly ref struct ConnectionRecord
     /// <summary>The connection with all its evidence, built on first use.</summary>
     public ConnectionSummary Summary => _summary ?? _tracker!.SummaryOfLeaving();
 
+    /// <summary>
+    /// Keeps what <see cref="Summary"/> is built from past this call, for a stage that holds the connection
+    /// and may build its summary much later: cheaper to keep than the summary, unless it was built already.
+    /// </summary>
+    internal DeferredSummary Defer() => _summary is not null ? new DeferredSummary(_summary) : _tracker!.DeferLeaving();
+
     /// <summary>The Zeek-style uid, made on first use without building the summary.</summary>
     public string Uid => _summary?.Uid ?? _tracker!.UidOfLeaving();
 }

@@ -19,13 +19,19 @@ public sealed partial class ConnectionTracker
     // The connection leaving the table while its record is with the sink: enough to build its summary
     // from the slot, which stays intact until the sink returns.
     private int _leavingSlot = NoSlot;
-    private RemovalReason _leavingReason;
-    private long _leavingTime;
-    private string _leavingHistory = "", _leavingConnState = "";
-    private PriorConnection? _leavingPrior;
-    private NextOnTuple? _leavingNext;
-    private string? _leavingUid;
-    private ConnectionSummary? _leavingSummary;
+    private LeavingInfo _leaving;
+
+    /// <summary>What a connection's summary needs beyond its slot: why and when it left, and what the tracker decided then.</summary>
+    private struct LeavingInfo
+    {
+        public RemovalReason Reason;
+        public long Time;
+        public string History, ConnState;
+        public PriorConnection? Prior;
+        public NextOnTuple? Next;
+        public string? Uid;
+        public ConnectionSummary? Summary;
+    }
 
     private void Emit(int slot, ref Connection c, RemovalReason reason, long when, bool remember, NextOnTuple? next = null)
     {
@@ -43,8 +49,8 @@ public sealed partial class ConnectionTracker
         if (remember)
             Remember(ref c, connState, reason);
 
-        (_leavingSlot, _leavingReason, _leavingTime, _leavingHistory, _leavingConnState) = (slot, reason, when, history, connState);
-        (_leavingPrior, _leavingNext) = (prior, next);
+        _leavingSlot = slot;
+        _leaving = new LeavingInfo { Reason = reason, Time = when, History = history, ConnState = connState, Prior = prior, Next = next };
         try
         {
             _sink.Add(new ConnectionRecord(this, in roles, history, connState, c.LastTime, reason, when));
@@ -52,25 +58,25 @@ public sealed partial class ConnectionTracker
         finally
         {
             _leavingSlot = NoSlot;
-            (_leavingPrior, _leavingNext, _leavingUid, _leavingSummary) = (null, null, null, null);
+            _leaving = default;
         }
     }
 
     /// <summary>The uid of the connection whose record the sink holds.</summary>
     internal string UidOfLeaving()
     {
-        if (_leavingSummary is not null)
-            return _leavingSummary.Uid;
+        if (_leaving.Summary is not null)
+            return _leaving.Summary.Uid;
         ref Connection c = ref LeavingConnection();
-        return _leavingUid ??= ConnectionUid.Create(in c.Key, c.StartTime, c.Ordinal);
+        return _leaving.Uid ??= ConnectionUid.Create(in c.Key, c.StartTime, c.Ordinal);
     }
 
     /// <summary>The full summary of the connection whose record the sink holds, built once.</summary>
-    internal ConnectionSummary SummaryOfLeaving()
+    internal ConnectionSummary SummaryOfLeaving() =>
+        _leaving.Summary ??= BuildSummary(ref LeavingConnection(), in _leaving);
+
+    private static ConnectionSummary BuildSummary(ref Connection c, in LeavingInfo leaving)
     {
-        if (_leavingSummary is not null)
-            return _leavingSummary;
-        ref Connection c = ref LeavingConnection();
         ref TcpEndpoint orig = ref Orig(ref c);
         ref TcpEndpoint resp = ref Resp(ref c);
         var summary = new ConnectionSummary
@@ -83,28 +89,28 @@ public sealed partial class ConnectionTracker
             LastSegment = c.LastSegment,
             Originator = Summarize(ref orig, orig.Size(resp.State), c.OriginatorIsA ? c.AddressA : c.AddressB, c.OriginatorIsA ? c.PortA : c.PortB),
             Responder = Summarize(ref resp, resp.Size(orig.State), c.OriginatorIsA ? c.AddressB : c.AddressA, c.OriginatorIsA ? c.PortB : c.PortA),
-            History = _leavingHistory,
-            ConnState = _leavingConnState,
+            History = leaving.History,
+            ConnState = leaving.ConnState,
             MissedBytes = c.MissedBytes,
             Vlan = c.Vlan,
             InnerVlan = c.InnerVlan,
             IpVersion = c.IpVersion,
-            Removal = _leavingReason,
-            RemovalTime = _leavingTime,
+            Removal = leaving.Reason,
+            RemovalTime = leaving.Time,
             RolesFlipped = !c.OriginatorIsA,
             FirstRstTime = c.FirstRstTime,
             LastPacketBeforeRstTime = c.LastPacketBeforeRstTime,
             LongestIdleGap = c.LongestIdleGap,
             LongestIdleGapEnd = c.LongestIdleGapEnd,
             FirstRstFromOriginator = c.FirstRstTime != 0 && c.FirstRstFromA == c.OriginatorIsA,
-            PreviousOnTuple = _leavingPrior,
-            NextOnTuple = _leavingNext,
+            PreviousOnTuple = leaving.Prior,
+            NextOnTuple = leaving.Next,
             Tunnel = c.TunnelKind == TunnelKind.None ? null : new TunnelRecord(c.TunnelKind, c.TunnelDepth,
                 c.OriginatorIsA ? c.OuterAddressA : c.OuterAddressB, c.OriginatorIsA ? c.OuterAddressB : c.OuterAddressA),
         };
-        if (_leavingUid is not null)
-            summary.AdoptUid(_leavingUid);
-        return _leavingSummary = summary;
+        if (leaving.Uid is not null)
+            summary.AdoptUid(leaving.Uid);
+        return summary;
     }
 
     private ref Connection LeavingConnection()

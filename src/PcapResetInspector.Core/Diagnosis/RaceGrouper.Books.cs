@@ -20,8 +20,6 @@ public sealed partial class RaceGrouper
     /// <summary>Which book a connection belongs to: (client, server) for 139/445, the server port for parallel connects.</summary>
     private readonly record struct BookKey(bool Smb, IpAddress128 Client, IpAddress128 Server, ushort Port)
     {
-        public static BookKey For(ConnectionFacts facts, HoldKind kind) => For(in facts.Roles, kind);
-
         public static BookKey For(in ConnectionRoles roles, HoldKind kind) => kind == HoldKind.Smb
             ? new BookKey(true, roles.Client.Address, roles.Server.Address, 0)
             : new BookKey(false, default, default, roles.Server.Port);

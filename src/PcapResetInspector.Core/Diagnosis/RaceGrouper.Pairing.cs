@@ -159,5 +159,5 @@ public sealed partial class RaceGrouper
         _scans.Remember(roles.Client.Address, roles.ClientSynTime, server.Address, server.Port, outcome);
     }
 
-    private ScanFanOut? FanOut(ConnectionFacts facts) => _scans.FanOut(facts.Client.Address, facts.ClientSynTime);
+    private ScanFanOut? FanOut(Held held) => _scans.FanOut(held.ClientAddress, held.ClientSynTime);
 }

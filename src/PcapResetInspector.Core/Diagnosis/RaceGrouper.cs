@@ -32,8 +32,8 @@ public sealed partial class RaceGrouper : IConnectionSink
     private readonly long _siblingRetention, _parallelRetention, _parallelHoldLimit;
     private readonly long? _raceHoldLimit;
 
-    private readonly PriorityQueue<Held, long> _due = new();
-    private readonly Queue<Held> _arrivalOrder = new();
+    private readonly PriorityQueue<HeldRef, long> _due = new();
+    private readonly Queue<HeldRef> _arrivalOrder = new();
     private readonly PriorityQueue<Action, long> _expiries = new();
     private readonly Dictionary<BookKey, Book> _books = new();
     private readonly Dictionary<string, Held> _awaitingRetry = new(StringComparer.Ordinal);
@@ -126,21 +126,22 @@ public sealed partial class RaceGrouper : IConnectionSink
         }
         else if (shape.SmbVariant is not null)
         {
-            Hold(Facts(in connection, in shape), HoldKind.Smb);
+            Hold(NewHeld(in connection, in shape, HoldKind.Smb));
         }
         else if (shape.IsParallelLoserShape)
         {
-            Hold(Facts(in connection, in shape), HoldKind.Parallel);
+            Hold(NewHeld(in connection, in shape, HoldKind.Parallel));
         }
         else if (shape.IsPortReuseCollision && connection.Summary.NextOnTuple is null)
         {
             // The retried SYN usually comes after this attempt left the table: wait for the tracker to tell of it.
-            _awaitingRetry[connection.Uid] = Hold(Facts(in connection, in shape), HoldKind.Retry);
+            _awaitingRetry[connection.Uid] = Hold(NewHeld(in connection, in shape, HoldKind.Retry));
         }
         else if ((shape.IsProbeShaped || roles.SynAckSender is not null) && roles.HasRst)
         {
-            // Scan probes, flood attempts and answers to reflected SYN-ACKs wait until their window is counted.
-            Hold(Facts(in connection, in shape), HoldKind.ScanOnly);
+            // Scan probes, flood attempts and answers to reflected SYN-ACKs wait until their window is counted;
+            // so many wait at once under a scan that only what their summaries are built from is kept.
+            Hold(NewHeld(in connection, in shape, HoldKind.ScanOnly));
         }
         else
         {
@@ -180,10 +181,10 @@ public sealed partial class RaceGrouper : IConnectionSink
     /// <summary>End of input: judges every waiting connection with what is known, in arrival order, and forgets everything.</summary>
     public void Complete()
     {
-        while (_arrivalOrder.TryDequeue(out Held? held))
+        while (_arrivalOrder.TryDequeue(out HeldRef entry))
         {
-            if (!held.Released)
-                Release(held);
+            if (entry.IsLive)
+                Release(entry.Held);
         }
         _due.Clear();
         _expiries.Clear();
@@ -207,30 +208,11 @@ public sealed partial class RaceGrouper : IConnectionSink
         Release(held);
     }
 
-    private static readonly Func<Held, long> HeldSyn = static h => h.Facts.ClientSynTime;
-
-    private sealed class Held(ConnectionFacts facts, HoldKind kind, long sequence)
+    private Held Hold(Held held)
     {
-        public ConnectionFacts Facts { get; } = facts;
-        public HoldKind Kind { get; } = kind;
-        public long Sequence { get; } = sequence;
-        public long ScanCheckAt { get; set; }
-        public bool ScanPending { get; set; }
-        public ScanFanOut? Scan { get; set; }
-        public long GiveUpAt { get; set; }
-        private List<Winner>? _candidates;
-        // Made with the first candidate: most held connections (probes waiting for their scan window) never get one.
-        public IReadOnlyList<Winner> Candidates => _candidates is null ? [] : _candidates;
-        public void AddCandidate(Winner winner) => (_candidates ??= []).Add(winner);
-        public bool Released { get; set; }
-        public long QueuedAt { get; set; } = long.MinValue;
-    }
-
-    private Held Hold(ConnectionFacts facts, HoldKind kind)
-    {
-        var held = new Held(facts, kind, _sequence++);
-        long syn = facts.ClientSynTime;
-        held.ScanPending = facts.IsProbeShaped;
+        HoldKind kind = held.Kind;
+        long syn = held.ClientSynTime;
+        held.ScanPending = held.IsProbeShaped;
         held.ScanCheckAt = Deadline.After(syn, _scanWindow + _probeSettle);
         held.GiveUpAt = kind switch
         {
@@ -242,7 +224,7 @@ public sealed partial class RaceGrouper : IConnectionSink
 
         if (UsesBook(kind))
         {
-            Book book = BookFor(BookKey.For(facts, kind));
+            Book book = BookFor(BookKey.For(in held.Roles, kind));
             // A parallel-connect loser pairs only within the window of its SYN; 139/445 books are small and read whole.
             foreach (Winner winner in kind == HoldKind.Parallel ? book.Winners.Near(syn, _parallelWindow) : book.Winners.All)
             {
@@ -253,7 +235,7 @@ public sealed partial class RaceGrouper : IConnectionSink
             book.Waiting.Add(held);
         }
         HeldConnections++;
-        _arrivalOrder.Enqueue(held);
+        _arrivalOrder.Enqueue(new HeldRef(held));
         Schedule(held);
         return held;
     }
@@ -275,22 +257,23 @@ public sealed partial class RaceGrouper : IConnectionSink
             return;
         held.QueuedAt = at;
         if (at != Deadline.Never)
-            _due.Enqueue(held, at);
+            _due.Enqueue(new HeldRef(held), at);
     }
 
     /// <summary>Releases what is due at the current network time and forgets what has expired.</summary>
     private void Advance()
     {
-        while (_due.TryPeek(out Held? held, out long at) && at <= _now)
+        while (_due.TryPeek(out HeldRef entry, out long at) && at <= _now)
         {
             _due.Dequeue();
-            if (held.Released || held.QueuedAt != at)
+            Held held = entry.Held;
+            if (!entry.IsLive || held.QueuedAt != at)
                 continue; // stale: rescheduled or already released
             held.QueuedAt = long.MinValue;
             if (held.ScanPending && _now >= held.ScanCheckAt)
             {
                 held.ScanPending = false;
-                held.Scan = FanOut(held.Facts);
+                held.Scan = FanOut(held);
             }
             bool giveUp = _now >= held.GiveUpAt;
             if (held.Scan is not null || giveUp || (!held.ScanPending && HasWinner(held)))
@@ -310,19 +293,19 @@ public sealed partial class RaceGrouper : IConnectionSink
 
     private void EnforceCap()
     {
-        while (HeldConnections > _options.MaxHeldConnections && _arrivalOrder.TryDequeue(out Held? oldest))
+        while (HeldConnections > _options.MaxHeldConnections && _arrivalOrder.TryDequeue(out HeldRef oldest))
         {
-            if (!oldest.Released)
-                Release(oldest);
+            if (oldest.IsLive)
+                Release(oldest.Held);
         }
         // Released connections linger in the arrival queue until they reach its front; rebuild it when they dominate.
-        while (_arrivalOrder.TryPeek(out Held? front) && front.Released)
+        while (_arrivalOrder.TryPeek(out HeldRef front) && !front.IsLive)
             _arrivalOrder.Dequeue();
         if (_arrivalOrder.Count > 2 * HeldConnections + 1024)
         {
-            Held[] waiting = _arrivalOrder.Where(h => !h.Released).ToArray();
+            HeldRef[] waiting = _arrivalOrder.Where(h => h.IsLive).ToArray();
             _arrivalOrder.Clear();
-            foreach (Held h in waiting)
+            foreach (HeldRef h in waiting)
                 _arrivalOrder.Enqueue(h);
         }
         // Likewise the due queue: a connection released by the cap keeps its entry until the entry's time
@@ -330,8 +313,8 @@ public sealed partial class RaceGrouper : IConnectionSink
         // refused or abandoned connects that is minutes of them, whatever the cap says.
         if (_due.Count > 2 * HeldConnections + 1024)
         {
-            (Held Element, long Priority)[] live = _due.UnorderedItems
-                .Where(entry => !entry.Element.Released && entry.Element.QueuedAt == entry.Priority).ToArray();
+            (HeldRef Element, long Priority)[] live = _due.UnorderedItems
+                .Where(entry => entry.Element.IsLive && entry.Element.Held.QueuedAt == entry.Priority).ToArray();
             _due.Clear();
             _due.EnqueueRange(live);
         }
@@ -342,7 +325,7 @@ public sealed partial class RaceGrouper : IConnectionSink
         if (held.ScanPending)
         {
             held.ScanPending = false;
-            held.Scan = FanOut(held.Facts);
+            held.Scan = FanOut(held);
         }
         held.Released = true;
         HeldConnections--;
@@ -358,7 +341,7 @@ public sealed partial class RaceGrouper : IConnectionSink
             _awaitingRetry.Remove(held.Facts.Summary.Uid);
         if (UsesBook(held.Kind))
         {
-            var key = BookKey.For(held.Facts, held.Kind);
+            var key = BookKey.For(in held.Roles, held.Kind);
             Book book = BookFor(key);
             book.ReleasedWaiting++;
             if (book.ReleasedWaiting * 2 > book.Waiting.Count)
@@ -369,6 +352,7 @@ public sealed partial class RaceGrouper : IConnectionSink
             DropIfEmpty(key, book);
         }
         Emit(held.Facts, new DiagnosisContext { Race = race, Scan = held.Scan });
+        Recycle(held);
     }
 
     private void Emit(ConnectionFacts facts, DiagnosisContext context)

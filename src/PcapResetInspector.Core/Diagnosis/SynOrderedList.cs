@@ -13,8 +13,10 @@ internal sealed class SynOrderedList<T> where T : class
     private const long BucketNanos = 100_000_000;
 
     private readonly Func<T, long> _synOf;
-    private readonly List<Bucket> _buckets = [];   // by ascending Index, none empty
-    private readonly Stack<Bucket> _spare = new(); // emptied buckets kept for reuse: no allocation per bucket in steady state
+    // Both made on first use: a 139/445 book per client and server pair holds one or two connections, and a scan makes thousands of books.
+    private List<Bucket>? _buckets;  // by ascending Index, none empty
+    private Stack<Bucket>? _spare;   // emptied buckets kept for reuse: no allocation per bucket in steady state
+    private static readonly List<Bucket> NoBuckets = [];
 
     public SynOrderedList(Func<T, long> synOf) => _synOf = synOf;
 
@@ -31,19 +33,20 @@ internal sealed class SynOrderedList<T> where T : class
         long syn = _synOf(item);
         long index = BucketOf(syn);
         // Searched from the newest: items arrive nearly in SYN order.
-        int b = _buckets.Count - 1;
-        while (b >= 0 && _buckets[b].Index > index)
+        List<Bucket> buckets = _buckets ??= [];
+        int b = buckets.Count - 1;
+        while (b >= 0 && buckets[b].Index > index)
             b--;
         Bucket bucket;
-        if (b >= 0 && _buckets[b].Index == index)
+        if (b >= 0 && buckets[b].Index == index)
         {
-            bucket = _buckets[b];
+            bucket = buckets[b];
         }
         else
         {
-            bucket = _spare.Count > 0 ? _spare.Pop() : new Bucket();
+            bucket = _spare is { Count: > 0 } ? _spare.Pop() : new Bucket();
             bucket.Index = index;
-            _buckets.Insert(b + 1, bucket);
+            buckets.Insert(b + 1, bucket);
         }
         List<T> items = bucket.Items;
         int at = items.Count;
@@ -63,10 +66,11 @@ internal sealed class SynOrderedList<T> where T : class
     /// <summary>Forgets the items whose SYN is before <paramref name="syn"/>.</summary>
     public void RemoveSynBefore(long syn)
     {
+        List<Bucket> buckets = _buckets ?? NoBuckets;
         int whole = 0;
-        while (whole < _buckets.Count)
+        while (whole < buckets.Count)
         {
-            List<T> items = _buckets[whole].Items;
+            List<T> items = buckets[whole].Items;
             if (_synOf(items[^1]) >= syn)
             {
                 int k = 0;
@@ -84,23 +88,28 @@ internal sealed class SynOrderedList<T> where T : class
     /// <summary>Forgets the items that match <paramref name="match"/>.</summary>
     public void RemoveAll(Predicate<T> match)
     {
-        for (int b = _buckets.Count - 1; b >= 0; b--)
+        List<Bucket> buckets = _buckets ?? NoBuckets;
+        for (int b = buckets.Count - 1; b >= 0; b--)
         {
-            Count -= _buckets[b].Items.RemoveAll(match);
-            if (_buckets[b].Items.Count == 0)
+            Count -= buckets[b].Items.RemoveAll(match);
+            if (buckets[b].Items.Count == 0)
                 RemoveBuckets(b, 1);
         }
     }
 
     private void RemoveBuckets(int first, int count)
     {
+        if (count == 0)
+            return;
+        List<Bucket> buckets = _buckets!;
+        _spare ??= new Stack<Bucket>();
         for (int b = first; b < first + count; b++)
         {
-            Count -= _buckets[b].Items.Count;
-            _buckets[b].Items.Clear();
-            _spare.Push(_buckets[b]);
+            Count -= buckets[b].Items.Count;
+            buckets[b].Items.Clear();
+            _spare.Push(buckets[b]);
         }
-        _buckets.RemoveRange(first, count);
+        buckets.RemoveRange(first, count);
     }
 
     private static long BucketOf(long syn) => syn >= 0 ? syn / BucketNanos : (syn + 1) / BucketNanos - 1;
@@ -123,11 +132,12 @@ internal sealed class SynOrderedList<T> where T : class
             (_list, _from, _to) = (list, from, to);
             // The first bucket that can hold a SYN at or after From.
             long index = BucketOf(from);
-            int low = 0, high = list._buckets.Count;
+            List<Bucket> buckets = list._buckets ?? NoBuckets;
+            int low = 0, high = buckets.Count;
             while (low < high)
             {
                 int middle = (low + high) >>> 1;
-                if (list._buckets[middle].Index < index)
+                if (buckets[middle].Index < index)
                     low = middle + 1;
                 else
                     high = middle;
@@ -139,7 +149,7 @@ internal sealed class SynOrderedList<T> where T : class
 
         public bool MoveNext()
         {
-            List<Bucket> buckets = _list._buckets;
+            List<Bucket> buckets = _list._buckets ?? NoBuckets;
             while (_bucket < buckets.Count)
             {
                 List<T> items = buckets[_bucket].Items;

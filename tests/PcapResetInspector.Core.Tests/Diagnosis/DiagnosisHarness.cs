@@ -37,10 +37,15 @@ internal sealed class DiagnosisPipeline
     private readonly IReadOnlyList<BuiltFrame> _frames;
     private int _next;
 
-    public DiagnosisPipeline(TrafficBuilder builder, DiagnosisOptions? options = null)
+    /// <param name="groupingFirst">
+    /// The grouping sees each connection before the list does, so it parks those it holds instead of
+    /// finding their summaries already built.
+    /// </param>
+    /// <param name="pool">Held probes come from the grouping's pool (its default), or are made fresh.</param>
+    public DiagnosisPipeline(TrafficBuilder builder, DiagnosisOptions? options = null, bool groupingFirst = false, bool pool = true)
     {
-        Grouper = new RaceGrouper(DiagnosisList, options);
-        _tracker = new ConnectionTracker(new Tee(Connections, Grouper));
+        Grouper = new RaceGrouper(DiagnosisList, options) { PoolHeldProbes = pool };
+        _tracker = new ConnectionTracker(groupingFirst ? new Tee(Grouper, Connections) : new Tee(Connections, Grouper));
         _frames = builder.Frames.OrderBy(f => f.TimestampNanos).ToArray();
     }
 
@@ -48,6 +53,7 @@ internal sealed class DiagnosisPipeline
     public List<ResetDiagnosis> Diagnoses => DiagnosisList.Diagnoses;
     public ConnectionList Connections { get; } = new();
     public RaceGrouper Grouper { get; }
+    public int ParkedConnections => _tracker.ParkedConnections;
 
     /// <summary>Feeds every frame stamped before <paramref name="timeNanos"/>.</summary>
     public DiagnosisPipeline FeedUntil(long timeNanos)
