@@ -13,9 +13,8 @@ internal sealed class SynOrderedList<T> where T : class
     private const long BucketNanos = 100_000_000;
 
     private readonly Func<T, long> _synOf;
-    // Both made on first use: a 139/445 book per client and server pair holds one or two connections, and a scan makes thousands of books.
+    // Made on first use: a 139/445 book per client and server pair holds one or two connections, and a scan makes thousands of books.
     private List<Bucket>? _buckets;  // by ascending Index, none empty
-    private Stack<Bucket>? _spare;   // emptied buckets kept for reuse: no allocation per bucket in steady state
     private static readonly List<Bucket> NoBuckets = [];
 
     public SynOrderedList(Func<T, long> synOf) => _synOf = synOf;
@@ -44,7 +43,7 @@ internal sealed class SynOrderedList<T> where T : class
         }
         else
         {
-            bucket = _spare is { Count: > 0 } ? _spare.Pop() : new Bucket();
+            bucket = new Bucket();
             bucket.Index = index;
             buckets.Insert(b + 1, bucket);
         }
@@ -102,13 +101,8 @@ internal sealed class SynOrderedList<T> where T : class
         if (count == 0)
             return;
         List<Bucket> buckets = _buckets!;
-        _spare ??= new Stack<Bucket>();
         for (int b = first; b < first + count; b++)
-        {
             Count -= buckets[b].Items.Count;
-            buckets[b].Items.Clear();
-            _spare.Push(buckets[b]);
-        }
         buckets.RemoveRange(first, count);
     }
 
