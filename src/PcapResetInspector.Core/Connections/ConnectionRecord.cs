@@ -9,14 +9,16 @@ namespace PcapResetInspector.Core.Connections;
 /// </summary>
 public readonly ref struct ConnectionRecord
 {
-    private readonly ConnectionTracker? _tracker;
+    private readonly ILeavingConnections? _source;
+    private readonly int _handle;
     private readonly ConnectionSummary? _summary;
     private readonly ref readonly ConnectionRoles _roles;
 
-    internal ConnectionRecord(ConnectionTracker tracker, ref readonly ConnectionRoles roles, string history, string connState,
+    internal ConnectionRecord(ILeavingConnections source, int handle, ref readonly ConnectionRoles roles, string history, string connState,
         long lastTime, RemovalReason removal, long removalTime)
     {
-        _tracker = tracker;
+        _source = source;
+        _handle = handle;
         _roles = ref roles;
         History = history;
         ConnState = connState;
@@ -54,14 +56,14 @@ public readonly ref struct ConnectionRecord
     public bool SawRst => _roles.SawRst;
 
     /// <summary>The connection with all its evidence, built on first use.</summary>
-    public ConnectionSummary Summary => _summary ?? _tracker!.SummaryOfLeaving();
+    public ConnectionSummary Summary => _summary ?? _source!.SummaryOf(_handle);
 
     /// <summary>
     /// Keeps what <see cref="Summary"/> is built from past this call, for a stage that holds the connection
     /// and may build its summary much later: cheaper to keep than the summary, unless it was built already.
     /// </summary>
-    internal DeferredSummary Defer() => _summary is not null ? new DeferredSummary(_summary) : _tracker!.DeferLeaving();
+    internal DeferredSummary Defer() => _summary is not null ? new DeferredSummary(_summary) : _source!.Defer(_handle);
 
     /// <summary>The Zeek-style uid, made on first use without building the summary.</summary>
-    public string Uid => _summary?.Uid ?? _tracker!.UidOfLeaving();
+    public string Uid => _summary?.Uid ?? _source!.UidOf(_handle);
 }

@@ -21,18 +21,6 @@ public sealed partial class ConnectionTracker
     private int _leavingSlot = NoSlot;
     private LeavingInfo _leaving;
 
-    /// <summary>What a connection's summary needs beyond its slot: why and when it left, and what the tracker decided then.</summary>
-    private struct LeavingInfo
-    {
-        public RemovalReason Reason;
-        public long Time;
-        public string History, ConnState;
-        public PriorConnection? Prior;
-        public NextOnTuple? Next;
-        public string? Uid;
-        public ConnectionSummary? Summary;
-    }
-
     private void Emit(int slot, ref Connection c, RemovalReason reason, long when, bool remember, NextOnTuple? next = null)
     {
         _priorBySlot.Remove(slot, out PriorConnection? prior);
@@ -53,7 +41,7 @@ public sealed partial class ConnectionTracker
         _leaving = new LeavingInfo { Reason = reason, Time = when, History = history, ConnState = connState, Prior = prior, Next = next };
         try
         {
-            _sink.Add(new ConnectionRecord(this, in roles, history, connState, c.LastTime, reason, when));
+            _sink.Add(new ConnectionRecord(this, 0, in roles, history, connState, c.LastTime, reason, when));
         }
         finally
         {
@@ -62,8 +50,13 @@ public sealed partial class ConnectionTracker
         }
     }
 
-    /// <summary>The uid of the connection whose record the sink holds.</summary>
-    internal string UidOfLeaving()
+    private readonly ConnectionPark _park = new();
+
+    /// <summary>Connections parked by a stage that holds them, and not yet taken back.</summary>
+    public int ParkedConnections => _park.Count;
+
+    // The record's source is the connection leaving now; the handle is not used.
+    string ILeavingConnections.UidOf(int handle)
     {
         if (_leaving.Summary is not null)
             return _leaving.Summary.Uid;
@@ -71,11 +64,13 @@ public sealed partial class ConnectionTracker
         return _leaving.Uid ??= ConnectionUid.Create(in c.Key, c.StartTime, c.Ordinal);
     }
 
-    /// <summary>The full summary of the connection whose record the sink holds, built once.</summary>
-    internal ConnectionSummary SummaryOfLeaving() =>
+    ConnectionSummary ILeavingConnections.SummaryOf(int handle) =>
         _leaving.Summary ??= BuildSummary(ref LeavingConnection(), in _leaving);
 
-    private static ConnectionSummary BuildSummary(ref Connection c, in LeavingInfo leaving)
+    DeferredSummary ILeavingConnections.Defer(int handle) =>
+        _leaving.Summary is { } summary ? new DeferredSummary(summary) : _park.Park(ref LeavingConnection(), in _leaving);
+
+    internal static ConnectionSummary BuildSummary(ref Connection c, in LeavingInfo leaving)
     {
         ref TcpEndpoint orig = ref Orig(ref c);
         ref TcpEndpoint resp = ref Resp(ref c);

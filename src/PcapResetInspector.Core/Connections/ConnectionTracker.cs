@@ -15,7 +15,7 @@ namespace PcapResetInspector.Core.Connections;
 /// analyzer as ConnSize is), the removed-connection memory (.Removed) and the summary handed on (.Output).
 /// </para>
 /// </summary>
-public sealed partial class ConnectionTracker
+public sealed partial class ConnectionTracker : ILeavingConnections
 {
     private const int TooLargeSeqDelta = 1_048_576; // TOO_LARGE_SEQ_DELTA in TCPSessionAdapter.cc
 
