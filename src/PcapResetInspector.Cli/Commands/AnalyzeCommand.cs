@@ -51,11 +51,20 @@ public static class AnalyzeCommand
         {
             Description = "Analyse only packets up to this time (the same forms as --start; +10m is ten minutes after the first packet).",
         };
+        var threads = new Option<int?>("--threads")
+        {
+            Description = "Threads for the analysis: 1 does everything on one; 2 reads and decodes on a second; 3 (the default with two or more processors) also diagnoses and writes on a third. The results are the same.",
+        };
+        threads.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 or > 3)
+                result.AddError("--threads takes 1, 2 or 3");
+        });
         var shared = new OutputOptions();
 
         var command = new Command("analyze", "Analyse capture files: rebuild every TCP connection, diagnose each reset (who, when, why, verdict) and report or export the flagged ones." + Examples)
         {
-            files, read, filter, writeFlagged, verifyChecksums, progress, start, end,
+            files, read, filter, writeFlagged, verifyChecksums, progress, start, end, threads,
         };
         foreach (Option option in shared.Each)
             command.Options.Add(option);
@@ -77,6 +86,7 @@ public static class AnalyzeCommand
                 WriteFlaggedPath = parse.GetValue(writeFlagged),
                 VerifyChecksums = parse.GetValue(verifyChecksums),
                 ShowProgress = !parse.GetValue(progress),
+                Threads = parse.GetValue(threads),
             };
             using var interrupt = new InterruptSignal();
             return new AnalyzeWorker(output, error, terminal: terminal).Run(settings, interrupt.Token);
@@ -139,6 +149,8 @@ public sealed class AnalyzeSettings
     public string? WriteFlaggedPath { get; init; }
     public bool VerifyChecksums { get; init; }
     public bool ShowProgress { get; init; } = true;
+    /// <summary>--threads: null lets the analysis choose.</summary>
+    public int? Threads { get; init; }
     /// <summary>--start/--end: only packets inside this window are analysed.</summary>
     public Core.Capture.PacketTimeWindow? Window { get; init; }
     /// <summary>A command built on `analyze` (explain): it picks the rows, watches the pipeline and writes the report instead.</summary>

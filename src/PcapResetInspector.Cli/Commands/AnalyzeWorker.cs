@@ -117,6 +117,7 @@ public sealed class AnalyzeWorker
             Selection = extension?.Selection ?? output.Selection,
             Exporters = extension is not null ? (htmlRows is null ? [] : [htmlRows]) : Exporters(zeekInRemovalOrder ? null : exporter, rows, htmlRows),
             RemovalOrderExporter = zeekInRemovalOrder ? (ZeekConnLogWriter)exporter! : null,
+            Threads = settings.Threads,
         });
         extension?.Attach(pipeline);
         pipeline.Selected += (connection, diagnosis) =>

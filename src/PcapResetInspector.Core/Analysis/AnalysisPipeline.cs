@@ -22,6 +22,9 @@ public sealed class AnalysisPipelineOptions
     public ZeekConnLogWriter? RemovalOrderExporter { get; init; }
     /// <summary>The local kernel's reset events (capture --kernel-reasons), joined to each diagnosis before it is counted or written.</summary>
     public KernelResetBook? KernelResets { get; init; }
+    /// <summary>Threads for a run over capture files (<see cref="CaptureAnalyzer.UseThreads"/>); null: as many as help on this machine.</summary>
+    public int? Threads { get; init; }
+
     /// <summary>Flush the exporters after each row (a live capture, whose files must be whole when it is killed).</summary>
     public bool FlushEachRow { get; init; }
 }
@@ -50,6 +53,8 @@ public sealed class AnalysisPipeline
             ? [Connections, inOrder, Diagnosis]
             : [Connections, Diagnosis];
         Analyzer = new CaptureAnalyzer(new ConnectionTee(sinks), options.Tracker);
+        if (options.Threads is { } threads)
+            Analyzer.UseThreads(threads);
         _exporters = options.RemovalOrderExporter is { } zeek ? [.. options.Exporters, zeek] : options.Exporters;
     }
 

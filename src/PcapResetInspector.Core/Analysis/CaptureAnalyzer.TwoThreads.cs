@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using PcapResetInspector.Core.Capture;
+using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Decoding;
 
 namespace PcapResetInspector.Core.Analysis;
@@ -33,6 +34,34 @@ public sealed partial class CaptureAnalyzer
     private SegmentBatch[]? _batches;
 
     private bool RunOnTwoThreads(IPacketSource source, CancellationToken cancellation)
+    {
+        if (!DiagnoseOnThirdThread)
+            return ReadOnSecondThread(source, cancellation);
+
+        IConnectionSink sink = _tracker.Sink;
+        using var handOff = new ConnectionHandOff(_tracker, sink);
+        _tracker.Sink = handOff;
+        handOff.Start();
+        bool readToEnd;
+        try
+        {
+            readToEnd = ReadOnSecondThread(source, cancellation);
+        }
+        catch (Exception e)
+        {
+            if (handOff.Stop() is { } diagnosisFailure && !ReferenceEquals(diagnosisFailure.SourceException, e))
+                diagnosisFailure.Throw();
+            throw;
+        }
+        finally
+        {
+            _tracker.Sink = sink;
+        }
+        handOff.Finish();
+        return readToEnd;
+    }
+
+    private bool ReadOnSecondThread(IPacketSource source, CancellationToken cancellation)
     {
         _batches ??= CreateBatches();
         SegmentBatch[] batches = _batches;

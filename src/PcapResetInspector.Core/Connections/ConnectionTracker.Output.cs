@@ -52,6 +52,12 @@ public sealed partial class ConnectionTracker
 
     private readonly ConnectionPark _park = new();
 
+    /// <summary>The slot of the connection leaving now, for a sink that copies it (valid only during the sink's call).</summary>
+    internal ref Connection LeavingSlot => ref LeavingConnection();
+
+    /// <summary>What the connection leaving now was decided to be, for a sink that copies it.</summary>
+    internal ref readonly LeavingInfo Leaving => ref _leaving;
+
     /// <summary>Connections parked by a stage that holds them, and not yet taken back.</summary>
     public int ParkedConnections => _park.Count;
 

@@ -32,7 +32,14 @@ public sealed partial class ConnectionTracker : ILeavingConnections
     private const byte FirstPacketResponder = 2;
 
     private readonly ConnectionTrackerOptions _options;
-    private readonly IConnectionSink _sink;
+    private IConnectionSink _sink;
+
+    /// <summary>Where leaving connections go: the sink given at construction, or a hand-off to another thread while one runs.</summary>
+    internal IConnectionSink Sink
+    {
+        get => _sink;
+        set => _sink = value;
+    }
     private readonly TimerQueue _timers = new();
     private readonly KeyIndex<ConnectionKey, ConnectionKeys> _index;
 

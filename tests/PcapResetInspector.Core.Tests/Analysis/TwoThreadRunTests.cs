@@ -7,8 +7,9 @@ using PcapResetInspector.Testing.Synthesis;
 namespace PcapResetInspector.Core.Tests.Analysis;
 
 /// <summary>
-/// Reading and decoding on a second thread must give exactly what one thread gives, pass on a reader's
-/// failure after tracking what came before it, and never hang when a sink fails or the run is cancelled.
+/// Reading and decoding on a second thread, and the sinks on a third, must give exactly what one thread
+/// gives, pass on a reader's failure after tracking what came before it, and never hang when a sink fails
+/// or the run is cancelled.
 /// </summary>
 public class TwoThreadRunTests
 {
@@ -23,17 +24,21 @@ public class TwoThreadRunTests
     [InlineData("refused.pcap")]
     [InlineData("smb-race-139-445.pcap")]
     [InlineData("server-abort.pcap")]
-    public void Samples_give_the_same_conn_log_on_two_threads(string sample)
+    public void Samples_give_the_same_conn_log_on_two_and_three_threads(string sample)
     {
         byte[] capture = File.ReadAllBytes(Path.Combine(SamplesDirectory(), sample));
-        Assert.Equal(ConnLog(capture, twoThreads: false), ConnLog(capture, twoThreads: true));
+        string one = ConnLog(capture, threads: 1);
+        Assert.Equal(one, ConnLog(capture, threads: 2));
+        Assert.Equal(one, ConnLog(capture, threads: 3));
     }
 
-    [Fact]
-    public void A_generated_capture_of_many_batches_gives_the_same_conn_log_and_counts()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_generated_capture_of_many_batches_gives_the_same_conn_log_and_counts(int threads)
     {
-        string one = ConnLog(Mixed.Value, twoThreads: false, out CaptureStatistics oneStats);
-        string two = ConnLog(Mixed.Value, twoThreads: true, out CaptureStatistics twoStats);
+        string one = ConnLog(Mixed.Value, threads: 1, out CaptureStatistics oneStats);
+        string two = ConnLog(Mixed.Value, threads, out CaptureStatistics twoStats);
         Assert.Equal(one, two);
         Assert.True(twoStats.TcpSegments > 5 * 1024, $"only {twoStats.TcpSegments} segments");
         Assert.Equal(oneStats.Packets, twoStats.Packets);
@@ -42,29 +47,33 @@ public class TwoThreadRunTests
         Assert.Equal(oneStats.LastTimestamp, twoStats.LastTimestamp);
     }
 
-    [Fact]
-    public void Payload_heads_reach_the_tracker_as_on_one_thread()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Payload_heads_reach_the_tracker_as_on_one_thread(int threads)
     {
-        List<(string Uid, string Orig, string Resp)> Heads(bool twoThreads)
+        List<(string Uid, string Orig, string Resp)> Heads(int threads)
         {
             var sink = new CollectingSink();
-            var analyzer = new CaptureAnalyzer(sink) { DecodeOnSecondThread = twoThreads };
+            CaptureAnalyzer analyzer = Analyzer(sink, threads);
             using (CaptureFileSource source = CaptureFile.Open(new MemoryStream(Mixed.Value), "mixed"))
                 Assert.True(analyzer.Run(source));
             analyzer.Finish();
             return sink.Connections.Select(c => (c.Uid, Convert.ToHexString(c.Originator.FirstPayload), Convert.ToHexString(c.Responder.FirstPayload))).ToList();
         }
 
-        List<(string Uid, string Orig, string Resp)> one = Heads(false);
+        List<(string Uid, string Orig, string Resp)> one = Heads(1);
         Assert.Contains(one, h => h.Orig.Length == 8);
-        Assert.Equal(one, Heads(true));
+        Assert.Equal(one, Heads(threads));
     }
 
-    [Fact]
-    public async Task A_reader_failure_reaches_the_caller_after_what_came_before_is_tracked()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_reader_failure_reaches_the_caller_after_what_came_before_is_tracked(int threads)
     {
         var sink = new CollectingSink();
-        var analyzer = new CaptureAnalyzer(sink) { DecodeOnSecondThread = true };
+        CaptureAnalyzer analyzer = Analyzer(sink, threads);
         using CaptureFileSource inner = CaptureFile.Open(new MemoryStream(Mixed.Value), "mixed");
         using var source = new FailingSource(inner, failAfter: 3_000);
 
@@ -74,23 +83,40 @@ public class TwoThreadRunTests
         Assert.Equal(analyzer.Statistics.TcpSegments, TrackedSegments(analyzer, sink));
     }
 
-    [Fact]
-    public async Task A_failing_sink_stops_the_reader_instead_of_hanging()
+    // 3,000 refused connects over a minute: each leaves the table 5 s after its RST, during the run.
+    private static readonly Lazy<byte[]> Refusals = new(() =>
     {
-        var sink = new FailingSink(failAt: 20);
-        var analyzer = new CaptureAnalyzer(sink) { DecodeOnSecondThread = true };
-        using CaptureFileSource source = CaptureFile.Open(new MemoryStream(Mixed.Value), "mixed");
+        var b = new TrafficBuilder();
+        for (int i = 0; i < 3_000; i++)
+        {
+            b.Tcp($"10.1.{i / 250}.{i % 250 + 1}", 40000, "10.2.0.1", 3306).Syn().RefuseWithRst();
+            b.Advance(TimeSpan.FromMilliseconds(20));
+        }
+        return b.ToPcapBytes();
+    });
+
+    [Theory]
+    [InlineData(2, 20)]
+    [InlineData(3, 20)]
+    [InlineData(3, 1_000)] // past the first batches handed to the diagnosis thread
+    public async Task A_failing_sink_stops_the_reader_instead_of_hanging(int threads, int failAt)
+    {
+        var sink = new FailingSink(failAt);
+        CaptureAnalyzer analyzer = Analyzer(sink, threads);
+        using CaptureFileSource source = CaptureFile.Open(new MemoryStream(Refusals.Value), "refusals");
 
         // WaitAsync gives up with a TimeoutException if the run hangs.
         await Assert.ThrowsAsync<InvalidOperationException>(() => Task.Run(() => analyzer.Run(source)).WaitAsync(Bound));
     }
 
-    [Fact]
-    public async Task Cancelling_returns_false_with_what_was_read_tracked()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Cancelling_returns_false_with_what_was_read_tracked(int threads)
     {
         using var cancel = new CancellationTokenSource();
         var sink = new CollectingSink();
-        var analyzer = new CaptureAnalyzer(sink) { DecodeOnSecondThread = true };
+        CaptureAnalyzer analyzer = Analyzer(sink, threads);
         using CaptureFileSource inner = CaptureFile.Open(new MemoryStream(Mixed.Value), "mixed");
         using var source = new CancellingSource(inner, cancel, cancelAfter: 2_000);
 
@@ -106,13 +132,17 @@ public class TwoThreadRunTests
         return sink.Connections.Sum(c => (long)(c.Originator.Packets + c.Responder.Packets));
     }
 
-    private static string ConnLog(byte[] capture, bool twoThreads) => ConnLog(capture, twoThreads, out _);
+    /// <summary>1: all on the calling thread; 2: reading and decoding apart; 3: the sinks apart too.</summary>
+    private static CaptureAnalyzer Analyzer(IConnectionSink sink, int threads) =>
+        new(sink) { DecodeOnSecondThread = threads >= 2, DiagnoseOnThirdThread = threads == 3 };
 
-    private static string ConnLog(byte[] capture, bool twoThreads, out CaptureStatistics statistics)
+    private static string ConnLog(byte[] capture, int threads) => ConnLog(capture, threads, out _);
+
+    private static string ConnLog(byte[] capture, int threads, out CaptureStatistics statistics)
     {
         var text = new StringWriter();
         var writer = new ZeekConnLogWriter(text);
-        var analyzer = new CaptureAnalyzer(writer) { DecodeOnSecondThread = twoThreads };
+        CaptureAnalyzer analyzer = Analyzer(writer, threads);
         using (CaptureFileSource source = CaptureFile.Open(new MemoryStream(capture), "capture"))
             Assert.True(analyzer.Run(source));
         analyzer.Finish();
@@ -139,14 +169,78 @@ public class TwoThreadRunTests
         public void Add(in ConnectionRecord connection) => Connections.Add(connection.Summary);
     }
 
-    private sealed class FailingSink(int failAt) : IConnectionSink
+    [Fact]
+    public async Task A_sink_failure_that_stops_the_reading_is_the_failure_reported()
+    {
+        // As a CSV written to a pipe whose reader left: the write fails, and the same event cancels the reading.
+        using var outputClosed = new CancellationTokenSource();
+        var sink = new FailingSink(failAt: 1_000, () => outputClosed.Cancel());
+        CaptureAnalyzer analyzer = Analyzer(sink, threads: 3);
+        using CaptureFileSource inner = CaptureFile.Open(new MemoryStream(Refusals.Value), "refusals");
+        using var source = new StoppedSource(inner, outputClosed.Token);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Task.Run(() => analyzer.Run(source)).WaitAsync(Bound));
+    }
+
+    [Fact]
+    public void Reuses_of_a_tuple_reach_the_sinks_between_the_same_connections_on_three_threads()
+    {
+        // Refused connects, each tuple tried again after the first attempt left the table: the tracker tells
+        // the sinks of each reuse, between the connections it came between.
+        var b = new TrafficBuilder();
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < 400; i++)
+            {
+                b.Tcp($"10.1.{i / 250}.{i % 250 + 1}", 40000, "10.2.0.1", 3306).Syn().RefuseWithRst();
+                b.Advance(TimeSpan.FromMilliseconds(25));
+            }
+        }
+        List<string> Events(int threads)
+        {
+            var sink = new RecordingSink();
+            CaptureAnalyzer analyzer = Analyzer(sink, threads);
+            using (CaptureFileSource source = CaptureFile.Open(new MemoryStream(b.ToPcapBytes()), "retries"))
+                Assert.True(analyzer.Run(source));
+            analyzer.Finish();
+            return sink.Events;
+        }
+
+        List<string> one = Events(1);
+        Assert.True(one.Count(e => e.StartsWith("reused", StringComparison.Ordinal)) >= 400, "too few reuses");
+        Assert.Equal(one, Events(3));
+    }
+
+    private sealed class RecordingSink : IConnectionSink
+    {
+        public List<string> Events { get; } = [];
+
+        public void Add(in ConnectionRecord connection) =>
+            Events.Add($"left {connection.Uid} {connection.History} {connection.ConnState} {connection.LastTime} {connection.RemovalTime}");
+
+        public void TupleReused(string priorUid, NextOnTuple next) => Events.Add($"reused {priorUid} {next.Uid}");
+    }
+
+    private sealed class FailingSink(int failAt, Action? onFailure = null) : IConnectionSink
     {
         private int _seen;
 
         public void Add(in ConnectionRecord connection)
         {
             if (++_seen == failAt)
+            {
+                onFailure?.Invoke();
                 throw new InvalidOperationException("sink failed");
+            }
+        }
+    }
+
+    private sealed class StoppedSource(IPacketSource inner, CancellationToken stop) : WrappingSource(inner)
+    {
+        public override bool TryReadNext(out PacketRecord packet)
+        {
+            stop.ThrowIfCancellationRequested();
+            return base.TryReadNext(out packet);
         }
     }
 
