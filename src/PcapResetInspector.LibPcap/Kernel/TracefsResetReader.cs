@@ -33,6 +33,10 @@ public sealed class TracefsResetReader : IDisposable
     private readonly string _instance;
     private readonly IKernelResetSink _sink;
     private readonly ReceiverStatePairing _states;
+    /// <summary>Between reads that came back short: events then come in batches (see <see cref="PacedReadStream"/>).</summary>
+    private static readonly TimeSpan ReadPause = TimeSpan.FromMilliseconds(20);
+    private const int ReadBufferBytes = 64 * 1024;
+    private volatile PacedReadStream? _paced;
     private readonly Thread _thread;
     private readonly object _lock = new();
     private long _markerSent, _markerSeen;
@@ -123,6 +127,8 @@ public sealed class TracefsResetReader : IDisposable
             return;
         _disposed = true;
         _stopping = true;
+        if (_paced is { } paced)
+            paced.Hurry = true;
         try
         {
             SendMarker(); // wakes the reader blocked in read(2) on trace_pipe
@@ -145,8 +151,9 @@ public sealed class TracefsResetReader : IDisposable
     {
         try
         {
-            using var stream = new FileStream(Path.Combine(_instance, "trace_pipe"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
-            using var reader = new StreamReader(stream);
+            var pipe = new FileStream(Path.Combine(_instance, "trace_pipe"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+            using var stream = _paced = new PacedReadStream(pipe, ReadPause) { Hurry = _stopping };
+            using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false, ReadBufferBytes);
             while (reader.ReadLine() is { } line)
             {
                 int marker = line.IndexOf(Marker, StringComparison.Ordinal);
