@@ -1,84 +1,17 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
-using CsvHelper;
 using PcapResetInspector.Cli.Commands;
 using PcapResetInspector.Cli.Options;
-using PcapResetInspector.Cli.Reporting;
 using PcapResetInspector.LibPcap.Kernel;
+using static PcapResetInspector.Cli.Tests.KernelCapture;
 
 namespace PcapResetInspector.Cli.Tests;
 
-/// <summary>A live capture with the kernel's reasons: root, libpcap, lo, and Linux 6.10+ with tracefs; else skipped with the reason.</summary>
-public sealed class NeedsKernelReasonsFactAttribute : FactAttribute
-{
-    public NeedsKernelReasonsFactAttribute(bool needsNftables = false)
-    {
-        Skip = new NeedsLiveCaptureFactAttribute().Skip ?? Probe.Value ?? (needsNftables ? Nft.Probe.Value : null);
-    }
-
-    private static readonly Lazy<string?> Probe = new(() =>
-    {
-        try
-        {
-            TracefsResetReader.CheckAvailable();
-            return null;
-        }
-        catch (KernelReasonsException e)
-        {
-            return e.Message;
-        }
-    });
-}
-
-/// <summary>nft, for the scenarios that need packets dropped; each test's table is its own and is deleted after.</summary>
-internal static class Nft
-{
-    public static readonly Lazy<string?> Probe = new(() =>
-    {
-        try
-        {
-            Run("add table inet pri_kernel_probe");
-            Run("delete table inet pri_kernel_probe");
-            return null;
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            return "nft is missing or nf_tables is unavailable (apt-get install nftables): " + e.Message;
-        }
-    });
-
-    public static void Run(string arguments)
-    {
-        var start = new ProcessStartInfo("nft") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string word in arguments.Split(' '))
-            start.ArgumentList.Add(word);
-        using Process nft = Process.Start(start)!;
-        string error = nft.StandardError.ReadToEnd();
-        nft.WaitForExit();
-        if (nft.ExitCode != 0)
-            throw new InvalidOperationException("nft " + arguments + ": " + error.Trim());
-    }
-
-    /// <summary>Drops on the output hook what <paramref name="rule"/> matches until disposed.</summary>
-    public static IDisposable Drop(string table, string rule)
-    {
-        Run($"add table inet {table}");
-        Run($"add chain inet {table} out {{ type filter hook output priority 0 ; }}");
-        Run($"add rule inet {table} out {rule} drop");
-        return new Table(table);
-    }
-
-    private sealed class Table(string name) : IDisposable
-    {
-        public void Dispose() => Run($"delete table inet {name}");
-    }
-}
-
 /// <summary>
 /// `capture --kernel-reasons` on lo with real sockets, one scenario of resets.md's table each: the RST this host
-/// sends carries the kernel's reason (tcp_send_reset) in CSV and JSON, with a cause that agrees with it.
+/// sends carries the kernel's reason (tcp_send_reset) in the CSV and in the -o export (JSON, the Zeek log or
+/// Parquet, read back by its own reader), with a cause that agrees with it; and since both ends are this host,
+/// the state the RST found the other socket in (tcp_receive_reset).
 /// </summary>
 [Collection("live capture")]
 public sealed class LiveCaptureKernelReasonsTests : IDisposable
@@ -87,81 +20,22 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_scratch, recursive: true);
 
-    private sealed record Row(Dictionary<string, string> Csv, JsonElement Json);
-
-    private sealed record Run(int ExitCode, string Output, string Error, List<Row> Rows);
-
-    private Run Capture(int port, Action traffic, TimeSpan duration)
-    {
-        string csv = Path.Combine(_scratch, "flagged.csv");
-        string json = Path.Combine(_scratch, "flagged.json");
-        var output = new StringWriter { NewLine = "\n" };
-        var error = new StringWriter { NewLine = "\n" };
-        var settings = new CaptureSettings
-        {
-            Interface = "lo",
-            Filter = $"tcp port {port}",
-            TimeLimit = duration,
-            CsvPath = csv,
-            ReportEvery = null,
-            KernelReasons = true,
-            Output = new OutputSettings { Format = OutputFormat.Json, OutputPath = json },
-        };
-        var run = Task.Run(() => new CaptureWorker(output, error, TerminalInfo.None).Run(settings, CancellationToken.None));
-        var started = DateTime.UtcNow;
-        while (!File.Exists(csv) && !run.IsCompleted && DateTime.UtcNow - started < TimeSpan.FromSeconds(10))
-            Thread.Sleep(20);
-        Thread.Sleep(300);
-        Assert.False(run.IsCompleted, "the capture ended before the traffic: " + error);
-        traffic();
-        Assert.True(run.Wait(duration + TimeSpan.FromSeconds(30)), "the capture did not stop");
-        var rows = new List<Row>();
-        string[] lines = File.ReadAllLines(json);
-        using (CsvReader reader = CsvReader.FromText(File.ReadAllText(csv)))
-        {
-            int i = 0;
-            while (reader.Read())
-                rows.Add(new Row(reader.Headers.ToDictionary(h => h, h => reader.GetString(h)), JsonDocument.Parse(lines[i++]).RootElement));
-        }
-        Assert.Empty(Directory.GetDirectories("/sys/kernel/tracing/instances", TracefsResetReader.InstancePrefix + "*"));
-        return new Run(run.Result, output.ToString(), error.ToString(), rows);
-    }
-
-    private static void AssertKernel(Row row, string reason, string cause)
-    {
-        Assert.Equal((reason, cause, ""), (row.Csv["kernel_reason"], row.Csv["cause"], row.Csv["wire_cause"]));
-        Assert.Equal(reason, row.Json.GetProperty("reset.kernel_reason").GetString());
-        Assert.Equal(cause, row.Json.GetProperty("reset.cause").GetString());
-        Assert.Equal(reason, row.Csv["kernel_reason_inferred"]); // the wire alone implied the same reason
-        Assert.StartsWith("kernel: " + reason, row.Csv["evidence"], StringComparison.Ordinal);
-    }
-
-    private static (TcpListener Listener, int Port) Listen()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return (listener, ((IPEndPoint)listener.LocalEndpoint).Port);
-    }
-
-    private static int FreePort()
-    {
-        (TcpListener probe, int port) = Listen();
-        probe.Stop();
-        return port;
-    }
+    private KernelRun Capture(int port, Action traffic, TimeSpan duration, OutputFormat format = OutputFormat.Json) =>
+        KernelCapture.Run(_scratch, port, traffic, duration, format);
 
     [NeedsKernelReasonsFact]
     public void Refused_IsNoSocket()
     {
         int port = FreePort();
-        Run run = Capture(port, () =>
+        KernelRun run = Capture(port, () =>
         {
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             Assert.Throws<SocketException>(() => client.Connect(IPAddress.Loopback, port));
         }, TimeSpan.FromSeconds(2));
 
         Assert.Equal(0, run.ExitCode);
-        AssertKernel(Assert.Single(run.Rows), "NO_SOCKET", "refused");
+        AssertKernel(Assert.Single(run.Rows), "NO_SOCKET", "refused", receiverState: "TCP_SYN_SENT");
+        Assert.Contains("1 reset(s) a socket of this host took carry its state then (tcp_receive_reset)", run.Output, StringComparison.Ordinal);
         Assert.Contains("kernel reset events read", run.Error, StringComparison.Ordinal);
     }
 
@@ -171,7 +45,7 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
         (TcpListener listener, int port) = Listen();
         using (listener)
         {
-            Run run = Capture(port, () =>
+            KernelRun run = Capture(port, () =>
             {
                 using var client = new TcpClient();
                 client.Connect(IPAddress.Loopback, port);
@@ -180,9 +54,9 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
                 Thread.Sleep(100);
                 server.Close(); // the request was never read
                 Thread.Sleep(100);
-            }, TimeSpan.FromSeconds(2));
+            }, TimeSpan.FromSeconds(2), OutputFormat.Zeek);
 
-            AssertKernel(Assert.Single(run.Rows), "TCP_ABORT_ON_CLOSE", "close-with-unread-data");
+            AssertKernel(Assert.Single(run.Rows), "TCP_ABORT_ON_CLOSE", "close-with-unread-data", receiverState: "TCP_ESTABLISHED");
         }
     }
 
@@ -192,7 +66,7 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
         (TcpListener listener, int port) = Listen();
         using (listener)
         {
-            Run run = Capture(port, () =>
+            KernelRun run = Capture(port, () =>
             {
                 var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 client.Connect(IPAddress.Loopback, port);
@@ -204,12 +78,13 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
                 client.LingerState = new LingerOption(true, 0);
                 client.Close();
                 Thread.Sleep(100);
-            }, TimeSpan.FromSeconds(2));
+            }, TimeSpan.FromSeconds(2), OutputFormat.Parquet);
 
-            Row row = Assert.Single(run.Rows);
+            KernelRow row = Assert.Single(run.Rows);
             // On the wire this looks like close-with-unread-data (the RST acknowledges the server's data); the kernel knows better.
             Assert.Equal(("TCP_STATE", "abortive-close", "close-with-unread-data"), (row.Csv["kernel_reason"], row.Csv["cause"], row.Csv["wire_cause"]));
-            Assert.Equal("close-with-unread-data", row.Json.GetProperty("reset.wire_cause").GetString());
+            Assert.Equal(("TCP_STATE", "TCP_CLOSE", "abortive-close", "close-with-unread-data", "TCP_ESTABLISHED"),
+                (row.Exported("kernel_reason"), row.Exported("kernel_state"), row.Exported("cause"), row.Exported("wire_cause"), row.Exported("kernel_receiver_state")));
             Assert.Contains("overrides the wire's close-with-unread-data", row.Csv["evidence"], StringComparison.Ordinal);
             Assert.Contains("1 disagreed with the wire's cause", run.Output, StringComparison.Ordinal);
         }
@@ -221,7 +96,7 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
         (TcpListener listener, int port) = Listen();
         using (listener)
         {
-            Run run = Capture(port, () =>
+            KernelRun run = Capture(port, () =>
             {
                 using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 client.Connect(IPAddress.Loopback, port);
@@ -230,9 +105,9 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
                 Thread.Sleep(200);
                 client.Send("late"u8);
                 Thread.Sleep(200);
-            }, TimeSpan.FromSeconds(2));
+            }, TimeSpan.FromSeconds(2), OutputFormat.Zeek);
 
-            AssertKernel(Assert.Single(run.Rows), "TCP_TIMEWAIT_SOCKET", "data-after-close");
+            AssertKernel(Assert.Single(run.Rows), "TCP_TIMEWAIT_SOCKET", "data-after-close", receiverState: "TCP_CLOSE_WAIT");
         }
     }
 
@@ -242,7 +117,7 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
         (TcpListener listener, int port) = Listen();
         using (listener)
         {
-            Run run = Capture(port, () =>
+            KernelRun run = Capture(port, () =>
             {
                 using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 client.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
@@ -256,7 +131,7 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
                     Thread.Sleep(5500);
             }, TimeSpan.FromSeconds(7));
 
-            AssertKernel(Assert.Single(run.Rows), "TCP_KEEPALIVE_TIMEOUT", "keepalive-failure");
+            AssertKernel(Assert.Single(run.Rows), "TCP_KEEPALIVE_TIMEOUT", "keepalive-failure", receiverState: "TCP_ESTABLISHED");
         }
     }
 
@@ -266,7 +141,7 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
         (TcpListener listener, int port) = Listen();
         using (listener)
         {
-            Run run = Capture(port, () =>
+            KernelRun run = Capture(port, () =>
             {
                 using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 client.Connect(IPAddress.Loopback, port);
@@ -287,9 +162,9 @@ public sealed class LiveCaptureKernelReasonsTests : IDisposable
                 Thread.Sleep(400);
                 client.Send("more"u8);
                 Thread.Sleep(200);
-            }, TimeSpan.FromSeconds(3));
+            }, TimeSpan.FromSeconds(3), OutputFormat.Parquet);
 
-            AssertKernel(Assert.Single(run.Rows), "NO_SOCKET", "half-open");
+            AssertKernel(Assert.Single(run.Rows), "NO_SOCKET", "half-open", receiverState: "TCP_ESTABLISHED");
         }
     }
 

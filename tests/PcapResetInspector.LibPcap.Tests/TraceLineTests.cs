@@ -41,6 +41,39 @@ public sealed class TraceLineTests
             (e.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort));
     }
 
+    [Fact]
+    public void SendReset_OfAListener_NamesNoPeer()
+    {
+        // Measured on Linux 6.18: a bare ACK to a listener bound to 127.0.0.1 (to 0.0.0.0 the source is 0.0.0.0:PORT).
+        const string line = "python3-31028 [000] ..s1. 33589.589505: tcp_send_reset: skbaddr=000000006f49d38e " +
+                            "skaddr=00000000916379ce src=127.0.0.1:40301 dest=0.0.0.0:0 state=TCP_LISTEN reason=TCP_FLAGS";
+        Assert.True(TraceLine.TryParse(line, 0, out KernelResetEvent? e));
+        Assert.Equal((IpAddress128.Parse("127.0.0.1"), (ushort)40301, IpAddress128.Parse("0.0.0.0"), (ushort)0, "TCP_LISTEN"),
+            (e!.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort, e.State));
+    }
+
+    [Fact]
+    public void SetState_ToClose_GivesTheOldState()
+    {
+        const string line = "python3-31028 [000] ..s2. 33589.740415: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP " +
+                            "sport=58650 dport=40301 saddr=127.0.0.1 daddr=127.0.0.2 saddrv6=::ffff:127.0.0.1 daddrv6=::ffff:127.0.0.2 " +
+                            "oldstate=TCP_ESTABLISHED newstate=TCP_CLOSE";
+        Assert.True(TraceLine.IsStateChange(line));
+        Assert.False(TraceLine.TryParse(line, 0, out _)); // not a reset
+        Assert.True(TraceLine.TryParseClose(line, 1_000_000_000, out SocketClose? close));
+        Assert.Equal(new SocketClose(33590_740_415_000L, IpAddress128.Parse("127.0.0.1"), 58650, IpAddress128.Parse("127.0.0.2"), 40301, "TCP_ESTABLISHED"), close);
+    }
+
+    [Theory]
+    [InlineData("oldstate=TCP_SYN_SENT newstate=TCP_ESTABLISHED", "IPPROTO_TCP")]
+    [InlineData("oldstate=TCP_ESTABLISHED newstate=TCP_CLOSE", "IPPROTO_SCTP")]
+    public void SetState_OfAnotherKind_IsNoClose(string states, string protocol)
+    {
+        string line = $"x-1 [000] ..... 1.000001: inet_sock_set_state: family=AF_INET6 protocol={protocol} sport=1 dport=2 " +
+                      $"saddr=0.0.0.0 daddr=0.0.0.0 saddrv6=2001:db8::1 daddrv6=2001:db8::2 {states}";
+        Assert.False(TraceLine.TryParseClose(line, 0, out _));
+    }
+
     [Theory]
     [InlineData("<...>-32642 [001] ...1. 30116.575190: tracing_mark_write: hello")]
     [InlineData("x-1 [001] ..... notatime: tcp_send_reset: src=127.0.0.1:1 dest=127.0.0.1:2 reason=NO_SOCKET")]

@@ -33,7 +33,7 @@ public sealed class CaptureKernelReasons : IDisposable
         var book = new KernelResetBook();
         try
         {
-            return new CaptureKernelReasons(TracefsResetReader.Start(book.Add, root), book, ExitCodes.Success);
+            return new CaptureKernelReasons(TracefsResetReader.Start(book, root), book, ExitCodes.Success);
         }
         catch (KernelReasonsException e)
         {

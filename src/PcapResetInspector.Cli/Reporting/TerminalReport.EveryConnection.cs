@@ -47,6 +47,8 @@ public sealed partial class TerminalReport
         Indented($"evidence: {d.Evidence}");
         if (d.Kernel is { } kernel)
             Indented($"kernel: {kernel.Reason} in {kernel.State ?? "an unknown state"} (the wire implied {d.InferredKernelReason ?? "no reason of the kernel's"})");
+        if (d.KernelReceived is { } received)
+            Indented($"kernel: the socket that took the RST was in {received.State ?? "an unknown state"} (tcp_receive_reset)");
         Indented($"log hint: {d.LogHint}");
     }
 

@@ -151,6 +151,8 @@ public sealed partial class TerminalReport
             Line($"Kernel: {N(resets.KernelReasons)} reset(s) this host sent carry the kernel's reason (tcp_send_reset); " +
                  $"{N(resets.KernelDisagreements)} disagreed with the wire's cause, and the kernel's was taken");
         }
+        if (resets.KernelReceived > 0)
+            Line($"Kernel: {N(resets.KernelReceived)} reset(s) a socket of this host took carry its state then (tcp_receive_reset)");
         WriteSambaLine(resets, logHintsListed: !data.ListRows || !data.Rows.ShownInGroups(data.Listing));
         var table = new Table().Border(_border).AddColumn("cause").AddColumn(new TableColumn("benign").RightAligned())
             .AddColumn(new TableColumn("actionable").RightAligned()).AddColumn(new TableColumn("suspicious").RightAligned())

@@ -1,3 +1,4 @@
+using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Connections;
@@ -78,6 +79,8 @@ public sealed class EndpointSummary
     public byte RstReservedBits { get; init; }
     /// <summary>The MP_TCPRST reason its first RST carried (RFC 8684 §3.6), or null.</summary>
     public int? RstMptcpReason { get; init; }
+    /// <summary>The diagnostic payload one of its RSTs carried (draft-ietf-tcpm-rst-diagnostic-payload-03 §4.1), or null.</summary>
+    public RstDiagnosticPayload? RstDiagnostic { get; init; }
     /// <summary>Lowest and highest TTL of its non-RST packets after its first RST (0 when it sent none).</summary>
     public byte TtlMinAfterRst { get; init; }
     public byte TtlMaxAfterRst { get; init; }

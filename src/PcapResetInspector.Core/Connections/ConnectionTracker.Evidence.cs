@@ -91,6 +91,10 @@ public sealed partial class ConnectionTracker
             }
         }
 
+        // Not only the first RST: a sender may send a bare RST and one with the payload (draft-ietf-tcpm-rst-diagnostic-payload-03 §6.2).
+        if (rst && !ep.RstDiagnostic.IsPresent)
+            ep.RstDiagnostic = s.RstDiagnostic;
+
         if (s.PayloadLength > 0 && !rst)
         {
             ep.DataPackets++;

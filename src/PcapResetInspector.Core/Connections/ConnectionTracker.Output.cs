@@ -192,6 +192,7 @@ public sealed partial class ConnectionTracker
             FirstDataUncaptured = e.FirstDataUncaptured,
             RstReservedBits = e.RstReservedBits,
             RstMptcpReason = e.RstMptcpReason >= 0 ? e.RstMptcpReason : null,
+            RstDiagnostic = e.RstDiagnostic.IsPresent ? e.RstDiagnostic : null,
             TtlMinAfterRst = e.TtlMaxAfterRst == 0 ? (byte)0 : e.TtlMinAfterRst,
             TtlMaxAfterRst = e.TtlMaxAfterRst,
             IpIdAfterRst = e.IpIdAfterRst,

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PcapResetInspector.Core.Decoding;
 
 namespace PcapResetInspector.Core.Connections;
 
@@ -95,6 +96,7 @@ internal struct TcpEndpoint
     public uint SynSeq;                // ISN of this host's first SYN
     public byte RstReservedBits;       // reserved TCP bits of its first RST
     public short RstMptcpReason;       // MP_TCPRST reason of its first RST (RFC 8684 §3.6); -1 when it carried none
+    public RstDiagnosticPayload RstDiagnostic; // the first diagnostic payload any of its RSTs carried (draft-ietf-tcpm-rst-diagnostic-payload)
     // Its packets after its own first RST (not RSTs): a genuine sender has none; an injector's victim carries on.
     public byte TtlMinAfterRst, TtlMaxAfterRst;
     public ushort IpIdAfterRst;        // IP-ID of its first non-RST packet after its first RST

@@ -305,6 +305,10 @@ public static partial class PacketDecoder
         segment.PayloadOffset = offset + headerLength;
         segment.PayloadLength = ipPayloadLength - headerLength;
         segment.CapturedPayloadLength = Math.Max(0, capturedEnd - segment.PayloadOffset);
+        // RFC 9293 §3.5.3 (SHLD-2) lets a RST carry data; the diagnostic payload draft gives it a shape.
+        // A payload the snapshot length cut says nothing; PayloadOffset may even lie past the frame's end then.
+        if ((tcp.Flags & TcpFlags.Rst) != 0 && segment.PayloadLength == RstDiagnosticPayload.Length && segment.CapturedPayloadLength > 0)
+            RstDiagnosticPayload.TryRead(frame.Slice(segment.PayloadOffset, segment.CapturedPayloadLength), segment.PayloadLength, out segment.RstDiagnostic);
         return DecodeStatus.Tcp;
     }
 }

@@ -114,6 +114,8 @@ public struct TcpSegment
     public uint TimestampEcho;
     /// <summary>The reason code of an MP_TCPRST option (RFC 8684 §3.6), when <see cref="Options"/> has <see cref="TcpOptionsSeen.MptcpReset"/>.</summary>
     public byte MptcpResetReason;
+    /// <summary>A RST's diagnostic payload (draft-ietf-tcpm-rst-diagnostic-payload-03 §4.1), when it carried a valid one.</summary>
+    public RstDiagnosticPayload RstDiagnostic;
 
     public readonly bool Has(TcpFlags flag) => (Flags & flag) != 0;
     public readonly bool IsIPv6 => IpVersion == 6;

@@ -71,6 +71,8 @@ public sealed partial class ResetDiagnoser
         }
         if (facts.Resetter?.RstMptcpReason is { } mptcp)
             evidence += $"; the RST carries MPTCP's MP_TCPRST reason {mptcp} ({KernelVocabulary.DescribeMptcpReason(mptcp)}, RFC 8684 §3.6)";
+        if (facts.Resetter?.RstDiagnostic is { } carried)
+            evidence += "; " + RstDiagnosticReasons.Evidence(carried);
         bool bothSides = facts.HasRst && c.Originator.FirstRstTime != 0 && c.Responder.FirstRstTime != 0 &&
                          Math.Abs(c.Originator.FirstRstTime - c.Responder.FirstRstTime) <= DiagnosisOptions.Nanos(_options.SimultaneousResetTolerance);
         return new ResetDiagnosis

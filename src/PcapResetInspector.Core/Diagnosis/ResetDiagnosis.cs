@@ -81,6 +81,12 @@ public sealed class ResetDiagnosis
     /// <summary>The local kernel's tcp_send_reset event for the first RST (capture --kernel-reasons), or null.</summary>
     public KernelResetEvent? Kernel { get; init; }
 
+    /// <summary>
+    /// The local kernel's tcp_receive_reset event for the first RST: a socket of this host took it (capture
+    /// --kernel-reasons), with the state the socket was in, when known; null otherwise.
+    /// </summary>
+    public KernelResetEvent? KernelReceived { get; init; }
+
     /// <summary>The cause the wire alone gave, when the kernel's reason overrode it; null otherwise.</summary>
     public ResetCause? WireCause { get; init; }
 
@@ -94,8 +100,9 @@ public sealed class ResetDiagnosis
             ? carried
             : KernelVocabulary.Inferred(WireCause ?? Cause);
 
-    /// <summary>A copy with the kernel's event joined, its cause, verdict and confidence as the kernel settles them.</summary>
-    public ResetDiagnosis WithKernel(KernelResetEvent kernel, ResetCause cause, Verdict verdict, DiagnosisConfidence confidence, string evidence) => new()
+    /// <summary>A copy with the kernel's events joined, its cause, verdict and confidence as the kernel settles them.</summary>
+    public ResetDiagnosis WithKernel(KernelResetEvent? sent, KernelResetEvent? received, ResetCause cause, Verdict verdict,
+        DiagnosisConfidence confidence, string evidence) => new()
     {
         Uid = Uid,
         Connection = Connection,
@@ -116,7 +123,8 @@ public sealed class ResetDiagnosis
         RaceGaps = RaceGaps,
         PriorUid = PriorUid,
         HostFinding = HostFinding,
-        Kernel = kernel,
+        Kernel = sent,
+        KernelReceived = received,
         WireCause = cause == Cause ? null : Cause,
     };
 

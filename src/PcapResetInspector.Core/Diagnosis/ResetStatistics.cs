@@ -76,6 +76,9 @@ public sealed class ResetStatistics : IDiagnosisSink
     /// <summary>Of those, the ones whose wire cause the kernel's reason overrode.</summary>
     public int KernelDisagreements { get; private set; }
 
+    /// <summary>Diagnoses whose first RST a local socket took (tcp_receive_reset).</summary>
+    public int KernelReceived { get; private set; }
+
     public void Add(ResetDiagnosis diagnosis)
     {
         ArgumentNullException.ThrowIfNull(diagnosis);
@@ -86,6 +89,8 @@ public sealed class ResetStatistics : IDiagnosisSink
             if (diagnosis.WireCause is not null)
                 KernelDisagreements++;
         }
+        if (diagnosis.KernelReceived is not null)
+            KernelReceived++;
         if (diagnosis.Server.Port is 139 or 445)
         {
             SmbFlagged++;

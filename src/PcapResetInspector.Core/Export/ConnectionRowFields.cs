@@ -89,5 +89,6 @@ internal static class ConnectionRow
         f.Text(d?.Kernel?.State);
         f.Text(d?.InferredKernelReason);
         f.Text(d?.WireCause?.ToKebabCase());
+        f.Text(d?.KernelReceived?.State);
     }
 }

@@ -26,7 +26,7 @@ public sealed class CsvConnectionWriter : IConnectionExporter, IConnectionRowFie
         "race_group", "race_kind", "race_variant", "race_sibling_uid", "prior_uid", "finding",
         "community_id", "wireshark_filter",
         "tunnel", "tunnel_uid", "outer_orig_addr", "outer_resp_addr",
-        "kernel_reason", "kernel_state", "kernel_reason_inferred", "wire_cause",
+        "kernel_reason", "kernel_state", "kernel_reason_inferred", "wire_cause", "kernel_receiver_state",
     ];
 
     private readonly TextWriter _writer;

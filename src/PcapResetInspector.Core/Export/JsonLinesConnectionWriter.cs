@@ -145,6 +145,8 @@ public sealed class JsonLinesConnectionWriter : IConnectionExporter, IDisposable
             j.WriteString("reset.kernel_reason", kernel.Reason);
             j.WriteString("reset.kernel_state", kernel.State);
         }
+        if (d.KernelReceived?.State is { } receiverState)
+            j.WriteString("reset.kernel_receiver_state", receiverState);
         if (d.InferredKernelReason is { } inferred)
             j.WriteString("reset.kernel_reason_inferred", inferred);
         if (d.WireCause is { } wire)

@@ -40,6 +40,7 @@ public sealed class ParquetConnectionWriter : IConnectionExporter, IConnectionRo
         ("community_id", Kind.Text), ("wireshark_filter", Kind.Text),
         ("tunnel", Kind.Text), ("tunnel_uid", Kind.Text), ("outer_orig_addr", Kind.Text), ("outer_resp_addr", Kind.Text),
         ("kernel_reason", Kind.Text), ("kernel_state", Kind.Text), ("kernel_reason_inferred", Kind.Text), ("wire_cause", Kind.Text),
+        ("kernel_receiver_state", Kind.Text),
     ];
 
     private readonly Stream _stream;

@@ -18,7 +18,7 @@ internal static class ZeekDiagnosisFields
         "reset_by", "reset_by_role", "reset_ts", "reset_stage", "reset_cause", "reset_verdict", "reset_confidence",
         "reset_evidence", "reset_log_hint", "race_group", "race_kind", "race_variant", "race_sibling_uid", "prior_uid",
         "finding", "community_id", "wireshark_filter",
-        "kernel_reason", "kernel_state", "kernel_reason_inferred", "wire_cause",
+        "kernel_reason", "kernel_state", "kernel_reason_inferred", "wire_cause", "kernel_receiver_state",
     ];
 
     public static readonly string[] Types =
@@ -26,7 +26,7 @@ internal static class ZeekDiagnosisFields
         "string", "string", "time", "string", "string", "string", "string",
         "string", "string", "count", "string", "string", "string", "string",
         "string", "string", "string",
-        "string", "string", "string", "string",
+        "string", "string", "string", "string", "string",
     ];
 
     private const string Unset = "-";
@@ -58,6 +58,7 @@ internal static class ZeekDiagnosisFields
         Text(w, d?.Kernel?.State);
         Text(w, d?.InferredKernelReason);
         Text(w, d?.WireCause?.ToKebabCase());
+        Text(w, d?.KernelReceived?.State);
     }
 
     private static void Text(TextWriter w, string? value)

@@ -6,14 +6,21 @@ using PcapResetInspector.Core.Net;
 namespace PcapResetInspector.LibPcap.Kernel;
 
 /// <summary>
-/// One line of trace_pipe for tcp_send_reset or tcp_receive_reset, parsed by the fields their print fmts name
-/// (include/trace/events/tcp.h): "src=IP:PORT dest=IP:PORT state=S reason=R" (IPv6 as [IP]:PORT), and
-/// "family=F sport=P dport=P saddr=… daddr=… saddrv6=… daddrv6=…".
+/// A socket of this host leaving for TCP_CLOSE (sock:inet_sock_set_state), its addresses as the socket sees them:
+/// when it follows a tcp_receive_reset of the same socket, <see cref="OldState"/> is the state the RST found it in.
+/// </summary>
+public sealed record SocketClose(long TimeNanos, IpAddress128 LocalAddress, ushort LocalPort, IpAddress128 RemoteAddress, ushort RemotePort, string OldState);
+
+/// <summary>
+/// One line of trace_pipe for tcp_send_reset, tcp_receive_reset or inet_sock_set_state, parsed by the fields their
+/// print fmts name (include/trace/events/tcp.h, sock.h): "src=IP:PORT dest=IP:PORT state=S reason=R" (IPv6 as
+/// [IP]:PORT), and "family=F [protocol=P] sport=P dport=P saddr=… daddr=… saddrv6=… daddrv6=… [oldstate=S newstate=S]".
 /// </summary>
 public static class TraceLine
 {
     private const string SendEvent = ": tcp_send_reset: ";
     private const string ReceiveEvent = ": tcp_receive_reset: ";
+    private const string StateEvent = ": inet_sock_set_state: ";
 
     /// <param name="clockOffsetNanos">Added to the trace clock (mono) to give ns since the epoch.</param>
     public static bool TryParse(string line, long clockOffsetNanos, out KernelResetEvent? result)
@@ -24,13 +31,9 @@ public static class TraceLine
         bool sent = at >= 0;
         if (!sent && (at = line.IndexOf(ReceiveEvent, StringComparison.Ordinal)) < 0)
             return false;
-        // The timestamp is the last word before the event's name (the task's name before it may hold spaces).
-        int start = line.LastIndexOf(' ', at - 1) + 1;
-        if (!TryParseSeconds(line.AsSpan(start, at - start), out long nanos))
+        if (!TryParseTime(line, at, clockOffsetNanos, out long time))
             return false;
-        string fields = line[(at + (sent ? SendEvent.Length : ReceiveEvent.Length))..];
-        Dictionary<string, string> f = Fields(fields);
-        long time = nanos + clockOffsetNanos;
+        Dictionary<string, string> f = Fields(line[(at + (sent ? SendEvent.Length : ReceiveEvent.Length))..]);
         if (sent)
         {
             if (!f.TryGetValue("src", out string? src) || !f.TryGetValue("dest", out string? dest) ||
@@ -41,14 +44,52 @@ public static class TraceLine
                 state is null or "UNKNOWN" ? null : state, f.GetValueOrDefault("reason"));
             return true;
         }
-        bool v6 = f.GetValueOrDefault("family") == "AF_INET6";
-        if (!f.TryGetValue(v6 ? "saddrv6" : "saddr", out string? local) || !f.TryGetValue(v6 ? "daddrv6" : "daddr", out string? remote) ||
-            !IPAddress.TryParse(local, out IPAddress? la) || !IPAddress.TryParse(remote, out IPAddress? ra) ||
-            !ushort.TryParse(f.GetValueOrDefault("sport"), NumberStyles.None, CultureInfo.InvariantCulture, out ushort lp) ||
-            !ushort.TryParse(f.GetValueOrDefault("dport"), NumberStyles.None, CultureInfo.InvariantCulture, out ushort rp))
+        if (!TryParseSocket(f, out IpAddress128 la, out ushort lp, out IpAddress128 ra, out ushort rp))
             return false;
-        result = new KernelResetEvent(time, KernelResetDirection.Received, IpAddress128.FromIPAddress(la), lp,
-            IpAddress128.FromIPAddress(ra), rp, null, null);
+        result = new KernelResetEvent(time, KernelResetDirection.Received, la, lp, ra, rp, null, null);
+        return true;
+    }
+
+    /// <summary>Whether the line is an inet_sock_set_state event (cheap: the reader parses it only when it waits for one).</summary>
+    public static bool IsStateChange(string line) => line.Contains(StateEvent, StringComparison.Ordinal);
+
+    /// <summary>An inet_sock_set_state line of a TCP socket going to TCP_CLOSE.</summary>
+    public static bool TryParseClose(string line, long clockOffsetNanos, out SocketClose? result)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        result = null;
+        int at = line.IndexOf(StateEvent, StringComparison.Ordinal);
+        if (at < 0 || !TryParseTime(line, at, clockOffsetNanos, out long time))
+            return false;
+        Dictionary<string, string> f = Fields(line[(at + StateEvent.Length)..]);
+        if (f.GetValueOrDefault("protocol") != "IPPROTO_TCP" || f.GetValueOrDefault("newstate") != "TCP_CLOSE" ||
+            f.GetValueOrDefault("oldstate") is not { } old || !TryParseSocket(f, out IpAddress128 la, out ushort lp, out IpAddress128 ra, out ushort rp))
+            return false;
+        result = new SocketClose(time, la, lp, ra, rp, old);
+        return true;
+    }
+
+    /// <summary>The timestamp is the last word before the event's name (the task's name before it may hold spaces).</summary>
+    private static bool TryParseTime(string line, int at, long clockOffsetNanos, out long time)
+    {
+        int start = line.LastIndexOf(' ', Math.Max(0, at - 1)) + 1;
+        bool parsed = TryParseSeconds(line.AsSpan(start, Math.Max(0, at - start)), out long nanos);
+        time = nanos + clockOffsetNanos;
+        return parsed;
+    }
+
+    /// <summary>The socket's own addresses (saddr/sport are its local side), by family.</summary>
+    private static bool TryParseSocket(Dictionary<string, string> f, out IpAddress128 local, out ushort localPort,
+        out IpAddress128 remote, out ushort remotePort)
+    {
+        (local, localPort, remote, remotePort) = (default, 0, default, 0);
+        bool v6 = f.GetValueOrDefault("family") == "AF_INET6";
+        if (!f.TryGetValue(v6 ? "saddrv6" : "saddr", out string? l) || !f.TryGetValue(v6 ? "daddrv6" : "daddr", out string? r) ||
+            !IPAddress.TryParse(l, out IPAddress? la) || !IPAddress.TryParse(r, out IPAddress? ra) ||
+            !ushort.TryParse(f.GetValueOrDefault("sport"), NumberStyles.None, CultureInfo.InvariantCulture, out localPort) ||
+            !ushort.TryParse(f.GetValueOrDefault("dport"), NumberStyles.None, CultureInfo.InvariantCulture, out remotePort))
+            return false;
+        (local, remote) = (IpAddress128.FromIPAddress(la), IpAddress128.FromIPAddress(ra));
         return true;
     }
 

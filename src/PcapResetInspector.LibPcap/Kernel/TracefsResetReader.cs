@@ -7,27 +7,47 @@ namespace PcapResetInspector.LibPcap.Kernel;
 /// <summary>
 /// Reads the kernel's tcp_send_reset and tcp_receive_reset events (Linux 6.10+: tcp_send_reset carries
 /// enum sk_rst_reason, include/net/rstreason.h) from a tracefs instance of its own, instances/NAME, so that
-/// nobody else's tracing is touched: the instance has its own buffer, clock and event switches. Disposing
-/// disables the events and removes the instance; an instance left by a killed run is removed by the next one.
+/// nobody else's tracing is touched: the instance has its own buffer, clock, event switches and filters.
+/// Disposing disables the events and removes the instance; an instance left by a killed run is removed by the
+/// next one.
 /// </summary>
+/// <remarks>
+/// tcp_receive_reset prints no state, but the socket that takes a RST leaves its state at once: tcp_reset()
+/// fires the event, then tcp_done() sets TCP_CLOSE, which sock:inet_sock_set_state reports with the old state
+/// (net/ipv4/tcp_input.c, measured on Linux 6.18: the two lines are microseconds apart). So that event is read
+/// too, filtered in the kernel to TCP sockets going to TCP_CLOSE (one line per closing socket), and its old state
+/// is given to the received event of the same socket just before it; other lines of it are skipped unparsed.
+/// </remarks>
 public sealed class TracefsResetReader : IDisposable
 {
     public const string DefaultRoot = "/sys/kernel/tracing";
     public const string InstancePrefix = "pcap-reset-inspector-";
     private const string Marker = "pcap-reset-inspector-sync-";
+    private const string SendEnable = "events/tcp/tcp_send_reset/enable";
+    private const string ReceiveEnable = "events/tcp/tcp_receive_reset/enable";
+    private const string StateEnable = "events/sock/inet_sock_set_state/enable";
+    private const string StateFilter = "events/sock/inet_sock_set_state/filter";
+    /// <summary>IPPROTO_TCP, and TCP_CLOSE of include/net/tcp_states.h.</summary>
+    private const string StateFilterText = "protocol == 6 && newstate == 7";
 
     private readonly string _instance;
-    private readonly Action<KernelResetEvent> _sink;
+    private readonly IKernelResetSink _sink;
+    private readonly ReceiverStatePairing _states;
+    /// <summary>Between reads that came back short: events then come in batches (see <see cref="PacedReadStream"/>).</summary>
+    private static readonly TimeSpan ReadPause = TimeSpan.FromMilliseconds(20);
+    private const int ReadBufferBytes = 64 * 1024;
+    private volatile PacedReadStream? _paced;
     private readonly Thread _thread;
     private readonly object _lock = new();
     private long _markerSent, _markerSeen;
     private volatile bool _stopping;
     private bool _disposed;
 
-    private TracefsResetReader(string instance, Action<KernelResetEvent> sink)
+    private TracefsResetReader(string instance, IKernelResetSink sink)
     {
         _instance = instance;
         _sink = sink;
+        _states = new ReceiverStatePairing(sink);
         _thread = new Thread(ReadLoop) { IsBackground = true, Name = "tracefs reset reader" };
     }
 
@@ -54,7 +74,7 @@ public sealed class TracefsResetReader : IDisposable
     }
 
     /// <summary>Removes stale instances, makes ours, enables the events and starts reading.</summary>
-    public static TracefsResetReader Start(Action<KernelResetEvent> sink, string root = DefaultRoot)
+    public static TracefsResetReader Start(IKernelResetSink sink, string root = DefaultRoot)
     {
         ArgumentNullException.ThrowIfNull(sink);
         CheckAvailable(root);
@@ -64,9 +84,14 @@ public sealed class TracefsResetReader : IDisposable
         {
             Directory.CreateDirectory(instance);
             Write(instance, "trace_clock", "mono");
-            Write(instance, "events/tcp/tcp_send_reset/enable", "1");
-            if (File.Exists(Path.Combine(instance, "events/tcp/tcp_receive_reset/enable")))
-                Write(instance, "events/tcp/tcp_receive_reset/enable", "1");
+            Write(instance, SendEnable, "1");
+            if (File.Exists(Path.Combine(instance, ReceiveEnable)))
+                Write(instance, ReceiveEnable, "1");
+            if (File.Exists(Path.Combine(instance, StateEnable)))
+            {
+                Write(instance, StateFilter, StateFilterText);
+                Write(instance, StateEnable, "1");
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -102,6 +127,8 @@ public sealed class TracefsResetReader : IDisposable
             return;
         _disposed = true;
         _stopping = true;
+        if (_paced is { } paced)
+            paced.Hurry = true;
         try
         {
             SendMarker(); // wakes the reader blocked in read(2) on trace_pipe
@@ -124,8 +151,9 @@ public sealed class TracefsResetReader : IDisposable
     {
         try
         {
-            using var stream = new FileStream(Path.Combine(_instance, "trace_pipe"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
-            using var reader = new StreamReader(stream);
+            var pipe = new FileStream(Path.Combine(_instance, "trace_pipe"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+            using var stream = _paced = new PacedReadStream(pipe, ReadPause) { Hurry = _stopping };
+            using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false, ReadBufferBytes);
             while (reader.ReadLine() is { } line)
             {
                 int marker = line.IndexOf(Marker, StringComparison.Ordinal);
@@ -143,10 +171,18 @@ public sealed class TracefsResetReader : IDisposable
                         return;
                     continue;
                 }
+                if (TraceLine.IsStateChange(line))
+                {
+                    if (_states.Waiting && TraceLine.TryParseClose(line, ClockOffsetNanos(), out SocketClose? close))
+                        _states.Closed(close!);
+                    continue;
+                }
                 if (TraceLine.TryParse(line, ClockOffsetNanos(), out KernelResetEvent? e) && e is not null)
                 {
                     EventsRead++;
-                    _sink(e);
+                    _sink.Add(e);
+                    if (e.Direction == KernelResetDirection.Received)
+                        _states.Received(e);
                 }
             }
         }
@@ -183,7 +219,7 @@ public sealed class TracefsResetReader : IDisposable
     /// <summary>Events off, then the instance gone (rmdir frees its buffers); failures are left for the next run.</summary>
     private static void Remove(string instance)
     {
-        foreach (string e in new[] { "events/tcp/tcp_send_reset/enable", "events/tcp/tcp_receive_reset/enable" })
+        foreach (string e in new[] { SendEnable, ReceiveEnable, StateEnable })
         {
             try { Write(instance, e, "0"); } catch (Exception x) when (x is IOException or UnauthorizedAccessException) { }
         }

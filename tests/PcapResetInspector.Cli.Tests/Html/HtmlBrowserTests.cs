@@ -113,6 +113,32 @@ public sealed class HtmlBrowserTests(ITestOutputHelper log) : IDisposable
     }
 
     [NeedsChromiumFact]
+    public void The_kernels_reason_is_a_column_that_filters_and_sorts()
+    {
+        var rows = new HtmlReportRows();
+        HtmlReportTests.Add(rows, 1, SyntheticRows.Start, ResetCause.Refused, Verdict.Actionable);
+        HtmlReportTests.AddWithKernel(rows, 2, SyntheticRows.Start + 2_000, ResetCause.AbortiveClose, Verdict.Benign, "TCP_STATE");
+        HtmlReportTests.AddWithKernel(rows, 3, SyntheticRows.Start + 3_000, ResetCause.CloseWithUnreadData, Verdict.Actionable, "TCP_ABORT_ON_CLOSE");
+        HtmlReportTests.AddWithKernel(rows, 4, SyntheticRows.Start + 4_000, ResetCause.AbortiveClose, Verdict.Benign, "TCP_STATE");
+        string page = SyntheticRows.WritePage(Path.Combine(_scratch, "kernel.html"), rows);
+
+        Chromium.Result all = Chromium.DumpDom(page);
+        Assert.Empty(Chromium.Complaints(all.Error));
+        Assert.Equal(4, RenderedRows(all.Output).Count);
+        Assert.Equal(["", "TCP_ABORT_ON_CLOSE", "TCP_STATE", "TCP_STATE"], KernelCells(all.Output).Order(StringComparer.Ordinal));
+        Assert.Contains("<option value=\"TCP_ABORT_ON_CLOSE\">TCP_ABORT_ON_CLOSE</option><option value=\"TCP_STATE\">TCP_STATE</option>", all.Output, StringComparison.Ordinal);
+
+        var byReason = RenderedRows(Chromium.DumpDom(page, "#kernel=TCP_STATE").Output);
+        Assert.Equal(["C0000000000000002", "C0000000000000004"], byReason.Select(r => r.Uid).Order(StringComparer.Ordinal));
+        Assert.Equal(["TCP_ABORT_ON_CLOSE", "TCP_STATE", "TCP_STATE", ""], KernelCells(Chromium.DumpDom(page, "#sort=kernel&dir=asc").Output));
+        Assert.Single(RenderedRows(Chromium.DumpDom(page, "#filter=tcp_abort_on_close").Output)); // free text finds it too
+    }
+
+    /// <summary>The kernel reason cells in the order rendered.</summary>
+    private static List<string> KernelCells(string dom) =>
+        Regex.Matches(dom, "<td class=\"mono kernel\">(.*?)</td>", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
+
+    [NeedsChromiumFact]
     public void Half_a_million_flagged_connections_make_a_bounded_page_that_still_renders()
     {
         var rows = new HtmlReportRows();

@@ -139,10 +139,50 @@ public sealed class HtmlReportTests : IDisposable
         Assert.Equal("", result.Output);
     }
 
+    [Fact]
+    public void The_kernels_reason_is_a_column_only_on_a_page_whose_rows_carry_it()
+    {
+        var plain = new HtmlReportRows();
+        Add(plain, 1, SyntheticRows.Start, ResetCause.Refused, Verdict.Actionable);
+        string without = File.ReadAllText(SyntheticRows.WritePage(Path.Combine(_scratch, "plain.html"), plain));
+        Assert.DoesNotContain("data-key=\"kernel\"", without, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"kernel\"", without, StringComparison.Ordinal);
+        using (JsonDocument json = JsonDocument.Parse(DataBlob(without)))
+        {
+            Assert.False(json.RootElement.GetProperty("kernel").GetBoolean());
+            Assert.Equal(15, json.RootElement.GetProperty("rows")[0].GetArrayLength());
+        }
+
+        var rows = new HtmlReportRows();
+        Add(rows, 1, SyntheticRows.Start, ResetCause.Refused, Verdict.Actionable);
+        AddWithKernel(rows, 2, SyntheticRows.Start + 1, ResetCause.AbortiveClose, Verdict.Benign, "TCP_STATE");
+        string with = File.ReadAllText(SyntheticRows.WritePage(Path.Combine(_scratch, "kernel.html"), rows));
+        // After the cause, with its own filter beside the cause's.
+        Assert.Contains("<th data-key=\"cause\" aria-sort=\"none\" tabindex=\"0\">cause</th><th data-key=\"kernel\" aria-sort=\"none\" tabindex=\"0\">kernel reason</th>", with, StringComparison.Ordinal);
+        Assert.Contains("<select id=\"kernel\">", with, StringComparison.Ordinal);
+        using (JsonDocument json = JsonDocument.Parse(DataBlob(with)))
+        {
+            JsonElement root = json.RootElement;
+            Assert.True(root.GetProperty("kernel").GetBoolean());
+            string[] strings = root.GetProperty("strings").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            string[] reasons = root.GetProperty("rows").EnumerateArray().Select(r => strings[r[15].GetInt32()]).ToArray();
+            Assert.Equal(["", "TCP_STATE"], reasons.Order(StringComparer.Ordinal));
+        }
+    }
+
     internal static void Add(HtmlReportRows rows, long ordinal, long time, ResetCause cause, Verdict verdict, string? evidence = null, string history = "ShR")
     {
         var (connection, diagnosis) = SyntheticRows.Make(ordinal, time, cause, verdict, evidence, history);
         rows.Add(connection, diagnosis);
+    }
+
+    /// <summary>A row joined to a tcp_send_reset event, as capture --kernel-reasons joins it.</summary>
+    internal static void AddWithKernel(HtmlReportRows rows, long ordinal, long time, ResetCause cause, Verdict verdict, string reason)
+    {
+        var (connection, diagnosis) = SyntheticRows.Make(ordinal, time, cause, verdict);
+        var sent = new Core.Kernel.KernelResetEvent(time, Core.Kernel.KernelResetDirection.Sent, connection.Originator.Address,
+            connection.Originator.Port, connection.Responder.Address, connection.Responder.Port, "TCP_CLOSE", reason);
+        rows.Add(connection, diagnosis.WithKernel(sent, null, cause, verdict, diagnosis.Confidence, $"kernel: {reason} in TCP_CLOSE (tcp_send_reset) agrees; {diagnosis.Evidence}"));
     }
 
     internal static string DataBlob(string page) =>

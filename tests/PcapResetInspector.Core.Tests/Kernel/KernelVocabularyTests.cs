@@ -1,6 +1,5 @@
 using PcapResetInspector.Core.Diagnosis;
 using PcapResetInspector.Core.Kernel;
-using PcapResetInspector.Core.Net;
 
 namespace PcapResetInspector.Core.Tests.Kernel;
 
@@ -50,40 +49,5 @@ public sealed class KernelVocabularyTests
     public void NoSocketBeforeTheSynAck_IsRefused()
     {
         Assert.Equal(ResetCause.Refused, KernelVocabulary.CauseFor("NO_SOCKET", ResetCause.SuspectedInjection, ResetStage.HandshakeBeforeSynAck));
-    }
-}
-
-public sealed class KernelResetBookTests
-{
-    private static readonly IpAddress128 Server = IpAddress128.Parse("192.0.2.1");
-    private static readonly IpAddress128 Client = IpAddress128.Parse("192.0.2.2");
-
-    private static KernelResetEvent Sent(long ms, string reason, IpAddress128? remote = null, ushort remotePort = 40000) =>
-        new(ms * 1_000_000, KernelResetDirection.Sent, Server, 80, remote ?? Client, remotePort, "TCP_CLOSE", reason);
-
-    [Fact]
-    public void TheNearestEventOnTheTuple_WithinTheTolerance_IsFound()
-    {
-        var book = new KernelResetBook(TimeSpan.FromMilliseconds(500));
-        book.Add(Sent(1000, "TCP_STATE"));
-        book.Add(Sent(1300, "NO_SOCKET"));
-        book.Add(Sent(1290, "TCP_ABORT_ON_CLOSE", remotePort: 40001)); // another tuple
-
-        Assert.Equal("NO_SOCKET", book.Find(KernelResetDirection.Sent, Server, 80, Client, 40000, 1250 * 1_000_000L)?.Reason);
-        Assert.Equal("TCP_STATE", book.Find(KernelResetDirection.Sent, Server, 80, Client, 40000, 1100 * 1_000_000L)?.Reason);
-        Assert.Null(book.Find(KernelResetDirection.Sent, Server, 80, Client, 40000, 2000 * 1_000_000L));
-        Assert.Null(book.Find(KernelResetDirection.Received, Server, 80, Client, 40000, 1000 * 1_000_000L));
-        Assert.Null(book.Find(KernelResetDirection.Sent, Client, 40000, Server, 80, 1000 * 1_000_000L)); // the resetter is the source
-    }
-
-    [Fact]
-    public void AListenersEvent_WithoutAPeer_JoinsByItsPort()
-    {
-        var book = new KernelResetBook();
-        book.Add(Sent(1000, "TCP_STATE"));
-        book.Add(Sent(1400, "TCP_FLAGS", remote: IpAddress128.Parse("0.0.0.0"), remotePort: 0));
-
-        Assert.Equal("TCP_FLAGS", book.Find(KernelResetDirection.Sent, Server, 80, Client, 40000, 1390 * 1_000_000L)?.Reason);
-        Assert.Null(book.Find(KernelResetDirection.Sent, Server, 81, Client, 40000, 1390 * 1_000_000L));
     }
 }

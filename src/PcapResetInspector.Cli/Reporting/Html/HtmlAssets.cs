@@ -74,15 +74,18 @@ internal static class HtmlAssets
           'use strict';
           var data = JSON.parse(document.getElementById('data').textContent);
           var S = data.strings, PAGE = 200;
-          var KEYS = ['uid','start','reset','client','server','state','history','by','stage','cause','verdict','confidence','evidence','hint','filter'];
-          var SHARED = {state: 1, by: 1, stage: 1, cause: 1, verdict: 1, confidence: 1, hint: 1};
+          var KEYS = ['uid','start','reset','client','server','state','history','by','stage','cause','verdict','confidence','evidence','hint','filter','kernel'];
+          var SHARED = {state: 1, by: 1, stage: 1, cause: 1, verdict: 1, confidence: 1, hint: 1, kernel: 1};
+          // The kernel's reason is a column only on a page whose rows carry one (capture --kernel-reasons).
+          var KERNEL = data.kernel === true;
           var SEVERITY = {suspicious: 0, actionable: 1, benign: 2};
           var rows = data.rows.map(function (r, i) {
             var o = {rank: i};
-            KEYS.forEach(function (k, j) { o[k] = SHARED[k] ? S[r[j]] : r[j]; });
+            KEYS.forEach(function (k, j) { o[k] = j >= r.length ? '' : SHARED[k] ? S[r[j]] : r[j]; });
             return o;
           });
-          var state = {q: '', verdict: '', cause: '', sort: '', dir: 'asc', page: 0};
+          var FRESH = {q: '', verdict: '', cause: '', kernel: '', sort: '', dir: 'asc', page: 0};
+          var state = Object.assign({}, FRESH);
           var shown = rows, $ = function (id) { return document.getElementById(id); };
           var tbody = document.querySelector('#rows tbody');
 
@@ -97,7 +100,7 @@ internal static class HtmlAssets
           function haystack(r) {
             if (r.text === undefined)
               r.text = [r.uid, iso(r.start), iso(r.reset), r.client, r.server, r.state, r.history, r.by, r.stage, r.cause,
-                        r.verdict, r.confidence, r.evidence, r.hint, r.filter].join('\n').toLowerCase();
+                        r.verdict, r.confidence, r.evidence, r.hint, r.filter, r.kernel].join('\n').toLowerCase();
             return r.text;
           }
           function options(select, values) {
@@ -110,6 +113,7 @@ internal static class HtmlAssets
           }
           options($('verdict'), distinct('verdict').sort(function (a, b) { return SEVERITY[a] - SEVERITY[b]; }));
           options($('cause'), distinct('cause').sort());
+          if (KERNEL) options($('kernel'), distinct('kernel').filter(Boolean).sort());
 
           function readHash() {
             var text = (location.hash || '').replace(/^#/, '') || (location.search || '').replace(/^\?/, '');
@@ -117,18 +121,20 @@ internal static class HtmlAssets
               var at = pair.indexOf('='); if (at < 0) return;
               var key = decodeURIComponent(pair.slice(0, at)), value = decodeURIComponent(pair.slice(at + 1).replace(/\+/g, ' '));
               if (key === 'filter' || key === 'q') state.q = value;
-              else if (key === 'verdict' || key === 'cause') state[key] = value;
+              else if (key === 'verdict' || key === 'cause' || (key === 'kernel' && KERNEL)) state[key] = value;
               else if (key === 'sort' && KEYS.indexOf(value) >= 0) state.sort = value;
               else if (key === 'dir') state.dir = value === 'desc' ? 'desc' : 'asc';
               else if (key === 'page') state.page = Math.max(0, (parseInt(value, 10) || 1) - 1);
             });
             $('q').value = state.q; $('verdict').value = state.verdict; $('cause').value = state.cause;
+            if (KERNEL) $('kernel').value = state.kernel;
           }
           function writeHash() {
             var parts = [];
             if (state.q) parts.push('filter=' + encodeURIComponent(state.q));
             if (state.verdict) parts.push('verdict=' + encodeURIComponent(state.verdict));
             if (state.cause) parts.push('cause=' + encodeURIComponent(state.cause));
+            if (state.kernel) parts.push('kernel=' + encodeURIComponent(state.kernel));
             if (state.sort) parts.push('sort=' + state.sort, 'dir=' + state.dir);
             if (state.page) parts.push('page=' + (state.page + 1));
             try { history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname); } catch (e) { /* some viewers forbid it */ }
@@ -149,6 +155,7 @@ internal static class HtmlAssets
             shown = rows.filter(function (r) {
               if (state.verdict && r.verdict !== state.verdict) return false;
               if (state.cause && r.cause !== state.cause) return false;
+              if (state.kernel && r.kernel !== state.kernel) return false;
               if (!terms.length) return true;
               var h = haystack(r);
               return terms.every(function (t) { return h.indexOf(t) >= 0; });
@@ -179,11 +186,12 @@ internal static class HtmlAssets
               cell(tr, r.uid, 'mono nowrap'); cell(tr, readable(r.start), 'mono time'); cell(tr, readable(r.reset), 'mono time');
               cell(tr, r.client, 'mono nowrap'); cell(tr, r.server, 'mono nowrap'); cell(tr, r.state, 'mono');
               cell(tr, r.history, 'mono'); cell(tr, r.by, ''); cell(tr, r.stage, ''); cell(tr, r.cause, 'cause');
+              if (KERNEL) cell(tr, r.kernel, 'mono kernel');
               cell(tr, r.verdict, 'verdict'); cell(tr, r.confidence, '');
               body.appendChild(tr);
               // The long texts on a line of their own, under the row they belong to.
               var more = document.createElement('tr'), td = document.createElement('td');
-              more.className = 'detail' + stripe; td.colSpan = 12;
+              more.className = 'detail' + stripe; td.colSpan = KERNEL ? 13 : 12;
               line(td, 'evidence', r.evidence, 'ev'); line(td, 'log hint', r.hint, 'hint');
               var wf = line(td, 'Wireshark', '', 'wf'), code = document.createElement('code'), button = document.createElement('button');
               code.textContent = r.filter; button.type = 'button'; button.className = 'copy'; button.textContent = 'copy'; button.dataset.i = i;
@@ -217,6 +225,7 @@ internal static class HtmlAssets
           $('q').addEventListener('input', function () { clearTimeout(typing); typing = setTimeout(function () { state.q = $('q').value; state.page = 0; apply(); }, 150); });
           $('verdict').addEventListener('change', function () { state.verdict = this.value; state.page = 0; apply(); });
           $('cause').addEventListener('change', function () { state.cause = this.value; state.page = 0; apply(); });
+          if (KERNEL) $('kernel').addEventListener('change', function () { state.kernel = this.value; state.page = 0; apply(); });
           $('prev').addEventListener('click', function () { state.page--; render(); });
           $('next').addEventListener('click', function () { state.page++; render(); });
           document.querySelectorAll('#rows th').forEach(function (th) {
@@ -228,7 +237,7 @@ internal static class HtmlAssets
             th.addEventListener('click', sort);
             th.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(); } });
           });
-          window.addEventListener('hashchange', function () { state = {q: '', verdict: '', cause: '', sort: '', dir: 'asc', page: 0}; readHash(); apply(); });
+          window.addEventListener('hashchange', function () { state = Object.assign({}, FRESH); readHash(); apply(); });
           readHash();
           apply();
           document.body.dataset.ready = 'true';

@@ -8,7 +8,7 @@ namespace PcapResetInspector.Cli.Reporting.Html;
 public sealed record HtmlRow(
     string Uid, long StartTime, long ResetTime, string Client, string Server, string ConnState, string History,
     string ResetBy, string Stage, ResetCause Cause, Verdict Verdict, DiagnosisConfidence Confidence,
-    string Evidence, string LogHint, string WiresharkFilter, string Finding, int? RaceGroup);
+    string Evidence, string LogHint, string WiresharkFilter, string Finding, int? RaceGroup, string KernelReason = "");
 
 /// <summary>A race group as the page lists it: the loser (or losers) and the sibling that carried on.</summary>
 public sealed class HtmlRaceGroup(int id, RaceKind kind, string client, string server, long time)
@@ -62,6 +62,9 @@ public sealed class HtmlReportRows : IConnectionExporter
     public long RaceGroupsNotKept { get; private set; }
 
     public long Omitted => Flagged - _kept.Count;
+
+    /// <summary>Whether a kept row carries the kernel's reason (capture --kernel-reasons): the table then shows it as a column.</summary>
+    public bool HasKernelReasons => _kept.UnorderedItems.Any(item => item.Element.KernelReason.Length > 0);
 
     /// <summary>The kept rows, most serious first: suspicious, actionable, benign, each by time; finding members after the rest.</summary>
     public IReadOnlyList<HtmlRow> Rows()
@@ -139,7 +142,7 @@ public sealed class HtmlReportRows : IConnectionExporter
             c.Uid, c.StartTime, d.ResetTime, ConnectionText.Endpoint(d.Client.Address, d.Client.Port),
             ConnectionText.Endpoint(d.Server.Address, d.Server.Port), c.ConnState, c.History, resetBy,
             d.Stage?.ToKebabCase() ?? "", d.Cause, d.Verdict, d.Confidence, d.Evidence, d.LogHint,
-            ConnectionText.WiresharkFilter(c), d.FindingId ?? "", d.RaceGroupId);
+            ConnectionText.WiresharkFilter(c), d.FindingId ?? "", d.RaceGroupId, d.Kernel?.Reason ?? "");
     }
 
     /// <summary>Lower is more serious: not in a finding, then the verdict, then the earlier.</summary>

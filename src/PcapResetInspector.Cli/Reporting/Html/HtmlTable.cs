@@ -24,8 +24,16 @@ internal static class HtmlTable
         ("verdict", "verdict"), ("confidence", "confidence"),
     ];
 
+    /// <summary>After the cause, only on a page whose rows carry the kernel's reason (a capture with --kernel-reasons).</summary>
+    public static readonly (string Key, string Header) KernelColumn = ("kernel", "kernel reason");
+
+    /// <summary>The columns of this page, in the order shown.</summary>
+    public static IReadOnlyList<(string Key, string Header)> ColumnsOf(bool kernel) =>
+        kernel ? [.. Columns[..10], KernelColumn, .. Columns[10..]] : Columns;
+
     public static void WriteSection(StringBuilder html, HtmlReportRows rows)
     {
+        bool kernel = rows.HasKernelReasons;
         html.Append("<section id=\"connections\">\n<h2>Flagged connections</h2>\n");
         html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\" id=\"embedded-note\" data-total=\"{rows.Flagged}\" data-embedded=\"{rows.Flagged - rows.Omitted}\" data-omitted=\"{rows.Omitted}\">");
         if (rows.Omitted > 0)
@@ -45,12 +53,17 @@ internal static class HtmlTable
             <label>Filter <input id="q" type="search" placeholder="uid, address, text of the evidence..." autocomplete="off"></label>
             <label>Verdict <select id="verdict"><option value="">all</option></select></label>
             <label>Cause <select id="cause"><option value="">all</option></select></label>
+
+            """);
+        if (kernel)
+            html.Append("<label>Kernel reason <select id=\"kernel\"><option value=\"\">all</option></select></label>\n");
+        html.Append("""
             <span id="count" aria-live="polite"></span>
             </div>
             <div class="pager"><button type="button" id="prev">&larr; previous</button> <span id="page"></span> <button type="button" id="next">next &rarr;</button></div>
             <div class="tablewrap"><table id="rows"><thead><tr>
             """);
-        foreach (var (key, header) in Columns)
+        foreach (var (key, header) in ColumnsOf(kernel))
             html.Append(CultureInfo.InvariantCulture, $"<th data-key=\"{key}\" aria-sort=\"none\" tabindex=\"0\">{HtmlText.Escape(header)}</th>");
         html.Append("</tr></thead><tbody></tbody></table></div>\n");
         html.Append("<noscript><p class=\"note\">The table needs JavaScript; the CSV export has the same rows.</p></noscript>\n</section>\n");
@@ -65,11 +78,13 @@ internal static class HtmlTable
     {
         var buffer = new ArrayBufferWriter<byte>(1 << 16);
         var strings = new Dictionary<string, int>(StringComparer.Ordinal);
+        bool kernel = rows.HasKernelReasons;
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.Default }))
         {
             json.WriteStartObject();
             json.WriteNumber("total", rows.Flagged);
             json.WriteNumber("omitted", rows.Omitted);
+            json.WriteBoolean("kernel", kernel);
             json.WriteStartArray("rows");
             foreach (HtmlRow row in rows.Rows())
             {
@@ -92,6 +107,8 @@ internal static class HtmlTable
                 json.WriteStringValue(HtmlText.Plain(row.Finding.Length > 0 ? $"[{row.Finding}] {row.Evidence}" : row.Evidence));
                 Shared(json, strings, row.LogHint);
                 json.WriteStringValue(row.WiresharkFilter);
+                if (kernel)
+                    Shared(json, strings, row.KernelReason);
                 json.WriteEndArray();
             }
             json.WriteEndArray();
