@@ -15,6 +15,7 @@ public sealed class ResetStatistics : IDiagnosisSink
     private readonly Dictionary<IpAddress128, HostResetStatistics> _servers = new();
     private readonly Dictionary<IpAddress128, HostResetStatistics> _clients = new();
     private readonly CauseVerdictCounts _counts = new();
+    private readonly Stack<HostResetStatistics> _spareHosts = new();
     private readonly int _maxHostsPerRole;
 
     /// <param name="maxHostsPerRole">
@@ -115,18 +116,34 @@ public sealed class ResetStatistics : IDiagnosisSink
             return host;
         if (hosts.Count >= _maxHostsPerRole)
             Prune(hosts);
-        hosts[address] = host = new HostResetStatistics(address, role);
+        if (_spareHosts.TryPop(out HostResetStatistics? spare))
+        {
+            spare.Reuse(address, role);
+            host = spare;
+        }
+        else
+        {
+            host = new HostResetStatistics(address, role);
+        }
+        hosts[address] = host;
         return host;
     }
 
-    /// <summary>Drops the half with the fewest diagnoses (then the lowest peak rate): O(n log n) once per n/2 new hosts.</summary>
+    /// <summary>
+    /// Drops the half with the fewest diagnoses (then the lowest peak rate): O(n log n) once per n/2 new hosts.
+    /// The dropped ones serve the next new hosts: under a scan, where nearly every probe's target is new, hosts
+    /// made and dropped by the ten thousand all outlived the young generation.
+    /// </summary>
     private void Prune(Dictionary<IpAddress128, HostResetStatistics> hosts)
     {
-        var weakest = hosts.Values.OrderBy(h => h.Diagnoses).ThenBy(h => h.PeakResetsPerSecond).ThenBy(h => h.LastResetTime)
-            .Take(hosts.Count / 2).Select(h => h.Address).ToList();
-        foreach (IpAddress128 address in weakest)
-            hosts.Remove(address);
-        HostsDropped += weakest.Count;
+        HostResetStatistics[] weakest = hosts.Values.OrderBy(h => h.Diagnoses).ThenBy(h => h.PeakResetsPerSecond).ThenBy(h => h.LastResetTime)
+            .Take(hosts.Count / 2).ToArray();
+        foreach (HostResetStatistics host in weakest)
+        {
+            hosts.Remove(host.Address);
+            _spareHosts.Push(host);
+        }
+        HostsDropped += weakest.Length;
     }
 
     private static HostResetStatistics[] Ordered(IEnumerable<HostResetStatistics> hosts) =>
@@ -158,9 +175,17 @@ public sealed class HostResetStatistics
         Role = role;
     }
 
-    public IpAddress128 Address { get; }
+    /// <summary>Starts over for another host (one pruned from the statistics is reused).</summary>
+    internal void Reuse(IpAddress128 address, HostRole role)
+    {
+        (Address, Role, Diagnoses, ResetsSent, ResetsReceived) = (address, role, 0, 0, 0);
+        (PeakResetsPerSecond, PeakSecondStart, FirstResetTime, LastResetTime) = (0, 0, 0, 0);
+        (_firstCause, _firstVerdict, _counts, _firstSecond, _firstSecondCount, _perSecond) = (default, default, null, 0, 0, null);
+    }
 
-    public HostRole Role { get; }
+    public IpAddress128 Address { get; private set; }
+
+    public HostRole Role { get; private set; }
 
     public int Diagnoses { get; private set; }
 

@@ -119,4 +119,40 @@ public class ResetStatisticsTests
         Assert.Equal((IpAddress128.Parse("10.9.9.9"), 30), (top.Address, top.Diagnoses));
         Assert.Equal(230, stats.Server(IpAddress128.Parse("10.0.0.2"))!.Diagnoses);
     }
+
+    [Fact]
+    public void HostCap_AHostMadeFromADroppedOne_CountsOnlyItsOwnResets()
+    {
+        // Twelve clients, each refused once and then aborting a connection itself two seconds later (so each
+        // has counts by cause and by second, and resets sent and received), one after another, over a cap of
+        // 4 clients: dropped hosts serve the clients that come after them.
+        var b = new TrafficBuilder();
+        for (int i = 0; i < 12; i++)
+        {
+            b.Tcp($"10.7.0.{i + 1}", 41000, "10.0.0.2", 3306).Syn().RefuseWithRst();
+            b.Advance(TimeSpan.FromSeconds(2));
+            b.Tcp($"10.7.0.{i + 1}", 41001, "10.0.0.2", 5432).Handshake().Rst(Side.Client, withAck: true);
+            b.Advance(TimeSpan.FromSeconds(2));
+        }
+        List<ResetDiagnosis> diagnoses = DiagnosisHarness.Run(b).Diagnoses;
+        var stats = new ResetStatistics(maxHostsPerRole: 4);
+        foreach (ResetDiagnosis d in diagnoses)
+            stats.Add(d);
+
+        Assert.True(stats.HostsDropped >= 8, $"only {stats.HostsDropped} dropped");
+        Assert.NotEmpty(stats.Clients);
+        foreach (HostResetStatistics kept in stats.Clients)
+        {
+            var alone = new ResetStatistics();
+            foreach (ResetDiagnosis d in diagnoses.Where(d => d.Client.Address == kept.Address))
+                alone.Add(d);
+            HostResetStatistics expected = alone.Client(kept.Address)!;
+            Assert.Equal(
+                (expected.Diagnoses, expected.ResetsSent, expected.ResetsReceived, expected.PeakResetsPerSecond, expected.FirstResetTime, expected.LastResetTime),
+                (kept.Diagnoses, kept.ResetsSent, kept.ResetsReceived, kept.PeakResetsPerSecond, kept.FirstResetTime, kept.LastResetTime));
+            Assert.Equal(expected.ByCause, kept.ByCause);
+            Assert.Equal(expected.ByVerdict, kept.ByVerdict);
+            Assert.Equal(HostRole.Client, kept.Role);
+        }
+    }
 }
