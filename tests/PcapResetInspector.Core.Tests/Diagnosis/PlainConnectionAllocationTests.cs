@@ -47,6 +47,58 @@ public class PlainConnectionAllocationTests
         Assert.True(allocated == 0, $"{allocated} bytes allocated over {Slice} unanswered SYNs");
     }
 
+    [Fact]
+    public void UnansweredSyns_HandedToTheDiagnosisThread_AllocateNothingPerConnection()
+    {
+        // As analyze runs on three threads: the tracker hands each connection to the sinks' thread by value.
+        var statistics = new ResetStatistics();
+        var output = new SelectedConnectionSink(new ConnectionSelection(), []);
+        var grouper = new RaceGrouper(new DiagnosisTee(statistics, output));
+        // The meter sees the connections on the sinks' thread: it reads that thread's allocations from the
+        // 45,000th connection to the 55,000th, by then warm.
+        var meter = new AllocationMeter(from: 9 * Slice, to: 11 * Slice);
+        var sinks = new ConnectionTee(meter, grouper);
+        var tracker = new ConnectionTracker(sinks) { RecentlyRemovedCapacity = 256 };
+        BuiltFrame[] flood = SpoofedSyns(12 * Slice);
+
+        var handOff = new PcapResetInspector.Core.Analysis.ConnectionHandOff(tracker, sinks);
+        tracker.Sink = handOff;
+        handOff.Start();
+        long trackingBefore = 0;
+        for (int i = 0; i < flood.Length; i++)
+        {
+            if (i == 9 * Slice)
+                trackingBefore = GC.GetAllocatedBytesForCurrentThread();
+            Feed(tracker, flood[i]);
+        }
+        long tracking = GC.GetAllocatedBytesForCurrentThread() - trackingBefore;
+        handOff.Finish();
+        handOff.Dispose();
+
+        Assert.True(meter.Measured, $"only {meter.Count} connections reached the sinks");
+        Assert.Contains(grouper.Findings, f => f.Kind == FindingKind.SynFlood);
+        Assert.True(meter.Allocated == 0, $"{meter.Allocated} bytes allocated on the sinks' thread over {2 * Slice} unanswered SYNs");
+        Assert.True(tracking == 0, $"{tracking} bytes allocated on the tracking thread over {3 * Slice} unanswered SYNs");
+    }
+
+    private sealed class AllocationMeter(long from, long to) : IConnectionSink
+    {
+        private long _start;
+
+        public long Count { get; private set; }
+        public long Allocated { get; private set; }
+        public bool Measured { get; private set; }
+
+        public void Add(in ConnectionRecord connection)
+        {
+            Count++;
+            if (Count == from)
+                _start = GC.GetAllocatedBytesForCurrentThread();
+            else if (Count == to)
+                (Allocated, Measured) = (GC.GetAllocatedBytesForCurrentThread() - _start, true);
+        }
+    }
+
     /// <summary>SYNs 1 ms apart to one server port, each from its own source, made by patching one builder frame.</summary>
     private static BuiltFrame[] SpoofedSyns(int count)
     {
