@@ -40,6 +40,7 @@ public sealed partial class ConnectionTracker : ILeavingConnections
         get => _sink;
         set => _sink = value;
     }
+
     private readonly TimerQueue _timers = new();
     private readonly KeyIndex<ConnectionKey, ConnectionKeys> _index;
 
