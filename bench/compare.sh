@@ -163,7 +163,7 @@ done
 echo "   $RUNS runs per tool and file, medians; page cache warmed before each file"
 
 for file in "$mixed" "$flood" "$scan"; do
-    size_bytes=$(stat -c %s "$file")
+    size_bytes=$(stat -L -c %s "$file")
     size_mb=$(awk -v b="$size_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
     echo
     echo "== $(basename "$file") ($size_mb MB)"
