@@ -55,9 +55,6 @@ internal sealed class ConnectionHandOff : IConnectionSink, ILeavingConnections, 
         _thread = new Thread(Consume) { IsBackground = true, Name = "diagnosis" };
     }
 
-    /// <summary>Connections parked on the diagnosis thread and not yet taken back.</summary>
-    public int ParkedConnections => _park.Count;
-
     /// <summary>Starts the diagnosis thread; the tracking thread owns the first batch.</summary>
     public void Start()
     {

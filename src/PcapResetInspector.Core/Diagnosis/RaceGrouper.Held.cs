@@ -38,7 +38,7 @@ public sealed partial class RaceGrouper
     {
         Held held = kind == HoldKind.ScanOnly && PoolHeldProbes && _spareHelds.Count > 0 ? _spareHelds.Pop() : new Held();
         ref readonly ConnectionRoles roles = ref connection.Roles;
-        held.Start(kind, _sequence++, roles.ClientSynTime, roles.Client.Address, shape.IsProbeShaped);
+        held.Start(kind, roles.ClientSynTime, roles.Client.Address, shape.IsProbeShaped);
         held.Defer(connection.Defer(), in roles, in shape);
         return held;
     }
@@ -62,9 +62,9 @@ public sealed partial class RaceGrouper
         private ConnectionShape _shape;
         private List<Winner>? _candidates;
 
-        public void Start(HoldKind kind, long sequence, long clientSynTime, IpAddress128 clientAddress, bool isProbeShaped)
+        public void Start(HoldKind kind, long clientSynTime, IpAddress128 clientAddress, bool isProbeShaped)
         {
-            (Kind, Sequence, ClientSynTime, ClientAddress, IsProbeShaped) = (kind, sequence, clientSynTime, clientAddress, isProbeShaped);
+            (Kind, ClientSynTime, ClientAddress, IsProbeShaped) = (kind, clientSynTime, clientAddress, isProbeShaped);
             (ScanCheckAt, ScanPending, Scan, GiveUpAt, Released, QueuedAt) = (0, false, null, 0, false, long.MinValue);
         }
 
@@ -84,7 +84,6 @@ public sealed partial class RaceGrouper
         public ref readonly ConnectionRoles Roles => ref _roles;
         public int Generation { get; private set; }
         public HoldKind Kind { get; private set; }
-        public long Sequence { get; private set; }
         public long ClientSynTime { get; private set; }
         public IpAddress128 ClientAddress { get; private set; }
         public bool IsProbeShaped { get; private set; }

@@ -42,7 +42,6 @@ public sealed partial class RaceGrouper : IConnectionSink
     private readonly List<HostFinding> _findings = [];
     private int _findingCount;
     private long _now;
-    private long _sequence;
     private int _nextGroupId;
 
     public RaceGrouper(IDiagnosisSink sink, DiagnosisOptions? options = null)

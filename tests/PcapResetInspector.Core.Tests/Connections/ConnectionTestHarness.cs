@@ -1,3 +1,4 @@
+using PcapResetInspector.Core.Capture;
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
@@ -16,6 +17,21 @@ internal static class ConnectionTestHarness
             DecodeStatus status = PacketDecoder.Decode(frame.Data, frame.LinkType, frame.TimestampNanos, out TcpSegment segment);
             Assert.Equal(DecodeStatus.Tcp, status);
             tracker.Process(in segment, frame.Data);
+        }
+        tracker.Drain();
+        return sink.Connections;
+    }
+
+    /// <summary>A capture file's connections, tracked as the file orders its packets (their segment numbers are the file's).</summary>
+    public static List<ConnectionSummary> Track(byte[] capture)
+    {
+        var sink = new ConnectionList();
+        var tracker = new ConnectionTracker(sink);
+        using CaptureFileSource source = CaptureFile.Open(new MemoryStream(capture), "memory");
+        while (source.TryReadNext(out PacketRecord packet))
+        {
+            if (PacketDecoder.Decode(in packet, out TcpSegment segment) == DecodeStatus.Tcp)
+                tracker.Process(in segment, packet.Data);
         }
         tracker.Drain();
         return sink.Connections;

@@ -3,25 +3,12 @@ using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Export;
 using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Testing.Synthesis;
+using PcapResetInspector.Core.Tests.Connections;
 
 namespace PcapResetInspector.Core.Tests.Export;
 
 public class FlaggedPacketExtractorTests
 {
-    private static List<ConnectionSummary> Track(byte[] capture)
-    {
-        var list = new ConnectionList();
-        var tracker = new ConnectionTracker(list);
-        using CaptureFileSource source = CaptureFile.Open(new MemoryStream(capture), "memory");
-        while (source.TryReadNext(out PacketRecord packet))
-        {
-            if (PacketDecoder.Decode(in packet, out TcpSegment segment) == DecodeStatus.Tcp)
-                tracker.Process(in segment, packet.Data);
-        }
-        tracker.Drain();
-        return list.Connections;
-    }
-
     private static List<(long Time, int Length)> Extract(byte[] capture, IEnumerable<ConnectionSummary> wanted, bool preferPcapNg, out bool wasPcapNg,
         int maxRemembered = FlaggedPacketExtractor.DefaultMaxRemembered)
     {
@@ -54,7 +41,7 @@ public class FlaggedPacketExtractorTests
             .Fin(Side.Client).Fin(Side.Server).Ack(Side.Client).Wait(TimeSpan.FromMilliseconds(50))
             .Rst(Side.Server).Rst(Side.Server).Rst(Side.Server);
         byte[] capture = b.ToPcapBytes();
-        ConnectionSummary connection = Assert.Single(Track(capture));
+        ConnectionSummary connection = Assert.Single(ConnectionTestHarness.Track(capture));
         var packets = Extract(capture, [connection], preferPcapNg: false, out _);
         Assert.Equal(b.Frames.Count, packets.Count);
     }
@@ -81,7 +68,7 @@ public class FlaggedPacketExtractorTests
             reordered.AddRawFrame(frame.TimestampNanos, frame.Data);
         byte[] capture = reordered.ToPcapBytes();
 
-        ConnectionSummary connection = Assert.Single(Track(capture));
+        ConnectionSummary connection = Assert.Single(ConnectionTestHarness.Track(capture));
         Assert.Matches("Ff.*rrrr", connection.History);
         Assert.True(lateAcks < b.Frames[^1].TimestampNanos);
         var packets = Extract(capture, [connection], preferPcapNg: false, out _);
@@ -92,7 +79,7 @@ public class FlaggedPacketExtractorTests
     public void RemembersAtMostItsBound_AndCountsTheRest()
     {
         byte[] capture = SampleCaptures.Refused().ToPcapBytes();
-        var refused = Track(capture).Where(c => c.ConnState == "REJ").ToList();
+        var refused = ConnectionTestHarness.Track(capture).Where(c => c.ConnState == "REJ").ToList();
         var extractor = new FlaggedPacketExtractor(includeVlan: false, maxRemembered: 2);
         foreach (ConnectionSummary c in refused)
             extractor.Remember(c);
@@ -107,7 +94,7 @@ public class FlaggedPacketExtractorTests
     public void WritesEveryPacketOfTheRememberedConnections_AndNoOther()
     {
         byte[] capture = SampleCaptures.Refused().ToPcapBytes();
-        List<ConnectionSummary> connections = Track(capture);
+        List<ConnectionSummary> connections = ConnectionTestHarness.Track(capture);
         var refused = connections.Where(c => c.ConnState == "REJ").ToList();
         Assert.Equal(3, refused.Count);
 
@@ -123,7 +110,7 @@ public class FlaggedPacketExtractorTests
     {
         // The three refused attempts share one 5-tuple: remembering one must not pull in the others.
         byte[] capture = SampleCaptures.Refused().ToPcapBytes();
-        var second = Track(capture).Where(c => c.ConnState == "REJ").OrderBy(c => c.StartTime).ElementAt(1);
+        var second = ConnectionTestHarness.Track(capture).Where(c => c.ConnState == "REJ").OrderBy(c => c.StartTime).ElementAt(1);
         var packets = Extract(capture, [second], preferPcapNg: true, out bool pcapNg);
         Assert.True(pcapNg);
         Assert.Equal(2, packets.Count);

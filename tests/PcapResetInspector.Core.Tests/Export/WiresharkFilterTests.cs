@@ -4,6 +4,7 @@ using PcapResetInspector.Core.Connections;
 using PcapResetInspector.Core.Decoding;
 using PcapResetInspector.Core.Export;
 using PcapResetInspector.Testing.Synthesis;
+using PcapResetInspector.Core.Tests.Connections;
 
 namespace PcapResetInspector.Core.Tests.Export;
 
@@ -36,20 +37,6 @@ public sealed class TsharkFactAttribute : FactAttribute
 /// <summary>Issue 21: the filter pairs each address with its own port, so it selects one connection and no other.</summary>
 public class WiresharkFilterTests
 {
-    private static List<ConnectionSummary> Track(byte[] capture)
-    {
-        var list = new ConnectionList();
-        var tracker = new ConnectionTracker(list);
-        using CaptureFileSource source = CaptureFile.Open(new MemoryStream(capture), "memory");
-        while (source.TryReadNext(out PacketRecord packet))
-        {
-            if (PacketDecoder.Decode(in packet, out TcpSegment segment) == DecodeStatus.Tcp)
-                tracker.Process(in segment, packet.Data);
-        }
-        tracker.Drain();
-        return list.Connections;
-    }
-
     /// <summary>Two connections between the same hosts with the ports the other way round: ip.addr/tcp.port matches both.</summary>
     private static TrafficBuilder SwappedPorts(string a, string b)
     {
@@ -62,7 +49,7 @@ public class WiresharkFilterTests
     [Fact]
     public void IPv4_SourceAndDestinationPaired_InEitherDirection()
     {
-        ConnectionSummary first = Track(SwappedPorts("10.0.0.1", "10.0.0.2").ToPcapBytes()).Single(c => c.Originator.Port == 1000);
+        ConnectionSummary first = ConnectionTestHarness.Track(SwappedPorts("10.0.0.1", "10.0.0.2").ToPcapBytes()).Single(c => c.Originator.Port == 1000);
         Assert.Equal("(ip.src==10.0.0.1 && tcp.srcport==1000 && ip.dst==10.0.0.2 && tcp.dstport==2000) || " +
                      "(ip.src==10.0.0.2 && tcp.srcport==2000 && ip.dst==10.0.0.1 && tcp.dstport==1000)",
             ConnectionText.WiresharkFilter(first));
@@ -74,7 +61,7 @@ public class WiresharkFilterTests
         const string longest = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe";
         var builder = new TrafficBuilder();
         builder.Tcp(longest, 65535, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65534).Syn().Rst(Side.Server);
-        ConnectionSummary connection = Assert.Single(Track(builder.ToPcapBytes()));
+        ConnectionSummary connection = Assert.Single(ConnectionTestHarness.Track(builder.ToPcapBytes()));
         string filter = ConnectionText.WiresharkFilter(connection);
         Assert.StartsWith($"(ipv6.src=={longest} && tcp.srcport==65535 && ipv6.dst==", filter, StringComparison.Ordinal);
         Assert.Contains(" || (ipv6.src==", filter, StringComparison.Ordinal);
@@ -88,7 +75,7 @@ public class WiresharkFilterTests
     {
         TrafficBuilder builder = SwappedPorts("10.0.0.1", "10.0.0.2");
         byte[] capture = builder.ToPcapBytes();
-        ConnectionSummary first = Track(capture).Single(c => c.Originator.Port == 1000);
+        ConnectionSummary first = ConnectionTestHarness.Track(capture).Single(c => c.Originator.Port == 1000);
         string path = Path.Combine(Path.GetTempPath(), $"wireshark-filter-{Guid.NewGuid():N}.pcap");
         File.WriteAllBytes(path, capture);
         try
