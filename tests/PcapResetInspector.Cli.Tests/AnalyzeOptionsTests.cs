@@ -176,6 +176,23 @@ public sealed class AnalyzeOptionsTests : IDisposable
     }
 
     [Fact]
+    public void Threads_OneTwoOrThree_GiveTheSameRows_AndOtherCountsAreUsageErrors()
+    {
+        string[] Rows(string threads) =>
+            CliRunner.Run("analyze", Sample("smb-office.pcap"), "--all", "--format", "json", "-q", "--threads", threads).Output.Split('\n');
+        string[] three = Rows("3");
+        Assert.True(three.Length > 50, $"only {three.Length} rows");
+        Assert.Equal(three, Rows("1"));
+        Assert.Equal(three, Rows("2"));
+        foreach (string bad in new[] { "0", "4", "many" })
+        {
+            CliResult result = CliRunner.Run("analyze", Sample("refused.pcap"), "--threads", bad);
+            Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+            Assert.Contains("--threads", result.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void RaceWindow_DecidesWhetherTwoSynsAreARace()
     {
         // The samples' SYNs are 27 and 38 microseconds apart.

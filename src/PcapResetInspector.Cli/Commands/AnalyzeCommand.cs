@@ -55,11 +55,7 @@ public static class AnalyzeCommand
         {
             Description = "Threads for the analysis: 1 does everything on one; 2 reads and decodes on a second; 3 (the default with two or more processors) also diagnoses and writes on a third. The results are the same.",
         };
-        threads.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1 or > 3)
-                result.AddError("--threads takes 1, 2 or 3");
-        });
+        threads.Validators.Add(WholeNumber.Between(1, 3, "--threads takes 1, 2 or 3"));
         var shared = new OutputOptions();
 
         var command = new Command("analyze", "Analyse capture files: rebuild every TCP connection, diagnose each reset (who, when, why, verdict) and report or export the flagged ones." + Examples)

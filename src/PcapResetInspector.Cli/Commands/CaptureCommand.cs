@@ -103,21 +103,10 @@ public static class CaptureCommand
                     result.AddError($"Invalid autostop condition '{token.Value}'; use duration:SECONDS or packets:N.");
             }
         });
-        count.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long?>() is <= 0)
-                result.AddError("--count must be a positive number of packets.");
-        });
-        ringSize.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 1024)
-                result.AddError("--ring-size must be between 1 and 1024 MiB.");
-        });
-        snaplen.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 64 or > 262144)
-                result.AddError("--snaplen must be between 64 and 262144 bytes.");
-        });
+        count.Validators.Add(WholeNumber.Between(1, long.MaxValue, "--count must be a positive number of packets."));
+        bufferSize.Validators.Add(WholeNumber.Between(1, int.MaxValue / 1024, "--buffer-size takes a number of KiB, 1 or more."));
+        ringSize.Validators.Add(WholeNumber.Between(1, 1024, "--ring-size must be between 1 and 1024 MiB."));
+        snaplen.Validators.Add(WholeNumber.Between(64, 262144, "--snaplen must be between 64 and 262144 bytes."));
 
         var command = new Command("capture", "Capture live on an interface through libpcap and diagnose each reset as its connection ends." + Examples)
         {

@@ -126,8 +126,8 @@ public sealed class OutputOptions
         List.AcceptOnlyFromAmong("groups", "all");
         Top.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is < 0)
-                result.AddError("--top cannot be negative.");
+            if (result.Tokens.Count > 0 && (!WholeNumber.TryRead(result, out long top) || top is < 0 or > int.MaxValue))
+                result.AddError("--top takes a number of groups, 0 or more.");
             else if (result.Parent is CommandResult command && command.GetValue(List) == "all")
                 result.AddError("--top picks how many groups to show and --list all shows every connection instead of groups: give one of them.");
         });
@@ -137,11 +137,7 @@ public sealed class OutputOptions
         Cause.Validators.Add(result => ValidateList(result, value => DiagnosisNames.TryParseCause(value, out _),
             "cause", string.Join(", ", Enum.GetValues<ResetCause>().Select(c => c.ToKebabCase()))));
         RaceWindow.Validators.Add(DurationText.ValidatePositive);
-        MaxConnections.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 0)
-                result.AddError("--max-connections cannot be negative (0 means no cap).");
-        });
+        MaxConnections.Validators.Add(WholeNumber.Between(0, int.MaxValue, "--max-connections takes a number of connections, 0 or more (0 means no cap)."));
         IdleGap.Validators.Add(DurationText.ValidatePositive);
         TimeZone.Validators.Add(result =>
         {

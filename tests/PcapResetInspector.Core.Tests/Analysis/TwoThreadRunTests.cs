@@ -182,6 +182,23 @@ public class TwoThreadRunTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => Task.Run(() => analyzer.Run(source)).WaitAsync(Bound));
     }
 
+    [Theory]
+    [InlineData(1, false, false, false)]
+    [InlineData(2, false, true, false)]
+    [InlineData(3, false, true, true)]
+    // Checksum verification needs the whole frame in the tracker, which the reading thread does not hand over.
+    [InlineData(3, true, false, true)]
+    public void The_thread_count_sets_which_stages_run_apart(int threads, bool verifyChecksums, bool decodeApart, bool diagnoseApart)
+    {
+        var pipeline = new AnalysisPipeline(new AnalysisPipelineOptions
+        {
+            Threads = threads,
+            Tracker = new ConnectionTrackerOptions { VerifyChecksums = verifyChecksums },
+        });
+        Assert.Equal((decodeApart, diagnoseApart), (pipeline.Analyzer.DecodeOnSecondThread, pipeline.Analyzer.DiagnoseOnThirdThread));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pipeline.Analyzer.UseThreads(4));
+    }
+
     [Fact]
     public void Reuses_of_a_tuple_reach_the_sinks_between_the_same_connections_on_three_threads()
     {
