@@ -33,6 +33,8 @@ public sealed class TracefsResetReader : IDisposable
     private readonly string _instance;
     private readonly IKernelResetSink _sink;
     private readonly ReceiverStatePairing _states;
+    // The instance's clock is "mono": this offset turns its times into packet times.
+    private readonly MonotonicClockOffset _clock = new();
     /// <summary>Between reads that came back short: events then come in batches (see <see cref="PacedReadStream"/>).</summary>
     private static readonly TimeSpan ReadPause = TimeSpan.FromMilliseconds(20);
     private const int ReadBufferBytes = 64 * 1024;
@@ -173,11 +175,11 @@ public sealed class TracefsResetReader : IDisposable
                 }
                 if (TraceLine.IsStateChange(line))
                 {
-                    if (_states.Waiting && TraceLine.TryParseClose(line, ClockOffsetNanos(), out SocketClose? close))
+                    if (_states.Waiting && TraceLine.TryParseClose(line, _clock.Nanos, out SocketClose? close))
                         _states.Closed(close!);
                     continue;
                 }
-                if (TraceLine.TryParse(line, ClockOffsetNanos(), out KernelResetEvent? e) && e is not null)
+                if (TraceLine.TryParse(line, _clock.Nanos, out KernelResetEvent? e) && e is not null)
                 {
                     EventsRead++;
                     _sink.Add(e);
@@ -196,14 +198,6 @@ public sealed class TracefsResetReader : IDisposable
                 Monitor.PulseAll(_lock);
         }
     }
-
-    /// <summary>
-    /// The instance's clock is "mono" (CLOCK_MONOTONIC, which Stopwatch reads on Linux): adding the realtime-monotonic
-    /// offset turns event times into packet times. Taken per event, read within moments of it, so a step of the
-    /// wall clock during a long capture moves both alike.
-    /// </summary>
-    private static long ClockOffsetNanos() =>
-        (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100 - (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
 
     /// <summary>Instances of runs whose process is gone (killed before they could clean up).</summary>
     private static void RemoveStale(string root)
