@@ -57,7 +57,7 @@ public sealed class KernelResetBook : IKernelResetSink
         public bool Taken { get; set; }
     }
 
-    /// <summary>Events taken so far (sent and received).</summary>
+    /// <summary>Events read into the book so far (sent and received), joined or not.</summary>
     public long Count { get; private set; }
 
     public void Add(KernelResetEvent e)
