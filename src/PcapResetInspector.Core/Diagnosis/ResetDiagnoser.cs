@@ -73,6 +73,8 @@ public sealed partial class ResetDiagnoser
             evidence += $"; the RST carries MPTCP's MP_TCPRST reason {mptcp} ({KernelVocabulary.DescribeMptcpReason(mptcp)}, RFC 8684 §3.6)";
         if (facts.Resetter?.RstDiagnostic is { } carried)
             evidence += "; " + RstDiagnosticReasons.Evidence(carried);
+        else if (facts.Resetter is { RstPayloadLength: > 0 and var rstData })
+            evidence += "; " + RstDiagnosticReasons.DataEvidence(rstData);
         bool bothSides = facts.HasRst && c.Originator.FirstRstTime != 0 && c.Responder.FirstRstTime != 0 &&
                          Math.Abs(c.Originator.FirstRstTime - c.Responder.FirstRstTime) <= DiagnosisOptions.Nanos(_options.SimultaneousResetTolerance);
         return new ResetDiagnosis

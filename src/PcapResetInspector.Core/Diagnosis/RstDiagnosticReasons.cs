@@ -52,4 +52,13 @@ public static class RstDiagnosticReasons
                 : $"reason {code}, not in the draft's initial registry";
         return $"the RST carries a diagnostic payload ({Source} §4.1): {what}";
     }
+
+    /// <summary>
+    /// The clause for a RST that carries data in no form this tool reads. RFC 9293 §3.5.3 (SHLD-2) lets a RST carry
+    /// diagnostic data, and stacks and middleboxes have put text there. The length comes from the IP lengths, so it
+    /// holds when a snapshot length cut the bytes off.
+    /// </summary>
+    public static string DataEvidence(int length) =>
+        $"its first RST carries {length.ToString(CultureInfo.InvariantCulture)} byte{(length == 1 ? "" : "s")} of data " +
+        "(RFC 9293 §3.5.3 allows diagnostic data in a RST; open the packet to read it)";
 }

@@ -87,6 +87,26 @@ public sealed class RstDiagnosticPayloadTests
         ResetDiagnosis d = Diagnose(Capture(Bare));
         Assert.Null(d.Connection.Responder.RstDiagnostic);
         Assert.DoesNotContain("diagnostic payload", d.Evidence);
+        Assert.DoesNotContain("of data", d.Evidence);
+    }
+
+    /// <summary>tcpdump's and Suricata's test captures of RSTs with data (58 and 13 bytes, as tshark counts them): none is the draft's form.</summary>
+    [Decoding.CorpusTheory]
+    [InlineData("wellformed/tcpdump__tcp_rst_data.pcap", 58)]
+    [InlineData("wellformed/suricata__tcp-rst-with-data.pcap", 13)]
+    public void Real_rsts_with_data_say_how_much(string path, int length)
+    {
+        ResetDiagnosis d = Diagnose(File.ReadAllBytes(Decoding.SharedCorpus.PathOf(path)));
+        Assert.DoesNotContain("diagnostic payload", d.Evidence);
+        Assert.Contains($"its first RST carries {length} bytes of data", d.Evidence);
+    }
+
+    [Fact]
+    public void A_valid_payload_is_named_once_not_also_as_data()
+    {
+        ResetDiagnosis d = Diagnose(Capture(Valid(16)));
+        Assert.Contains("diagnostic payload", d.Evidence);
+        Assert.DoesNotContain("of data", d.Evidence);
     }
 
     public static TheoryData<string, byte[]> Malformed => new()
@@ -105,6 +125,8 @@ public sealed class RstDiagnosticPayloadTests
         ResetDiagnosis d = Diagnose(Capture(payload));
         Assert.True(d.Connection.Responder.RstDiagnostic is null, what);
         Assert.DoesNotContain("diagnostic payload", d.Evidence);
+        // Still data in the RST (RFC 9293 §3.5.3), said by its length.
+        Assert.Contains($"its first RST carries {payload.Length} bytes of data", d.Evidence);
         Assert.Equal(Diagnose(Capture(Bare)).Cause, d.Cause);
     }
 
@@ -122,6 +144,8 @@ public sealed class RstDiagnosticPayloadTests
         ResetDiagnosis d = Diagnose(sliced);
         Assert.Equal(read, d.Connection.Responder.RstDiagnostic is not null);
         Assert.Equal(read, d.Evidence.Contains("diagnostic payload", StringComparison.Ordinal));
+        // What was cut off is still there by its length.
+        Assert.Equal(!read, d.Evidence.Contains("its first RST carries 8 bytes of data", StringComparison.Ordinal));
     }
 
     [Theory]
